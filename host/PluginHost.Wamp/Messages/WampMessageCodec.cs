@@ -1,0 +1,208 @@
+using System.Collections;
+using Dict = System.Collections.Generic.IReadOnlyDictionary<string, object?>;
+using Args = System.Collections.Generic.IReadOnlyList<object?>;
+
+namespace PluginHost.Wamp.Messages;
+
+/// <summary>
+/// Maps messages to and from their wire arrays (the value model of <see cref="WampValue"/>).
+/// Serializers only encode/decode value trees; every shape rule lives here.
+/// </summary>
+public static class WampMessageCodec
+{
+    private static readonly object?[] NoFields = [];
+
+    /// <summary>The message as the list of fields that goes on the wire.</summary>
+    public static object?[] ToFields(WampMessage message) => message switch
+    {
+        HelloMessage m => [1L, m.Realm, m.Details],
+        WelcomeMessage m => [2L, m.Session, m.Details],
+        AbortMessage m => [3L, m.Details, m.Reason],
+        ChallengeMessage m => [4L, m.AuthMethod, m.Extra],
+        AuthenticateMessage m => [5L, m.Signature, m.Extra],
+        GoodbyeMessage m => [6L, m.Details, m.Reason],
+        ErrorMessage m => WithPayload([8L, (long)m.RequestType, m.RequestId, m.Details, m.Error], m),
+        PublishMessage m => WithPayload([16L, m.RequestId, m.Options, m.Topic], m),
+        PublishedMessage m => [17L, m.RequestId, m.Publication],
+        SubscribeMessage m => [32L, m.RequestId, m.Options, m.Topic],
+        SubscribedMessage m => [33L, m.RequestId, m.Subscription],
+        UnsubscribeMessage m => [34L, m.RequestId, m.Subscription],
+        UnsubscribedMessage m => m.Details is null ? [35L, m.RequestId] : [35L, m.RequestId, m.Details],
+        EventMessage m => WithPayload([36L, m.Subscription, m.Publication, m.Details], m),
+        CallMessage m => WithPayload([48L, m.RequestId, m.Options, m.Procedure], m),
+        CancelMessage m => [49L, m.RequestId, m.Options],
+        ResultMessage m => WithPayload([50L, m.RequestId, m.Details], m),
+        RegisterMessage m => [64L, m.RequestId, m.Options, m.Procedure],
+        RegisteredMessage m => [65L, m.RequestId, m.Registration],
+        UnregisterMessage m => [66L, m.RequestId, m.Registration],
+        UnregisteredMessage m => m.Details is null ? [67L, m.RequestId] : [67L, m.RequestId, m.Details],
+        InvocationMessage m => WithPayload([68L, m.RequestId, m.Registration, m.Details], m),
+        InterruptMessage m => [69L, m.RequestId, m.Options],
+        YieldMessage m => WithPayload([70L, m.RequestId, m.Options], m),
+        _ => throw new ArgumentException($"unknown message type {message.GetType().Name}"),
+    };
+
+    /// <summary>How many payload fields follow the header: 0, 1 (args) or 2 (args, kwargs).
+    /// Empty trailing Arguments/ArgumentsKw are omitted, as the spec requires.</summary>
+    public static int PayloadFieldCount(IWampPayload p)
+    {
+        if (p.ArgumentsKw is { Count: > 0 }) return 2;
+        if (p.Arguments is { Count: > 0 }) return 1;
+        return 0;
+    }
+
+    private static object?[] WithPayload(object?[] head, IWampPayload p)
+    {
+        int n = PayloadFieldCount(p);
+        if (n == 0) return head;
+        var fields = new object?[head.Length + n];
+        head.CopyTo(fields, 0);
+        fields[head.Length] = p.Arguments ?? (Args)Array.Empty<object?>();
+        if (n == 2) fields[head.Length + 1] = p.ArgumentsKw;
+        return fields;
+    }
+
+    /// <summary>Builds a message from a decoded wire array, enforcing every shape rule.</summary>
+    /// <exception cref="WampProtocolException">the array is not a valid WAMP message.</exception>
+    public static WampMessage FromFields(object? decoded)
+    {
+        if (decoded is not IList f || decoded is byte[]) throw new WampProtocolException("message is not an array");
+        if (f.Count == 0) throw new WampProtocolException("message is an empty array");
+        var code = WampValue.AsInt64(f[0]) ?? throw new WampProtocolException("message type is not an integer");
+        var type = (WampMessageType)code;
+        switch (type)
+        {
+            case WampMessageType.Hello:
+                Count(f, 3, 3, type);
+                return new HelloMessage(Uri(f, 1, "Realm"), Map(f, 2, "Details"));
+            case WampMessageType.Welcome:
+                Count(f, 3, 3, type);
+                return new WelcomeMessage(Id(f, 1, "Session"), Map(f, 2, "Details"));
+            case WampMessageType.Abort:
+                Count(f, 3, 3, type);
+                return new AbortMessage(Map(f, 1, "Details"), Uri(f, 2, "Reason"));
+            case WampMessageType.Challenge:
+                Count(f, 3, 3, type);
+                return new ChallengeMessage(Str(f, 1, "AuthMethod"), Map(f, 2, "Extra"));
+            case WampMessageType.Authenticate:
+                Count(f, 3, 3, type);
+                return new AuthenticateMessage(Str(f, 1, "Signature"), Map(f, 2, "Extra"));
+            case WampMessageType.Goodbye:
+                Count(f, 3, 3, type);
+                return new GoodbyeMessage(Map(f, 1, "Details"), Uri(f, 2, "Reason"));
+            case WampMessageType.Error:
+            {
+                Count(f, 5, 7, type);
+                var reqType = WampValue.AsInt64(f[1]) ?? throw new WampProtocolException("ERROR.Request.Type is not an integer");
+                return new ErrorMessage((WampMessageType)reqType, Id(f, 2, "Request"), Map(f, 3, "Details"), Uri(f, 4, "Error"),
+                    ArgsAt(f, 5), KwAt(f, 6));
+            }
+            case WampMessageType.Publish:
+                Count(f, 4, 6, type);
+                return new PublishMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Topic"), ArgsAt(f, 4), KwAt(f, 5));
+            case WampMessageType.Published:
+                Count(f, 3, 3, type);
+                return new PublishedMessage(Id(f, 1, "Request"), Id(f, 2, "Publication"));
+            case WampMessageType.Subscribe:
+                Count(f, 4, 4, type);
+                return new SubscribeMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Topic"));
+            case WampMessageType.Subscribed:
+                Count(f, 3, 3, type);
+                return new SubscribedMessage(Id(f, 1, "Request"), Id(f, 2, "Subscription"));
+            case WampMessageType.Unsubscribe:
+                Count(f, 3, 3, type);
+                return new UnsubscribeMessage(Id(f, 1, "Request"), Id(f, 2, "Subscription"));
+            case WampMessageType.Unsubscribed:
+                Count(f, 2, 3, type);
+                return new UnsubscribedMessage(Id(f, 1, "Request"), f.Count == 3 ? Map(f, 2, "Details") : null);
+            case WampMessageType.Event:
+                Count(f, 4, 6, type);
+                return new EventMessage(Id(f, 1, "Subscription"), Id(f, 2, "Publication"), Map(f, 3, "Details"), ArgsAt(f, 4), KwAt(f, 5));
+            case WampMessageType.Call:
+                Count(f, 4, 6, type);
+                return new CallMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Procedure"), ArgsAt(f, 4), KwAt(f, 5));
+            case WampMessageType.Cancel:
+                Count(f, 3, 3, type);
+                return new CancelMessage(Id(f, 1, "Request"), Map(f, 2, "Options"));
+            case WampMessageType.Result:
+                Count(f, 3, 5, type);
+                return new ResultMessage(Id(f, 1, "Request"), Map(f, 2, "Details"), ArgsAt(f, 3), KwAt(f, 4));
+            case WampMessageType.Register:
+                Count(f, 4, 4, type);
+                return new RegisterMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Procedure"));
+            case WampMessageType.Registered:
+                Count(f, 3, 3, type);
+                return new RegisteredMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"));
+            case WampMessageType.Unregister:
+                Count(f, 3, 3, type);
+                return new UnregisterMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"));
+            case WampMessageType.Unregistered:
+                Count(f, 2, 3, type);
+                return new UnregisteredMessage(Id(f, 1, "Request"), f.Count == 3 ? Map(f, 2, "Details") : null);
+            case WampMessageType.Invocation:
+                Count(f, 4, 6, type);
+                return new InvocationMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"), Map(f, 3, "Details"), ArgsAt(f, 4), KwAt(f, 5));
+            case WampMessageType.Interrupt:
+                Count(f, 3, 3, type);
+                return new InterruptMessage(Id(f, 1, "Request"), Map(f, 2, "Options"));
+            case WampMessageType.Yield:
+                Count(f, 3, 5, type);
+                return new YieldMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), ArgsAt(f, 3), KwAt(f, 4));
+            default:
+                throw new WampProtocolException($"unknown message type {code}");
+        }
+    }
+
+    private static void Count(IList f, int min, int max, WampMessageType type)
+    {
+        if (f.Count < min || f.Count > max)
+            throw new WampProtocolException(min == max
+                ? $"{type.ToString().ToUpperInvariant()} must have {min} elements, got {f.Count}"
+                : $"{type.ToString().ToUpperInvariant()} must have {min} to {max} elements, got {f.Count}");
+    }
+
+    private static long Id(IList f, int i, string name)
+    {
+        var id = WampValue.AsInt64(f[i]) ?? throw new WampProtocolException($"{name} is not an integer");
+        // IDs are integers in [1, 2^53]; 0 is tolerated because some clients use it for request ids.
+        if (id < 0 || id > WampIds.Max) throw new WampProtocolException($"{name} {id} is outside [1, 2^53]");
+        return id;
+    }
+
+    private static string Str(IList f, int i, string name)
+        => f[i] as string ?? throw new WampProtocolException($"{name} is not a string");
+
+    private static string Uri(IList f, int i, string name) => Str(f, i, name);
+
+    private static Dict Map(IList f, int i, string name)
+        => f[i] switch
+        {
+            Dictionary<string, object?> d => d,
+            Dict d => d,
+            _ => throw new WampProtocolException($"{name} is not a dictionary"),
+        };
+
+    private static Args? ArgsAt(IList f, int i)
+    {
+        if (i >= f.Count) return null;
+        return f[i] switch
+        {
+            null => null, // tolerated: some routers (fox-wamp) send null instead of omitting
+            List<object?> l => l,
+            Args a => a,
+            _ => throw new WampProtocolException("Arguments is not a list"),
+        };
+    }
+
+    private static Dict? KwAt(IList f, int i)
+    {
+        if (i >= f.Count) return null;
+        return f[i] switch
+        {
+            null => null,
+            Dictionary<string, object?> d => d,
+            Dict d => d,
+            _ => throw new WampProtocolException("ArgumentsKw is not a dictionary"),
+        };
+    }
+}

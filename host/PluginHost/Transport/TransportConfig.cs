@@ -1,0 +1,109 @@
+using System.Text.Json;
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Transport;
+
+// Listening transports of a router worker, as configured (Crossbar workers[].transports[]).
+// Built from config.json by the node's config loader, started by RouterTransports.
+
+/// <summary>A listening endpoint. Only "tcp" for now.</summary>
+public sealed record EndpointConfig
+{
+    public string Type { get; init; } = "tcp";
+    public required int Port { get; init; }
+    /// <summary>Interface to bind; null = all interfaces (Crossbar default).</summary>
+    public string? Interface { get; init; }
+    /// <summary>IP version 4 or 6.</summary>
+    public int Version { get; init; } = 4;
+    public int Backlog { get; init; } = 50;
+    public TlsConfig? Tls { get; init; }
+}
+
+/// <summary>TLS for a listening endpoint: PEM key and certificate paths (relative to the node directory).</summary>
+public sealed record TlsConfig(string Key, string Certificate);
+
+/// <summary>WebSocket options (Crossbar transports[].options); times in milliseconds, 0 = off.</summary>
+public sealed record WebSocketOptions
+{
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = ["*"];
+    public bool AllowNullOrigin { get; init; } = true;
+    /// <summary>Largest accepted message in bytes; larger ones close the connection (1009). 0 = router default (16 MiB).</summary>
+    public long MaxMessageSize { get; init; }
+    public int AutoPingIntervalMs { get; init; }
+    public int AutoPingTimeoutMs { get; init; }
+    public bool RequireWebSocketSubprotocol { get; init; } = true;
+    public int OpenHandshakeTimeoutMs { get; init; }
+}
+
+/// <summary>Shared shape of a WebSocket endpoint: serializers offered and options.</summary>
+public sealed record WebSocketServiceConfig
+{
+    /// <summary>Serializer names (json, msgpack, cbor); empty = all available.</summary>
+    public IReadOnlyList<string> Serializers { get; init; } = [];
+    public WebSocketOptions Options { get; init; } = new();
+    public TransportAuthConfig Auth { get; init; } = TransportAuthConfig.Anonymous;
+}
+
+public abstract record TransportConfig
+{
+    public required string Id { get; init; }
+    public required EndpointConfig Endpoint { get; init; }
+}
+
+/// <summary>type "websocket": a WebSocket endpoint on its own port (any path).</summary>
+public sealed record WebSocketTransportConfig : TransportConfig
+{
+    public WebSocketServiceConfig WebSocket { get; init; } = new();
+}
+
+/// <summary>type "rawsocket": WAMP RawSocket over TCP.</summary>
+public sealed record RawSocketTransportConfig : TransportConfig
+{
+    public IReadOnlyList<string> Serializers { get; init; } = [];
+    /// <summary>Largest message we accept (bytes, ≤ 16 MiB); announced in the handshake.</summary>
+    public int MaxMessageSize { get; init; } = 16 * 1024 * 1024;
+    public TransportAuthConfig Auth { get; init; } = TransportAuthConfig.Anonymous;
+}
+
+/// <summary>type "web": an HTTP server whose paths map to services.</summary>
+public sealed record WebTransportConfig : TransportConfig
+{
+    /// <summary>Path segment ("/" for the root) to service.</summary>
+    public required IReadOnlyDictionary<string, WebPathConfig> Paths { get; init; }
+}
+
+/// <summary>type "universal": one port serving RawSocket and HTTP/WebSocket, told apart by the first byte (0x7F = RawSocket).</summary>
+public sealed record UniversalTransportConfig : TransportConfig
+{
+    public RawSocketTransportConfig? RawSocket { get; init; }
+    /// <summary>Web paths (may include websocket paths).</summary>
+    public IReadOnlyDictionary<string, WebPathConfig>? Paths { get; init; }
+}
+
+/// <summary>A web path service (Crossbar paths.*).</summary>
+public abstract record WebPathConfig;
+
+public sealed record StaticPathConfig : WebPathConfig
+{
+    /// <summary>Directory, already resolved to an absolute path.</summary>
+    public required string Directory { get; init; }
+    public bool EnableDirectoryListing { get; init; }
+    public IReadOnlyDictionary<string, string> MimeTypes { get; init; } = new Dictionary<string, string>();
+    /// <summary>File served for paths that match nothing (SPA fallback); null = 404.</summary>
+    public string? DefaultFile { get; init; }
+    /// <summary>Cache-Control max-age in seconds; null = no caching header. Crossbar default 43200.</summary>
+    public int? CacheTimeout { get; init; } = 43200;
+}
+
+public sealed record WebSocketPathConfig : WebPathConfig
+{
+    public WebSocketServiceConfig WebSocket { get; init; } = new();
+}
+
+public sealed record RedirectPathConfig(string Url) : WebPathConfig;
+
+/// <summary>Serves <see cref="Value"/> as application/json.</summary>
+public sealed record JsonPathConfig(JsonElement Value) : WebPathConfig;
+
+/// <summary>type "path": nested paths below this segment.</summary>
+public sealed record NestedPathConfig(IReadOnlyDictionary<string, WebPathConfig> Paths) : WebPathConfig;

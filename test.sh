@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs every test. Installs what the tests need first (idempotent):
+#   apt:  python3-autobahn python3-twisted python3-msgpack python3-cbor2 (Autobahn|Python peers)
+#   npm:  autobahn, wampy, fox-wamp into tests/interop/node_modules (git-ignored)
+#   NuGet restore (dotnet test does it)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$root"
+
+apt_pkgs=(python3-autobahn python3-twisted python3-msgpack python3-cbor2)
+missing=()
+for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test.sh: installing apt packages: ${missing[*]}"
+  sudo_cmd=""; [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [ -f tests/interop/package.json ] && [ ! -f tests/interop/node_modules/.installed ]; then
+  echo "test.sh: installing npm packages for interop tests"
+  (cd tests/interop && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
+fi
+
+dotnet test "$root/PluginHost.sln" -c Release --nologo "$@"
