@@ -1,10 +1,57 @@
+using System.CommandLine;
+using System.Reflection;
+using PluginHost.Node;
+
 namespace PluginHost.Cli;
 
+/// <summary>The <c>pluginhost</c> command line, shaped after Crossbar's: <c>version</c>, <c>start</c>, <c>check</c>.</summary>
 public static class CliApp
 {
-    public static Task<int> RunAsync(string[] args)
+    /// <param name="transportStarter">Starts router transports; without one, <c>start</c> fails on configs that have transports.</param>
+    public static Task<int> RunAsync(string[] args, ITransportStarter? transportStarter = null, TextWriter? stdout = null, TextWriter? stderr = null)
     {
-        Console.Error.WriteLine("pluginhost: CLI being implemented");
-        return Task.FromResult(1);
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var root = new RootCommand("PluginHost: a WAMP router node configured like Crossbar.io (.crossbar/config.json)")
+        {
+            VersionCommand(stdout),
+            StartCommand.Create(transportStarter, stdout, stderr),
+            CheckCommand.Create(stdout, stderr),
+        };
+        // The node handles SIGINT/SIGTERM itself (graceful GOODBYE); System.CommandLine's own handling would cut that short.
+        var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };
+        return root.Parse(args).InvokeAsync(invocation);
     }
+
+    /// <summary>The product version without the source-revision suffix the SDK appends ("0.1.0+abc123").</summary>
+    public static string Version
+    {
+        get
+        {
+            var v = typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+            return v.Split('+')[0];
+        }
+    }
+
+    private static Command VersionCommand(TextWriter stdout)
+    {
+        var command = new Command("version", "Print the PluginHost and .NET runtime versions");
+        command.SetAction(_ =>
+        {
+            stdout.WriteLine($"PluginHost {Version}");
+            stdout.WriteLine($".NET {Environment.Version} ({System.Runtime.InteropServices.RuntimeInformation.OSDescription})");
+            return 0;
+        });
+        return command;
+    }
+
+    internal static Option<string?> CbdirOption() => new("--cbdir")
+    {
+        Description = "Node directory (default: $CROSSBAR_DIR, else ./.crossbar if present, else the current directory)",
+    };
+
+    internal static Option<string?> ConfigOption() => new("--config")
+    {
+        Description = "Configuration file, relative to the node directory (default: config.json)",
+    };
 }

@@ -1,0 +1,119 @@
+using PluginHost.Node.Config;
+using PluginHost.Transport;
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Cli;
+
+/// <summary>Human-readable summary of a validated configuration: what <c>start</c> would run, with the URLs clients use.</summary>
+internal static class CheckReport
+{
+    public static void Write(NodeConfig node, TextWriter w)
+    {
+        if (node.Workers.Count == 0) w.WriteLine("No workers.");
+        foreach (var worker in node.Workers)
+        {
+            var note = worker.Disabled ? " (disabled)" : worker is RouterWorkerConfig ? "" : ": not started by this build (router workers only)";
+            w.WriteLine($"{worker.Kind} '{worker.Id}'{note}");
+            switch (worker)
+            {
+                case RouterWorkerConfig router:
+                    foreach (var realm in router.Realms) WriteRealm(realm, w);
+                    foreach (var c in router.Components)
+                        w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}', role '{c.Role}': not started by this build");
+                    foreach (var t in router.Transports) WriteTransport(t, w);
+                    break;
+                case ContainerWorkerConfig container:
+                    foreach (var c in container.Components)
+                        w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}' via {c.TransportUrl ?? "rawsocket"}");
+                    break;
+                case GuestWorkerConfig guest:
+                    w.WriteLine($"  executable {guest.Executable} {string.Join(' ', guest.Arguments)} in {guest.WorkDir}");
+                    break;
+            }
+        }
+    }
+
+    private static void WriteRealm(RouterRealm realm, TextWriter w)
+    {
+        var r = realm.Config;
+        w.WriteLine($"  realm '{r.Name}' ({realm.Id}; uri_check {r.UriCheck.ToString().ToLowerInvariant()}, meta API {(r.EnableMetaApi ? "on" : "off")})");
+        foreach (var role in r.Roles)
+        {
+            w.WriteLine($"    role '{role.Name}'{(role.AllowByDefault ? " (allow-by-default)" : "")}");
+            foreach (var p in role.Permissions) w.WriteLine($"      {Describe(p)}");
+        }
+    }
+
+    internal static string Describe(PermissionConfig p)
+    {
+        string[] allowed = [p.Call ? "call" : "", p.Register ? "register" : "", p.Publish ? "publish" : "", p.Subscribe ? "subscribe" : ""];
+        var actions = string.Join(", ", allowed.Where(a => a.Length > 0));
+        var disclose = (p.DiscloseCaller, p.DisclosePublisher) switch
+        {
+            (true, true) => "; disclose caller, publisher",
+            (true, false) => "; disclose caller",
+            (false, true) => "; disclose publisher",
+            _ => "",
+        };
+        return $"{p.Match.ToString().ToLowerInvariant()} '{p.Uri}': {(actions.Length > 0 ? actions : "nothing allowed")}{disclose}";
+    }
+
+    private static void WriteTransport(TransportConfig t, TextWriter w)
+    {
+        var e = t.Endpoint;
+        var where = $"tcp port {(e.Port == 0 ? "0 (any free port)" : e.Port)}, {e.Interface ?? "all interfaces"}, IPv{e.Version}{(e.Tls is null ? "" : ", TLS")}";
+        w.WriteLine($"  transport '{t.Id}' ({Node.NodeRunner.TypeName(t)}) on {where}");
+        var host = e.Interface is { } i && i.Contains(':') ? $"[{i}]" : e.Interface ?? (e.Version == 6 ? "[::1]" : "localhost");
+        var authority = $"{host}:{e.Port}";
+        var tls = e.Tls is not null;
+        switch (t)
+        {
+            case WebSocketTransportConfig ws:
+                w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}/  websocket{Serializers(ws.WebSocket.Serializers)}");
+                break;
+            case RawSocketTransportConfig rs:
+                WriteRawSocket(rs, tls, authority, w);
+                break;
+            case WebTransportConfig web:
+                WritePaths(web.Paths, tls, authority, "", w);
+                break;
+            case UniversalTransportConfig u:
+                if (u.RawSocket is { } raw) WriteRawSocket(raw, tls, authority, w);
+                if (u.Paths is { } paths) WritePaths(paths, tls, authority, "", w);
+                break;
+        }
+    }
+
+    private static void WriteRawSocket(RawSocketTransportConfig rs, bool tls, string authority, TextWriter w)
+        => w.WriteLine($"    {(tls ? "rss" : "rs")}://{authority}  rawsocket{Serializers(rs.Serializers)}, max message {rs.MaxMessageSize} bytes");
+
+    private static void WritePaths(IReadOnlyDictionary<string, WebPathConfig> paths, bool tls, string authority, string prefix, TextWriter w)
+    {
+        foreach (var (key, service) in paths.OrderBy(p => p.Key == "/" ? "" : p.Key, StringComparer.Ordinal))
+        {
+            var path = key == "/" ? prefix + "/" : $"{prefix}/{key}";
+            var http = $"{(tls ? "https" : "http")}://{authority}{path}";
+            switch (service)
+            {
+                case StaticPathConfig s:
+                    w.WriteLine($"    {http}  static {s.Directory}{(s.EnableDirectoryListing ? " (listing on)" : "")}");
+                    break;
+                case WebSocketPathConfig ws:
+                    w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}{path}  websocket{Serializers(ws.WebSocket.Serializers)}");
+                    break;
+                case RedirectPathConfig r:
+                    w.WriteLine($"    {http}  redirect to {r.Url}");
+                    break;
+                case JsonPathConfig:
+                    w.WriteLine($"    {http}  json value");
+                    break;
+                case NestedPathConfig n:
+                    WritePaths(n.Paths, tls, authority, key == "/" ? prefix : $"{prefix}/{key}", w);
+                    break;
+            }
+        }
+    }
+
+    private static string Serializers(IReadOnlyList<string> names)
+        => names.Count == 0 ? " (json, msgpack, cbor)" : $" ({string.Join(", ", names)})";
+}

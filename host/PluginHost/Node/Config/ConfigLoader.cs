@@ -1,0 +1,73 @@
+using System.Text.Json;
+
+namespace PluginHost.Node.Config;
+
+/// <summary>Reads and validates a node configuration, failing on the first error (as Crossbar's checkconfig does).</summary>
+public static class ConfigLoader
+{
+    public static NodeConfig LoadFile(string file, string nodeDir, Func<string, string?>? env = null)
+    {
+        var ext = Path.GetExtension(file).ToLowerInvariant();
+        if (ext is ".yaml" or ".yml")
+            throw new ConfigException("", $"YAML configuration files are not supported yet; write '{file}' as config.json");
+        if (ext != ".json")
+            throw new ConfigException("", $"configuration file '{file}' must be .json (or .yaml)");
+        string text;
+        try { text = File.ReadAllText(file); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException("", $"cannot read configuration file '{file}': {e.Message}");
+        }
+        return Parse(text, nodeDir, env);
+    }
+
+    public static NodeConfig Parse(string json, string nodeDir, Func<string, string?>? env = null)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException e)
+        {
+            throw new ConfigException("", $"invalid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {e.Message.Split(" Path:")[0]}");
+        }
+        using (doc)
+        {
+            var ctx = new ParseContext(Path.GetFullPath(nodeDir), env ?? Environment.GetEnvironmentVariable);
+            var root = new ConfigValue(doc.RootElement, "").AsObject("$schema", "version", "controller", "workers");
+            root.String("$schema");
+            // Crossbar demands version 2; the old form without "version" (the Crossbar guide's configs) is accepted too.
+            var version = root.Int("version", 1, 1, 2);
+            var workers = root.List("workers").Select(w => WorkerParser.Parse(w, ctx)).ToList();
+            foreach (var dup in workers.GroupBy(w => w.Id).Where(g => g.Count() > 1))
+                throw root.Self.Child("workers").Error($"worker ID '{dup.Key}' is used more than once");
+            return new NodeConfig
+            {
+                Version = version,
+                ControllerId = ParseController(root.Object("controller", "id", "options", "manhole", "connections", "keyring"), ctx),
+                Workers = workers,
+                Warnings = ctx.Warnings,
+            };
+        }
+    }
+
+    private static string? ParseController(ConfigObject? o, ParseContext ctx)
+    {
+        if (o is null) return null;
+        if (o.Object("options", "title", "shutdown", "enable_parallel_worker_start") is { } options)
+        {
+            options.String("title");
+            options.Bool("enable_parallel_worker_start", false);
+            if (options.Get("shutdown") is { } shutdown)
+            {
+                string[] modes = ["shutdown_on_shutdown_requested", "shutdown_on_worker_exit", "shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"];
+                if (shutdown.Kind == JsonValueKind.Array) foreach (var m in shutdown.AsArray()) m.AsEnum(modes);
+                else shutdown.AsEnum(modes);
+            }
+        }
+        foreach (var key in new[] { "manhole", "connections", "keyring" })
+            if (o.Has(key)) ctx.Warn(o.Self.Child(key).Path, "not supported by this build; ignored");
+        return o.Has("id") ? ctx.IdOrDefault(o, "node") : null;
+    }
+}

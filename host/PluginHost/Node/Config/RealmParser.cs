@@ -1,0 +1,115 @@
+using System.Text.RegularExpressions;
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Node.Config;
+
+/// <summary>Router realms, roles and permissions (Crossbar <c>workers[].realms[]</c>).</summary>
+internal static partial class RealmParser
+{
+    public static RouterRealm Parse(ConfigValue value, ParseContext ctx)
+    {
+        var o = value.AsObject("id", "name", "roles", "options", "store", "inventory", "rlinks");
+        var nameValue = o.Required("name");
+        var name = nameValue.AsString();
+        if (!RealmName().IsMatch(name))
+            throw nameValue.Error($"invalid realm name \"{name}\" (must match ^[A-Za-z][A-Za-z0-9_\\-@.]{{2,254}}$)");
+        foreach (var key in new[] { "store", "inventory", "rlinks" })
+            if (o.Has(key)) ctx.Warn(o.Self.Child(key).Path, "not supported by this build; ignored");
+
+        var options = o.Object("options", "enable_meta_api", "bridge_meta_api", "uri_check", "event_dispatching_chunk_size");
+        if (options?.Get("bridge_meta_api") is { } bridge) bridge.AsBool();
+        if (options?.Get("event_dispatching_chunk_size") is { } chunk) chunk.AsInt(1, int.MaxValue);
+
+        var roles = o.List("roles").Select(ParseRole).ToList();
+        foreach (var dup in roles.GroupBy(r => r.Name).Where(g => g.Count() > 1))
+            throw o.Self.Child("roles").Error($"role '{dup.Key}' is defined more than once");
+
+        return new RouterRealm(ctx.IdOrDefault(o, "realm", checkPattern: false), new RealmConfig
+        {
+            Name = name,
+            Roles = roles,
+            // Crossbar's default is strict: URI components limited to [0-9a-z_].
+            UriCheck = options?.Enum("uri_check", "strict", "strict", "loose") == "loose" ? UriCheckMode.Loose : UriCheckMode.Strict,
+            EnableMetaApi = options?.Bool("enable_meta_api", true) ?? true,
+        });
+    }
+
+    private static RoleConfig ParseRole(ConfigValue value)
+    {
+        var o = value.AsObject("id", "name", "permissions", "authorizer", "allow-by-default");
+        if (o.Has("id")) o.Required("id").AsString();
+        if (o.Has("authorizer"))
+        {
+            if (o.Has("permissions")) throw o.Self.Error("a role has either \"permissions\" or \"authorizer\", not both");
+            // Accepting it and authorizing nothing (or everything) would silently change who may do what.
+            throw o.Required("authorizer").Error("dynamic authorizers are not supported by this build");
+        }
+        return new RoleConfig
+        {
+            Name = o.RequiredString("name"),
+            Permissions = o.List("permissions").Select(ParsePermission).ToList(),
+            AllowByDefault = o.Bool("allow-by-default", false),
+        };
+    }
+
+    private static readonly string[] FlatActions = ["call", "register", "publish", "subscribe"];
+
+    /// <summary>
+    /// Both permission forms: the current one (uri, match, allow{}, disclose{}, cache) and the old flat
+    /// 0.10 one ({"uri": "*", "publish": true, ...}), which is converted as <c>crossbar upgrade</c> does.
+    /// </summary>
+    internal static PermissionConfig ParsePermission(ConfigValue value)
+    {
+        if (value.Kind != System.Text.Json.JsonValueKind.Object) throw value.Expected("an object");
+        var flat = FlatActions.Any(a => value.Element.TryGetProperty(a, out _));
+        var o = flat
+            ? value.AsObject("uri", "call", "register", "publish", "subscribe")
+            : value.AsObject("uri", "match", "allow", "disclose", "cache", "validate");
+        var uriValue = o.Required("uri");
+        var (uri, match) = ParseUri(uriValue.AsString(), o.Get("match"));
+        if (flat)
+            return new PermissionConfig
+            {
+                Uri = uri, Match = match,
+                Call = o.Bool("call", false), Register = o.Bool("register", false),
+                Publish = o.Bool("publish", false), Subscribe = o.Bool("subscribe", false),
+            };
+
+        o.Bool("cache", false);
+        o.Object("validate", "call", "call_result", "call_progress", "call_error", "event", "event_result");
+        var allow = o.Object("allow", FlatActions);
+        var disclose = o.Object("disclose", "caller", "publisher");
+        return new PermissionConfig
+        {
+            Uri = uri, Match = match,
+            Call = allow?.Bool("call", false) ?? false,
+            Register = allow?.Bool("register", false) ?? false,
+            Publish = allow?.Bool("publish", false) ?? false,
+            Subscribe = allow?.Bool("subscribe", false) ?? false,
+            DiscloseCaller = disclose?.Bool("caller", false) ?? false,
+            DisclosePublisher = disclose?.Bool("publisher", false) ?? false,
+        };
+    }
+
+    /// <summary>
+    /// Crossbar's rule: an explicit <c>match</c> wins; otherwise "a.b.*" and "*" are prefixes ("a.b." and ""),
+    /// "a..c" is a wildcard, anything else exact. "" without match matches everything, so it is a prefix too.
+    /// </summary>
+    internal static (string Uri, MatchPolicy Match) ParseUri(string uri, ConfigValue? match)
+    {
+        if (match is { } m)
+            return (uri, m.AsEnum("exact", "prefix", "wildcard") switch
+            {
+                "prefix" => MatchPolicy.Prefix,
+                "wildcard" => MatchPolicy.Wildcard,
+                _ => MatchPolicy.Exact,
+            });
+        if (uri.Length == 0) return ("", MatchPolicy.Prefix);
+        if (uri.EndsWith('*')) return (uri[..^1], MatchPolicy.Prefix);
+        if (uri.Contains("..")) return (uri, MatchPolicy.Wildcard);
+        return (uri, MatchPolicy.Exact);
+    }
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_\-@.]{2,254}$")]
+    private static partial Regex RealmName();
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Node.Logging;
+
+/// <summary>
+/// Writes log records in Crossbar's format: info and below to stdout, warnings and errors to stderr
+/// (as Crossbar does), one prefixed line per text line so multi-line messages stay greppable.
+/// </summary>
+public sealed class CrossbarLoggerProvider(
+    LogFormat format, LogLevel minLevel, TextWriter stdout, TextWriter stderr, Func<DateTimeOffset>? clock = null)
+    : ILoggerProvider
+{
+    private readonly Lock _gate = new();
+    private readonly int _pid = Environment.ProcessId;
+    private readonly Func<DateTimeOffset> _clock = clock ?? (() => DateTimeOffset.Now);
+
+    public LogLevel MinLevel { get; } = minLevel;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName, LabelFor(categoryName));
+
+    /// <summary>
+    /// One process plays Crossbar's controller and router worker: node lifecycle lines say "Controller",
+    /// router and transport internals say "Router", matching which Crossbar process would have logged them.
+    /// </summary>
+    public static string LabelFor(string category)
+        => category.StartsWith("PluginHost.Wamp", StringComparison.Ordinal) || category.StartsWith("PluginHost.Transport", StringComparison.Ordinal)
+            ? "Router" : "Controller";
+
+    public void Dispose() { }
+
+    private void Write(LogLevel level, string category, string label, string text, Exception? exception)
+    {
+        // Crossbar appends the source namespace to the system field at debug and trace.
+        var system = CrossbarLogFormat.System(label, _pid);
+        if (MinLevel <= LogLevel.Debug) system += " " + category;
+        if (exception is not null) text = $"{text}\n{exception}";
+        var time = _clock();
+        var writer = level >= LogLevel.Warning ? stderr : stdout;
+        lock (_gate)
+        {
+            foreach (var line in text.Split('\n'))
+                writer.WriteLine(CrossbarLogFormat.Line(format, time, system, line.TrimEnd('\r')));
+            writer.Flush();
+        }
+    }
+
+    private sealed class Logger(CrossbarLoggerProvider owner, string category, string label) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= owner.MinLevel;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel)) owner.Write(logLevel, category, label, formatter(state, exception), exception);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using PluginHost.Wamp.Router;
+using static PluginHost.Tests.Node.ConfigTestData;
+
+namespace PluginHost.Tests.Node;
+
+public class PermissionConfigTests
+{
+    private static PermissionConfig Single(string permission)
+    {
+        var realm = $$"""[{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{{permission}}]}]}]""";
+        return Assert.Single(Parse(Router(realms: realm)).FirstRouter().Realms[0].Config.Roles[0].Permissions);
+    }
+
+    [Theory]
+    [InlineData("*", "", MatchPolicy.Prefix)]
+    [InlineData("com.example.*", "com.example.", MatchPolicy.Prefix)]
+    [InlineData("com..add", "com..add", MatchPolicy.Wildcard)]
+    [InlineData("com.example.add", "com.example.add", MatchPolicy.Exact)]
+    [InlineData("", "", MatchPolicy.Prefix)]
+    public void MatchIsInferredFromTheUriWhenAbsent(string uri, string expectedUri, MatchPolicy expected)
+    {
+        var p = Single($$$"""{"uri": "{{{uri}}}", "allow": {"call": true}}""");
+        Assert.Equal(expectedUri, p.Uri);
+        Assert.Equal(expected, p.Match);
+    }
+
+    [Fact]
+    public void ExplicitMatchWinsAndKeepsTheUri()
+    {
+        var p = Single("""{"uri": "com.example.", "match": "prefix", "allow": {"subscribe": true}, "disclose": {"publisher": true}, "cache": true}""");
+        Assert.Equal(("com.example.", MatchPolicy.Prefix), (p.Uri, p.Match));
+        Assert.True(p.Subscribe);
+        Assert.False(p.Call || p.Register || p.Publish || p.DiscloseCaller);
+        Assert.True(p.DisclosePublisher);
+    }
+
+    [Fact]
+    public void OldFlatFormIsConvertedLikeCrossbarUpgrade()
+    {
+        var p = Single("""{"uri": "*", "publish": true, "subscribe": true, "call": true}""");
+        Assert.Equal(("", MatchPolicy.Prefix), (p.Uri, p.Match));
+        Assert.True(p.Publish && p.Subscribe && p.Call);
+        Assert.False(p.Register); // missing flags are false
+        Assert.False(p.DiscloseCaller || p.DisclosePublisher);
+    }
+
+    [Fact]
+    public void FlatFormRejectsCurrentFormKeys()
+    {
+        var realm = """[{"name": "realm1", "roles": [{"name": "r1", "permissions": [{"uri": "*", "publish": true, "allow": {}}]}]}]""";
+        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].allow", Fail(Router(realms: realm)).Path);
+    }
+
+    [Fact]
+    public void UnknownAllowActionIsAnError()
+    {
+        var realm = """[{"name": "realm1", "roles": [{"name": "r1", "permissions": [{"uri": "a", "allow": {"cal": true}}]}]}]""";
+        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].allow.cal", Fail(Router(realms: realm)).Path);
+    }
+
+    [Fact]
+    public void BadMatchValueIsAnError()
+    {
+        var realm = """[{"name": "realm1", "roles": [{"name": "r1", "permissions": [{"uri": "a", "match": "regex"}]}]}]""";
+        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].match", Fail(Router(realms: realm)).Path);
+    }
+
+    [Fact]
+    public void RoleOptionsAndRealmDefaults()
+    {
+        var realm = """[{"name": "realm1", "roles": [{"name": "r1", "allow-by-default": true}]}]""";
+        var config = Parse(Router(realms: realm)).FirstRouter().Realms[0].Config;
+        Assert.True(config.Roles[0].AllowByDefault);
+        Assert.Equal(UriCheckMode.Strict, config.UriCheck); // Crossbar's default
+        Assert.True(config.EnableMetaApi);
+    }
+
+    [Fact]
+    public void RealmOptionsAreMapped()
+    {
+        var realm = """[{"name": "realm1", "options": {"uri_check": "loose", "enable_meta_api": false}}]""";
+        var config = Parse(Router(realms: realm)).FirstRouter().Realms[0].Config;
+        Assert.Equal(UriCheckMode.Loose, config.UriCheck);
+        Assert.False(config.EnableMetaApi);
+    }
+
+    [Fact]
+    public void DynamicAuthorizerIsRefused()
+    {
+        var realm = """[{"name": "realm1", "roles": [{"name": "r1", "authorizer": "com.example.authorize"}]}]""";
+        Assert.Equal("workers[0].realms[0].roles[0].authorizer", Fail(Router(realms: realm)).Path);
+    }
+}
