@@ -71,7 +71,7 @@ public class PermissionConfigTests
         var realm = """[{"name": "realm1", "roles": [{"name": "r1", "allow-by-default": true}]}]""";
         var config = Parse(Router(realms: realm)).FirstRouter().Realms[0].Config;
         Assert.True(config.Roles[0].AllowByDefault);
-        Assert.Equal(UriCheckMode.Strict, config.UriCheck); // Crossbar's default
+        Assert.Equal(UriCheckMode.Loose, config.UriCheck); // ours; Crossbar's is strict
         Assert.True(config.EnableMetaApi);
     }
 

@@ -28,8 +28,9 @@ internal static partial class RealmParser
         {
             Name = name,
             Roles = roles,
-            // Crossbar's default is strict: URI components limited to [0-9a-z_].
-            UriCheck = options?.Enum("uri_check", "strict", "strict", "loose") == "loose" ? UriCheckMode.Loose : UriCheckMode.Strict,
+            // Loose by default (Crossbar defaults to strict): strict rejects URIs such as
+            // "com.myapp.getUser" that Autobahn and most clients happily use.
+            UriCheck = options?.Enum("uri_check", "loose", "strict", "loose") == "strict" ? UriCheckMode.Strict : UriCheckMode.Loose,
             EnableMetaApi = options?.Bool("enable_meta_api", true) ?? true,
         });
     }
