@@ -1,0 +1,51 @@
+using PluginHost.Tests.Support;
+
+namespace PluginHost.Tests.Interop;
+
+/// <summary>
+/// One node shared by the interop tests: realm1 open to anonymous, realm "restricted" whose
+/// anonymous role may only call/register/subscribe under com.public. (and publish nowhere),
+/// a web transport with a WebSocket path and a RawSocket transport, both on free ports.
+/// </summary>
+public sealed class InteropNodeFixture : IAsyncLifetime
+{
+    public const string Config = """
+    {
+      "version": 2,
+      "workers": [{
+        "type": "router",
+        "realms": [
+          { "name": "realm1",
+            "roles": [{ "name": "anonymous",
+                        "permissions": [{ "uri": "", "match": "prefix",
+                                          "allow": { "call": true, "register": true, "publish": true, "subscribe": true },
+                                          "disclose": { "caller": false, "publisher": false } }] }] },
+          { "name": "restricted",
+            "roles": [{ "name": "anonymous",
+                        "permissions": [{ "uri": "com.public.", "match": "prefix",
+                                          "allow": { "call": true, "register": true, "publish": false, "subscribe": true } }] }] }
+        ],
+        "transports": [
+          { "id": "web", "type": "web", "endpoint": { "type": "tcp", "port": 0, "interface": "127.0.0.1" },
+            "paths": { "ws": { "type": "websocket" } } },
+          { "id": "raw", "type": "rawsocket", "endpoint": { "type": "tcp", "port": 0, "interface": "127.0.0.1" } }
+        ]
+      }]
+    }
+    """;
+
+    public NodeProcess Node { get; private set; } = null!;
+
+    public string WebSocketUrl => $"ws://127.0.0.1:{Node.Port("web")}/ws";
+    public string RawSocketUrl => $"rs://127.0.0.1:{Node.Port("raw")}";
+
+    public async Task InitializeAsync() => Node = await NodeProcess.StartAsync(Config);
+
+    public async Task DisposeAsync() => await Node.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class InteropCollection : ICollectionFixture<InteropNodeFixture>
+{
+    public const string Name = "interop node";
+}

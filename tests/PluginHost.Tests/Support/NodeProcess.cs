@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PluginHost.Tests.Support;
+
+/// <summary>
+/// A real node: `./pluginhost start` on a temporary node directory whose transports listen on
+/// port 0. Started once and ready when the node logs its boot line; the bound ports are read
+/// from the transport log lines. Disposing sends SIGTERM and kills the process if it lingers.
+/// </summary>
+public sealed partial class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _log = new();
+    private readonly TaskCompletionSource _booted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, int> _ports = new();
+
+    public string NodeDir { get; }
+    public IReadOnlyDictionary<string, int> Ports => _ports;
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    [GeneratedRegex(@"transport '(?<id>[^']+)' started \([^,]+, tcp port (?<port>\d+)\)")]
+    private static partial Regex TransportStarted();
+
+    private NodeProcess(string nodeDir)
+    {
+        NodeDir = nodeDir;
+        var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "pluginhost"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = nodeDir,
+        };
+        foreach (var a in new[] { "start", "--cbdir", nodeDir }) psi.ArgumentList.Add(a);
+        _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.Exited += (_, _) => _booted.TrySetException(new InvalidOperationException("node exited before booting:\n" + Log));
+    }
+
+    /// <summary>Writes <paramref name="configJson"/> as config.json of a fresh node directory and starts the node.</summary>
+    public static async Task<NodeProcess> StartAsync(string configJson, TimeSpan? bootTimeout = null)
+    {
+        var dir = Directory.CreateTempSubdirectory("pluginhost-node-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(dir, "config.json"), configJson);
+        var node = new NodeProcess(dir);
+        node._process.Start();
+        node._process.BeginOutputReadLine();
+        node._process.BeginErrorReadLine();
+        try
+        {
+            // The first start may build the CLI (./pluginhost builds on demand).
+            await node._booted.Task.WaitAsync(bootTimeout ?? TimeSpan.FromMinutes(3));
+        }
+        catch
+        {
+            await node.DisposeAsync();
+            throw;
+        }
+        return node;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_log) _log.AppendLine(line);
+        var m = TransportStarted().Match(line);
+        if (m.Success) lock (_ports) _ports[m.Groups["id"].Value] = int.Parse(m.Groups["port"].Value);
+        if (line.Contains("Ok, local node configuration booted successfully!")) _booted.TrySetResult();
+    }
+
+    public int Port(string transportId) => _ports.TryGetValue(transportId, out var p) ? p
+        : throw new KeyNotFoundException($"transport '{transportId}' did not log a port:\n{Log}");
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // SIGTERM first: the node shuts down cleanly (GOODBYE to sessions, node.pid removed).
+            Process.Start("kill", ["-TERM", _process.Id.ToString()])?.WaitForExit();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try { await _process.WaitForExitAsync(cts.Token); }
+            catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
+        }
+        _process.Dispose();
+        try { Directory.Delete(NodeDir, recursive: true); } catch (IOException) { }
+    }
+}
