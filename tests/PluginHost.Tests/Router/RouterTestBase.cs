@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Router;
 
 namespace PluginHost.Tests.Router;
@@ -10,11 +11,13 @@ public abstract class RouterTestBase : IAsyncLifetime
 
     protected virtual RouterOptions Options => new();
 
+    protected virtual ILoggerFactory? LoggerFactory => null;
+
     protected virtual IEnumerable<RealmConfig> Realms => [new RealmConfig { Name = "realm1" }];
 
     public Task InitializeAsync()
     {
-        Router = new WampRouter(Options);
+        Router = new WampRouter(Options, LoggerFactory);
         foreach (var realm in Realms) Router.AddRealm(realm);
         return Task.CompletedTask;
     }
