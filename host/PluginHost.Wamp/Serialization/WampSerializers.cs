@@ -4,9 +4,10 @@ namespace PluginHost.Wamp.Serialization;
 public static class WampSerializers
 {
     public static IWampSerializer Json => JsonWampSerializer.Instance;
+    public static IWampSerializer MsgPack => MsgPackWampSerializer.Instance;
 
     /// <summary>All built-in serializers in preference order: json, msgpack, cbor.</summary>
-    public static IReadOnlyList<IWampSerializer> All { get; } = [JsonWampSerializer.Instance];
+    public static IReadOnlyList<IWampSerializer> All { get; } = [JsonWampSerializer.Instance, MsgPackWampSerializer.Instance];
 
     /// <summary>Config name (json, msgpack, cbor; case-insensitive) or null when unknown.</summary>
     public static IWampSerializer? ByName(string name)
