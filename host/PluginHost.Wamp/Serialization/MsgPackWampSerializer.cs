@@ -60,7 +60,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer
                 if (r.NextCode == MessagePackCode.UInt64)
                 {
                     ulong u = r.ReadUInt64();
-                    return u <= long.MaxValue ? (long)u : u;
+                    return u <= long.MaxValue ? (object)(long)u : u;
                 }
                 return r.ReadInt64();
             case MessagePackType.Float:
