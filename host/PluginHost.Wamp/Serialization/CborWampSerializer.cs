@@ -28,8 +28,11 @@ public sealed class CborWampSerializer : IWampSerializer
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
+        => SerializeFields(WampMessageCodec.ToFields(message), output);
+
+    /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
+    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
-        var fields = WampMessageCodec.ToFields(message);
         var writer = t_writer ?? new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false);
         t_writer = null; // re-entrant calls get their own writer
         try

@@ -23,8 +23,11 @@ public sealed class MsgPackWampSerializer : IWampSerializer
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
+        => SerializeFields(WampMessageCodec.ToFields(message), output);
+
+    /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
+    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
-        var fields = WampMessageCodec.ToFields(message);
         var sink = new MsgPackSink { Writer = new MessagePackWriter(output) };
         ValueWriter.WriteMessage(ref sink, fields);
         sink.Writer.Flush();
