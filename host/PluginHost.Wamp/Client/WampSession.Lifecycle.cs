@@ -64,15 +64,18 @@ public sealed partial class WampSession
     {
         var details = new Dictionary<string, object?>();
         if (message is not null) details["message"] = message;
-        // The guard flips the state while the GOODBYE is written, so nothing can follow it.
-        await EnqueueAsync(_ => new GoodbyeMessage(details, reason), allocateId: false, null,
-            guard: () => { _state = State.Leaving; _leaveReason = reason; return true; },
-            throwIfNotOpen: false, cancellationToken).ConfigureAwait(false);
+        // The limit covers queueing the GOODBYE too: a stalled transport must not hang LeaveAsync.
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(_options.LeaveTimeout);
         try
         {
-            return await Closed.WaitAsync(_options.LeaveTimeout, cancellationToken).ConfigureAwait(false);
+            // The guard flips the state while the GOODBYE is written, so nothing can follow it.
+            await EnqueueAsync(_ => new GoodbyeMessage(details, reason), allocateId: false, null,
+                guard: () => { _state = State.Leaving; _leaveReason = reason; return true; },
+                throwIfNotOpen: false, limit.Token).ConfigureAwait(false);
+            return await Closed.WaitAsync(limit.Token).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             Terminate(new WampCloseInfo(reason, "no GOODBYE from the router", details, WampCloseInitiator.Local));
             return await Closed.ConfigureAwait(false);

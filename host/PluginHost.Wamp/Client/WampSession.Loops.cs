@@ -19,7 +19,8 @@ public sealed partial class WampSession
                         WampCloseInitiator.Transport));
                     return;
                 }
-                if (!Dispatch(message)) return;
+                // Ended from elsewhere (leave timeout, writer failure): the rest is noise.
+                if (Volatile.Read(ref _closeInfo) is not null || !Dispatch(message)) return;
             }
         }
         catch (WampProtocolException e)

@@ -115,3 +115,20 @@ public class LifecycleTests
         await session.DisposeAsync().AsTask().Within();
     }
 }
+
+public class LeaveTimeoutTests
+{
+    [Fact]
+    public async Task Leave_gives_up_after_the_leave_timeout_and_closes_the_transport()
+    {
+        var (session, router) = await FakeRouter.JoinAsync(options: new WampJoinOptions { LeaveTimeout = TimeSpan.FromMilliseconds(50) });
+        await using var scope = router;
+        var leave = session.LeaveAsync(WampCloseReasons.SystemShutdown);
+        Assert.Equal(WampCloseReasons.SystemShutdown, (await router.ExpectAsync<GoodbyeMessage>()).Reason);
+
+        var info = await leave.Within();
+        Assert.Equal(WampCloseReasons.SystemShutdown, info.Reason);
+        Assert.Equal(WampCloseInitiator.Local, info.Initiator);
+        await router.ExpectClosedAsync();
+    }
+}
