@@ -62,4 +62,10 @@ public sealed record RouterOptions
 {
     /// <summary>Messages queued for one session before it is considered a slow consumer and closed.</summary>
     public int MaxOutboundQueue { get; init; } = 16384;
+
+    /// <summary>How long a new transport may take to send HELLO before it is closed.</summary>
+    public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Commands queued for one realm loop before session readers wait (back-pressure on inbound traffic).</summary>
+    public int RealmQueueCapacity { get; init; } = 65536;
 }

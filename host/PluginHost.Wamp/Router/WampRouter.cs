@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Transport;
 
 namespace PluginHost.Wamp.Router;
@@ -7,27 +11,125 @@ namespace PluginHost.Wamp.Router;
 /// The WAMP router: realms and the sessions attached to them. Transports hand each
 /// established connection to <see cref="ServeAsync"/>; embedded components use
 /// <see cref="ConnectInProcess"/>.
+///
+/// Each realm runs its own routing loop (see Realm.cs for the concurrency design); this class only
+/// holds the realm table, the router-wide session id space, and the set of running sessions.
 /// </summary>
 public sealed class WampRouter : IAsyncDisposable
 {
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(5);
+
+    private readonly RouterOptions _options;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, Realm> _realms = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, byte> _sessionIds = new();
+    private readonly ConcurrentDictionary<RouterSession, Task> _sessions = new();
+    private readonly CancellationTokenSource _shutdown = new();
+    private int _disposed;
+
     public WampRouter(RouterOptions? options = null, ILoggerFactory? loggerFactory = null)
-        => throw new NotImplementedException("router skeleton: being implemented");
+    {
+        _options = options ?? new RouterOptions();
+        if (_options.MaxOutboundQueue < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxOutboundQueue must be at least 1");
+        _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Wamp.Router");
+    }
 
     /// <summary>Starts a realm. Throws InvalidOperationException when a realm of that name exists.</summary>
-    public void AddRealm(RealmConfig realm) => throw new NotImplementedException();
+    public void AddRealm(RealmConfig realm)
+    {
+        ArgumentNullException.ThrowIfNull(realm);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        // Realm names are URIs (basic/uris.md); checked loosely so that Crossbar-style names work.
+        if (!UriValidator.IsValid(realm.Name, UriCheckMode.Loose))
+            throw new ArgumentException($"invalid realm name '{realm.Name}'", nameof(realm));
+        var r = new Realm(realm, this, _options, _log);
+        if (!_realms.TryAdd(realm.Name, r)) throw new InvalidOperationException($"realm '{realm.Name}' already exists");
+        r.Start();
+        _log.LogInformation("Realm {Realm} started ({Roles} roles, uri check {UriCheck}, meta API {Meta})",
+            realm.Name, realm.Roles.Count, realm.UriCheck, realm.EnableMetaApi ? "on" : "off");
+    }
 
-    public bool HasRealm(string name) => throw new NotImplementedException();
+    public bool HasRealm(string name) => _realms.ContainsKey(name);
+
+    internal bool TryGetRealm(string name, [NotNullWhen(true)] out Realm? realm) => _realms.TryGetValue(name, out realm);
 
     /// <summary>
     /// Runs one WAMP session over <paramref name="connection"/> from HELLO to GOODBYE/ABORT/transport loss.
     /// Completes when the session is over; peer errors are logged, never thrown.
     /// </summary>
-    public Task ServeAsync(IWampConnection connection, TransportAuthConfig? auth = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    public async Task ServeAsync(IWampConnection connection, TransportAuthConfig? auth = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            await CloseQuietly(connection).ConfigureAwait(false);
+            return;
+        }
+        var session = new RouterSession(this, connection, auth ?? TransportAuthConfig.Anonymous, _options, _log);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
+        var run = session.RunAsync(linked.Token);
+        _sessions[session] = run;
+        try
+        {
+            await run.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Session {SessionId} ended with an unexpected error", session.Id);
+        }
+        finally
+        {
+            _sessions.TryRemove(session, out _);
+        }
+    }
 
     /// <summary>Returns the client end of an in-process connection whose router end is being served.</summary>
-    public IWampConnection ConnectInProcess(TransportAuthConfig? auth = null) => throw new NotImplementedException();
+    public IWampConnection ConnectInProcess(TransportAuthConfig? auth = null)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        var (client, router) = InProcessConnection.CreatePair();
+        _ = Task.Run(() => ServeAsync(router, auth));
+        return client;
+    }
 
     /// <summary>Ends every session with GOODBYE wamp.close.system_shutdown and stops the realms.</summary>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        // 1. Each realm loop sends GOODBYE system_shutdown to its sessions and stops.
+        await Task.WhenAll(_realms.Values.Select(r => r.ShutdownAsync())).ConfigureAwait(false);
+        // 2. Sessions still in the HELLO phase (or blocked reading) are cancelled.
+        _shutdown.Cancel();
+        // 3. Wait for the writers to flush and the transports to close; force-close stragglers.
+        var running = _sessions.Values.ToArray();
+        try
+        {
+            await Task.WhenAll(running).WaitAsync(ShutdownGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            _log.LogWarning("{Count} sessions did not close within {Grace}; closing their transports", _sessions.Count, ShutdownGrace);
+            foreach (var session in _sessions.Keys) _ = session.CloseTransportAsync("router shutdown");
+        }
+        _realms.Clear();
+        _shutdown.Dispose();
+    }
+
+    /// <summary>Session ids are global scope: random in [1, 2^53] and unique across the router.</summary>
+    internal long AllocateSessionId()
+    {
+        while (true)
+        {
+            var id = WampIds.NewGlobalId();
+            if (_sessionIds.TryAdd(id, 0)) return id;
+        }
+    }
+
+    internal void ReleaseSessionId(long id) => _sessionIds.TryRemove(id, out _);
+
+    private async Task CloseQuietly(IWampConnection connection)
+    {
+        try { await connection.CloseAsync("router disposed").ConfigureAwait(false); }
+        catch (Exception e) { _log.LogDebug(e, "closing a connection failed"); }
+    }
 }

@@ -1,0 +1,358 @@
+using PluginHost.Wamp.Messages;
+
+namespace PluginHost.Wamp.Router;
+
+/// <summary>One callee attached to a registration; disclose_caller is a per-REGISTER option.</summary>
+internal sealed record CalleeEntry(RouterSession Session, bool DiscloseCaller);
+
+/// <summary>A registration: a (procedure, match) and its callees under one invocation policy.</summary>
+internal sealed class Registration(long id, string uri, MatchPolicy match, string invoke)
+{
+    public long Id { get; } = id;
+    public string Uri { get; } = uri;
+    public MatchPolicy Match { get; } = match;
+    public string Invoke { get; } = invoke;
+    public string Created { get; } = Realm.Now();
+    public List<CalleeEntry> Callees { get; } = new();
+    public int RoundRobinNext;
+}
+
+/// <summary>A call routed to a callee and not yet answered. Loop-owned.</summary>
+internal sealed class PendingCall(RouterSession caller, long callRequestId, RouterSession callee, long invocationId,
+    Registration registration, bool receiveProgress, long timeoutMs)
+{
+    public RouterSession Caller { get; } = caller;
+    public long CallRequestId { get; } = callRequestId;
+    public RouterSession Callee { get; } = callee;
+    public long InvocationId { get; } = invocationId;
+    public Registration Registration { get; } = registration;
+    public bool ReceiveProgress { get; } = receiveProgress;
+    public long TimeoutMs { get; } = timeoutMs;
+    public bool Completed;
+    public bool KillRequested;
+    public Timer? Timer;
+}
+
+/// <summary>
+/// The dealer role of one realm. Runs only on the realm loop (see Realm.cs): no locks.
+/// </summary>
+internal sealed class Dealer(Realm realm)
+{
+    internal const string InvokeSingle = "single";
+    private static readonly HashSet<string> InvokePolicies = ["single", "roundrobin", "random", "first", "last"];
+
+    private readonly Dictionary<(string Uri, MatchPolicy Match), Registration> _byUri = new();
+    private readonly Dictionary<long, Registration> _byId = new();
+    private readonly List<Registration> _prefix = new();
+    private readonly List<Registration> _wildcard = new();
+
+    private UriCheckMode UriCheck => realm.Config.UriCheck;
+
+    public void Register(RouterSession session, RegisterMessage m)
+    {
+        if (!UriValidator.TryParseMatch(m.Options, out var match))
+        {
+            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid match policy '{m.Options.GetString("match")}'"));
+            return;
+        }
+        if (!UriValidator.IsValidPattern(m.Procedure, match, UriCheck))
+        {
+            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidUri, $"register for invalid procedure URI '{m.Procedure}' (uri check {UriCheck})"));
+            return;
+        }
+        // "wamp." procedures belong to the router (meta API): clients may not register them.
+        if (UriValidator.IsReserved(m.Procedure))
+        {
+            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidUri, $"register for reserved procedure URI '{m.Procedure}'"));
+            return;
+        }
+        // Shared registrations: options.invoke is single (default), roundrobin, random, first or last.
+        var invoke = m.Options.GetString("invoke") ?? InvokeSingle;
+        if (!InvokePolicies.Contains(invoke))
+        {
+            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid invocation policy '{invoke}'"));
+            return;
+        }
+        if (!realm.Authorizer.Authorize(session.AuthRole, WampAction.Register, m.Procedure).Allowed)
+        {
+            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to register procedure '{m.Procedure}'"));
+            return;
+        }
+
+        if (_byUri.TryGetValue((m.Procedure, match), out var reg))
+        {
+            if (m.Options.GetBool("force_reregister"))
+            {
+                // force_reregister (Crossbar): every current callee is kicked with a registration revocation
+                // [UNREGISTERED, 0, {registration, reason}] and the registration is deleted, then re-created below.
+                foreach (var callee in reg.Callees.ToList())
+                {
+                    Detach(callee.Session, reg);
+                    callee.Session.Send(new UnregisteredMessage(0, new Dictionary<string, object?>
+                    {
+                        ["registration"] = reg.Id,
+                        ["reason"] = "wamp.error.unregistered",
+                    }));
+                }
+                reg = null;
+            }
+            else if (reg.Callees.Any(c => c.Session == session))
+            {
+                session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.ProcedureAlreadyExists, $"procedure '{m.Procedure}' is already registered by this session"));
+                return;
+            }
+            else if (reg.Invoke == InvokeSingle || invoke != reg.Invoke)
+            {
+                // Shared registration: a second callee needs a shared policy, and the same one as the first.
+                session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.ProcedureAlreadyExists,
+                    reg.Invoke == InvokeSingle
+                        ? $"register for already registered procedure '{m.Procedure}'"
+                        : $"register for already registered procedure '{m.Procedure}' with conflicting invocation policy (has {reg.Invoke}, {invoke} was requested)"));
+                return;
+            }
+        }
+        if (reg is null)
+        {
+            reg = new Registration(NewId(), m.Procedure, match, invoke);
+            _byUri[(reg.Uri, match)] = reg;
+            _byId[reg.Id] = reg;
+            if (match == MatchPolicy.Prefix) _prefix.Add(reg);
+            else if (match == MatchPolicy.Wildcard) _wildcard.Add(reg);
+            realm.Meta?.OnRegistrationCreate(session, reg);
+        }
+        reg.Callees.Add(new CalleeEntry(session, m.Options.GetBool("disclose_caller")));
+        session.Registrations.Add(reg);
+        realm.Meta?.OnRegister(session, reg);
+        session.Send(new RegisteredMessage(m.RequestId, reg.Id));
+    }
+
+    public void Unregister(RouterSession session, UnregisterMessage m)
+    {
+        if (!_byId.TryGetValue(m.Registration, out var reg) || !reg.Callees.Any(c => c.Session == session))
+        {
+            session.Send(Realm.Error(WampMessageType.Unregister, m.RequestId, WampErrors.NoSuchRegistration, $"no registration {m.Registration} for this session"));
+            return;
+        }
+        Detach(session, reg);
+        session.Send(new UnregisteredMessage(m.RequestId));
+    }
+
+    public void Call(RouterSession session, CallMessage m)
+    {
+        if (!UriValidator.IsValid(m.Procedure, UriCheck))
+        {
+            session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.InvalidUri, $"call with invalid procedure URI '{m.Procedure}' (uri check {UriCheck})"));
+            return;
+        }
+        var auth = realm.Authorizer.Authorize(session.AuthRole, WampAction.Call, m.Procedure);
+        if (!auth.Allowed)
+        {
+            session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to call procedure '{m.Procedure}'"));
+            return;
+        }
+        // Meta procedures are router-owned registrations, answered right here in the loop.
+        if (realm.Meta is not null && realm.Meta.TryHandleCall(session, m)) return;
+
+        var reg = Match(m.Procedure);
+        if (reg is null)
+        {
+            session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NoSuchProcedure, $"no callee registered for procedure '{m.Procedure}'"));
+            return;
+        }
+        if (session.CallsAsCaller.ContainsKey(m.RequestId))
+        {
+            realm.Abort(session, WampErrors.ProtocolViolation, $"CALL request id {m.RequestId} is already in use by a pending call");
+            return;
+        }
+
+        var callee = Pick(reg);
+        long invocationId = callee.Session.NextInvocationId();
+        var details = new Dictionary<string, object?>();
+        // Pattern-based registrations: INVOCATION.Details.procedure carries the concrete procedure.
+        if (reg.Match != MatchPolicy.Exact) details["procedure"] = m.Procedure;
+        // Progressive call results: the caller asks with receive_progress; the callee is told the same.
+        bool receiveProgress = m.Options.GetBool("receive_progress");
+        if (receiveProgress) details["receive_progress"] = true;
+        // Caller identification: disclose_me, the role's disclose.caller, or the callee's disclose_caller.
+        if (auth.Disclose || m.Options.GetBool("disclose_me") || callee.DiscloseCaller)
+        {
+            details["caller"] = session.Id;
+            details["caller_authid"] = session.AuthId;
+            details["caller_authrole"] = session.AuthRole;
+        }
+        // Call timeout: options.timeout in ms, 0 (default) = none. The dealer runs the timer; the callee is told too.
+        long timeout = m.Options.GetInt64("timeout") ?? 0;
+        if (timeout > 0) details["timeout"] = timeout;
+
+        var pending = new PendingCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout);
+        session.CallsAsCaller[m.RequestId] = pending;
+        callee.Session.InvocationsAsCallee[invocationId] = pending;
+        if (timeout > 0)
+            pending.Timer = new Timer(static state => { var p = (PendingCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
+                pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
+        callee.Session.Send(new InvocationMessage(invocationId, reg.Id, details, m.Arguments, m.ArgumentsKw));
+    }
+
+    public void Yield(RouterSession session, YieldMessage m)
+    {
+        // YIELD for an unknown (finished, canceled, timed out) invocation is ignored.
+        if (!session.InvocationsAsCallee.TryGetValue(m.RequestId, out var p)) return;
+        if (m.Options.GetBool("progress"))
+        {
+            // Progressive call results: forwarded as RESULT with details.progress, the call stays pending.
+            // A caller that did not ask for progress gets only the final result.
+            if (p.ReceiveProgress)
+                p.Caller.Send(new ResultMessage(p.CallRequestId, new Dictionary<string, object?> { ["progress"] = true }, m.Arguments, m.ArgumentsKw));
+            return;
+        }
+        Complete(p);
+        p.Caller.Send(new ResultMessage(p.CallRequestId, new Dictionary<string, object?>(), m.Arguments, m.ArgumentsKw));
+    }
+
+    public void CalleeError(RouterSession session, ErrorMessage m)
+    {
+        // ERROR for an unknown invocation is ignored; otherwise forwarded to the caller with its payload.
+        if (!session.InvocationsAsCallee.TryGetValue(m.RequestId, out var p)) return;
+        Complete(p);
+        p.Caller.Send(new ErrorMessage(WampMessageType.Call, p.CallRequestId, m.Details, m.Error, m.Arguments, m.ArgumentsKw));
+    }
+
+    public void Cancel(RouterSession session, CancelMessage m)
+    {
+        // CANCEL for a call that already finished is ignored.
+        if (!session.CallsAsCaller.TryGetValue(m.RequestId, out var p)) return;
+        var mode = m.Options.GetString("mode") ?? "killnowait";
+        if (mode is not ("skip" or "kill" or "killnowait"))
+        {
+            session.Send(Realm.Error(WampMessageType.Cancel, m.RequestId, WampErrors.InvalidArgument, $"invalid cancel mode '{mode}'"));
+            return;
+        }
+        // Call canceling: a callee that does not support call_canceling gets "skip" behaviour.
+        if (!p.Callee.CalleeCallCanceling) mode = "skip";
+        switch (mode)
+        {
+            case "skip":
+                // ERROR to the caller at once, no INTERRUPT; the callee's later answer is discarded.
+                Complete(p);
+                p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "call canceled by the caller (skip)"));
+                break;
+            case "killnowait":
+                // INTERRUPT to the callee and ERROR to the caller at once; the callee's answer is discarded.
+                Complete(p);
+                p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait" }));
+                p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "call canceled by the caller (killnowait)"));
+                break;
+            case "kill":
+                // INTERRUPT to the callee; the caller gets the callee's ERROR (or RESULT) when it comes.
+                if (p.KillRequested) return;
+                p.KillRequested = true;
+                p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "kill" }));
+                break;
+        }
+    }
+
+    /// <summary>Call timeout fired: INTERRUPT the callee (if it can be interrupted) and ERROR wamp.error.timeout to the caller.</summary>
+    public void OnTimeout(PendingCall p)
+    {
+        if (p.Completed) return;
+        Complete(p);
+        if (p.Callee.CalleeCallCanceling)
+            p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait", ["reason"] = WampErrors.Timeout }));
+        p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Timeout, $"call timed out after {p.TimeoutMs} ms"));
+    }
+
+    public void RemoveSession(RouterSession session)
+    {
+        // A callee leaving: its in-flight calls fail at once (as Crossbar: wamp.error.canceled), no caller hangs.
+        foreach (var p in session.InvocationsAsCallee.Values.ToList())
+        {
+            Complete(p);
+            p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "callee disconnected from in-flight request"));
+        }
+        // A caller leaving: its pending invocations are interrupted when the callee supports call canceling.
+        foreach (var p in session.CallsAsCaller.Values.ToList())
+        {
+            Complete(p);
+            if (p.Callee.CalleeCallCanceling)
+                p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait", ["reason"] = WampErrors.Canceled }));
+        }
+        foreach (var reg in session.Registrations.ToList()) Detach(session, reg);
+    }
+
+    private static void Complete(PendingCall p)
+    {
+        if (p.Completed) return;
+        p.Completed = true;
+        p.Timer?.Dispose();
+        p.Caller.CallsAsCaller.Remove(p.CallRequestId);
+        p.Callee.InvocationsAsCallee.Remove(p.InvocationId);
+    }
+
+    private void Detach(RouterSession session, Registration reg)
+    {
+        reg.Callees.RemoveAll(c => c.Session == session);
+        session.Registrations.Remove(reg);
+        realm.Meta?.OnUnregister(session, reg);
+        if (reg.Callees.Count == 0)
+        {
+            _byUri.Remove((reg.Uri, reg.Match));
+            _byId.Remove(reg.Id);
+            if (reg.Match == MatchPolicy.Prefix) _prefix.Remove(reg);
+            else if (reg.Match == MatchPolicy.Wildcard) _wildcard.Remove(reg);
+            realm.Meta?.OnRegistrationDelete(session, reg);
+        }
+    }
+
+    /// <summary>Shared registrations: choose the callee by the registration's invocation policy.</summary>
+    private static CalleeEntry Pick(Registration reg)
+    {
+        var callees = reg.Callees;
+        switch (reg.Invoke)
+        {
+            case "last":
+                return callees[^1];
+            case "roundrobin":
+                if (reg.RoundRobinNext >= callees.Count) reg.RoundRobinNext = 0;
+                return callees[reg.RoundRobinNext++];
+            case "random":
+                return callees[Random.Shared.Next(callees.Count)];
+            default: // single, first
+                return callees[0];
+        }
+    }
+
+    /// <summary>
+    /// Pattern-based registrations, "calls matching multiple registrations": exact first, then the
+    /// longest prefix, then the most specific wildcard (longest run of components before each wildcard).
+    /// </summary>
+    public Registration? Match(string procedure)
+    {
+        if (_byUri.TryGetValue((procedure, MatchPolicy.Exact), out var exact)) return exact;
+        Registration? best = null;
+        foreach (var reg in _prefix)
+        {
+            if (UriMatcher.PrefixMatches(reg.Uri, procedure) && (best is null || reg.Uri.Length > best.Uri.Length)) best = reg;
+        }
+        if (best is not null) return best;
+        foreach (var reg in _wildcard)
+        {
+            if (UriMatcher.WildcardMatches(reg.Uri, procedure) && (best is null || UriMatcher.CompareWildcardSpecificity(reg.Uri, best.Uri) > 0)) best = reg;
+        }
+        return best;
+    }
+
+    private long NewId()
+    {
+        long id;
+        do id = WampIds.NewGlobalId(); while (_byId.ContainsKey(id));
+        return id;
+    }
+
+    // ----- queries for the registration meta API -----
+
+    public IEnumerable<Registration> All => _byId.Values;
+
+    public Registration? Get(long id) => _byId.GetValueOrDefault(id);
+
+    public Registration? Lookup(string procedure, MatchPolicy match) => _byUri.GetValueOrDefault((procedure, match));
+}

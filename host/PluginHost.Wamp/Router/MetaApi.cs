@@ -1,0 +1,273 @@
+using PluginHost.Wamp.Messages;
+
+namespace PluginHost.Wamp.Router;
+
+/// <summary>
+/// The WAMP meta API of one realm (advanced: session, registration and subscription meta API):
+/// procedures answered in the realm loop as router-owned registrations, and meta events published
+/// by the router itself. Shapes follow the wamp-proto spec. Runs only on the realm loop.
+///
+/// As Crossbar does, registration/subscription meta events are not published for "wamp." URIs
+/// (subscribing to a meta topic does not itself raise meta events).
+/// </summary>
+internal sealed class MetaApi
+{
+    private readonly Realm _realm;
+    private readonly Dictionary<string, Func<RouterSession, CallMessage, IReadOnlyList<object?>>> _procedures;
+
+    public MetaApi(Realm realm)
+    {
+        _realm = realm;
+        _procedures = new(StringComparer.Ordinal)
+        {
+            ["wamp.session.count"] = SessionCount,
+            ["wamp.session.list"] = SessionList,
+            ["wamp.session.get"] = SessionGet,
+            ["wamp.session.kill"] = SessionKill,
+            ["wamp.session.kill_by_authid"] = (s, c) => KillWhere(s, c, "authid", x => x.AuthId),
+            ["wamp.session.kill_by_authrole"] = (s, c) => KillWhere(s, c, "authrole", x => x.AuthRole),
+            ["wamp.session.kill_all"] = KillAll,
+            ["wamp.registration.list"] = (_, _) => [Lists(_realm.Dealer.All.Select(r => (r.Id, r.Match)))],
+            ["wamp.registration.lookup"] = RegistrationLookup,
+            ["wamp.registration.match"] = (_, c) => [_realm.Dealer.Match(UriArg(c, 0))?.Id],
+            ["wamp.registration.get"] = (_, c) => [RegistrationDetails(GetRegistration(c))],
+            ["wamp.registration.list_callees"] = (_, c) => [GetRegistration(c).Callees.Select(e => (object?)e.Session.Id).ToList()],
+            ["wamp.registration.count_callees"] = (_, c) => [(long)GetRegistration(c).Callees.Count],
+            ["wamp.subscription.list"] = (_, _) => [Lists(_realm.Broker.All.Select(s => (s.Id, s.Match)))],
+            ["wamp.subscription.lookup"] = SubscriptionLookup,
+            ["wamp.subscription.match"] = SubscriptionMatch,
+            ["wamp.subscription.get"] = (_, c) => [SubscriptionDetails(GetSubscription(c))],
+            ["wamp.subscription.list_subscribers"] = (_, c) => [GetSubscription(c).Subscribers.Select(s => (object?)s.Id).ToList()],
+            ["wamp.subscription.count_subscribers"] = (_, c) => [(long)GetSubscription(c).Subscribers.Count],
+        };
+    }
+
+    public IEnumerable<string> Procedures => _procedures.Keys;
+
+    /// <summary>Answers a CALL to a meta procedure with RESULT or ERROR. False when the procedure is not a meta procedure.</summary>
+    public bool TryHandleCall(RouterSession caller, CallMessage call)
+    {
+        if (!_procedures.TryGetValue(call.Procedure, out var procedure)) return false;
+        IReadOnlyList<object?> result;
+        try
+        {
+            result = procedure(caller, call);
+        }
+        catch (MetaError e)
+        {
+            caller.Send(Realm.Error(WampMessageType.Call, call.RequestId, e.Uri, e.Message));
+            return true;
+        }
+        caller.Send(new ResultMessage(call.RequestId, new Dictionary<string, object?>(), result));
+        return true;
+    }
+
+    private sealed class MetaError(string uri, string message) : Exception(message)
+    {
+        public string Uri { get; } = uri;
+    }
+
+    // ----- session meta procedures -----
+
+    private IEnumerable<RouterSession> Filtered(CallMessage c)
+    {
+        // Optional positional filter_authroles|list[string].
+        var filter = c.Arguments is { Count: > 0 } && c.Arguments[0] is System.Collections.IEnumerable e && c.Arguments[0] is not string
+            ? e.Cast<object?>().OfType<string>().ToHashSet()
+            : null;
+        return filter is null ? _realm.Sessions.Values : _realm.Sessions.Values.Where(s => filter.Contains(s.AuthRole));
+    }
+
+    private IReadOnlyList<object?> SessionCount(RouterSession caller, CallMessage c) => [(long)Filtered(c).Count()];
+
+    private IReadOnlyList<object?> SessionList(RouterSession caller, CallMessage c) => [Filtered(c).Select(s => (object?)s.Id).ToList()];
+
+    private IReadOnlyList<object?> SessionGet(RouterSession caller, CallMessage c)
+    {
+        var id = IdArg(c, 0);
+        if (!_realm.Sessions.TryGetValue(id, out var session)) throw new MetaError(WampErrors.NoSuchSession, $"no session {id} on this realm");
+        return [SessionDetails(session)];
+    }
+
+    private IReadOnlyList<object?> SessionKill(RouterSession caller, CallMessage c)
+    {
+        var id = IdArg(c, 0);
+        var (reason, message) = KillKwargs(c);
+        // The caller may not kill itself: its own id is "no such (other) session".
+        if (id == caller.Id || !_realm.Sessions.TryGetValue(id, out var target))
+            throw new MetaError(WampErrors.NoSuchSession, $"no other session {id} on this realm");
+        _realm.Kill(target, reason, message);
+        return [];
+    }
+
+    private IReadOnlyList<object?> KillWhere(RouterSession caller, CallMessage c, string what, Func<RouterSession, string> key)
+    {
+        if (c.Arguments is not { Count: > 0 } || c.Arguments[0] is not string value)
+            throw new MetaError(WampErrors.InvalidArgument, $"expected {what}|string as the first argument");
+        var (reason, message) = KillKwargs(c);
+        var targets = _realm.Sessions.Values.Where(s => s != caller && key(s) == value).ToList();
+        foreach (var target in targets) _realm.Kill(target, reason, message);
+        return [(long)targets.Count];
+    }
+
+    private IReadOnlyList<object?> KillAll(RouterSession caller, CallMessage c)
+    {
+        var (reason, message) = KillKwargs(c);
+        var targets = _realm.Sessions.Values.Where(s => s != caller).ToList();
+        foreach (var target in targets) _realm.Kill(target, reason, message);
+        return [(long)targets.Count];
+    }
+
+    private (string Reason, string? Message) KillKwargs(CallMessage c)
+    {
+        string reason = WampCloseReasons.Normal; // spec default
+        string? message = null;
+        if (c.ArgumentsKw is { } kw)
+        {
+            if (kw.TryGetValue("reason", out var r) && r is not null)
+            {
+                if (r is not string rs || !UriValidator.IsValid(rs, UriCheckMode.Loose))
+                    throw new MetaError(WampErrors.InvalidUri, "reason must be a valid non-empty URI");
+                reason = rs;
+            }
+            message = kw.GetString("message");
+        }
+        return (reason, message);
+    }
+
+    internal static Dictionary<string, object?> SessionDetails(RouterSession s) => new()
+    {
+        ["session"] = s.Id,
+        ["authid"] = s.AuthId,
+        ["authrole"] = s.AuthRole,
+        ["authmethod"] = "anonymous",
+        ["authprovider"] = "static",
+        ["transport"] = s.Transport.ToDict(),
+    };
+
+    // ----- registration / subscription meta procedures -----
+
+    private static Dictionary<string, object?> Lists(IEnumerable<(long Id, MatchPolicy Match)> items)
+    {
+        var exact = new List<object?>();
+        var prefix = new List<object?>();
+        var wildcard = new List<object?>();
+        foreach (var (id, match) in items)
+            (match == MatchPolicy.Prefix ? prefix : match == MatchPolicy.Wildcard ? wildcard : exact).Add(id);
+        return new Dictionary<string, object?> { ["exact"] = exact, ["prefix"] = prefix, ["wildcard"] = wildcard };
+    }
+
+    private IReadOnlyList<object?> RegistrationLookup(RouterSession caller, CallMessage c)
+        => [_realm.Dealer.Lookup(UriArg(c, 0), MatchOption(c))?.Id];
+
+    private IReadOnlyList<object?> SubscriptionLookup(RouterSession caller, CallMessage c)
+        => [_realm.Broker.Lookup(UriArg(c, 0), MatchOption(c))?.Id];
+
+    private IReadOnlyList<object?> SubscriptionMatch(RouterSession caller, CallMessage c)
+    {
+        var matches = _realm.Broker.Match(UriArg(c, 0));
+        // Nullable list: null when nothing matches.
+        return [matches.Count == 0 ? null : matches.Select(s => (object?)s.Id).ToList()];
+    }
+
+    private Registration GetRegistration(CallMessage c)
+    {
+        var id = IdArg(c, 0);
+        return _realm.Dealer.Get(id) ?? throw new MetaError(WampErrors.NoSuchRegistration, $"no registration {id} on this realm");
+    }
+
+    private Subscription GetSubscription(CallMessage c)
+    {
+        var id = IdArg(c, 0);
+        return _realm.Broker.Get(id) ?? throw new MetaError(WampErrors.NoSuchSubscription, $"no subscription {id} on this realm");
+    }
+
+    private static Dictionary<string, object?> RegistrationDetails(Registration r) => new()
+    {
+        ["id"] = r.Id,
+        ["created"] = r.Created,
+        ["uri"] = r.Uri,
+        ["match"] = UriValidator.ToWire(r.Match),
+        ["invoke"] = r.Invoke,
+    };
+
+    private static Dictionary<string, object?> SubscriptionDetails(Subscription s) => new()
+    {
+        ["id"] = s.Id,
+        ["created"] = s.Created,
+        ["uri"] = s.Uri,
+        ["match"] = UriValidator.ToWire(s.Match),
+    };
+
+    private static long IdArg(CallMessage c, int index)
+    {
+        if (c.Arguments is { } args && args.Count > index && WampValue.AsInt64(args[index]) is long id) return id;
+        throw new MetaError(WampErrors.InvalidArgument, $"expected an id as argument {index + 1}");
+    }
+
+    private static string UriArg(CallMessage c, int index)
+    {
+        if (c.Arguments is { } args && args.Count > index && args[index] is string uri) return uri;
+        throw new MetaError(WampErrors.InvalidArgument, $"expected a URI as argument {index + 1}");
+    }
+
+    private static MatchPolicy MatchOption(CallMessage c)
+    {
+        if (c.Arguments is { Count: > 1 } args && args[1] is IReadOnlyDictionary<string, object?> options)
+        {
+            if (!UriValidator.TryParseMatch(options, out var match)) throw new MetaError(WampErrors.InvalidArgument, "invalid match policy");
+            return match;
+        }
+        return MatchPolicy.Exact;
+    }
+
+    // ----- meta events -----
+
+    public void OnJoin(RouterSession s) => Publish("wamp.session.on_join", [SessionDetails(s)]);
+
+    public void OnLeave(RouterSession s) => Publish("wamp.session.on_leave", [s.Id, s.AuthId, s.AuthRole]);
+
+    public void OnRegistrationCreate(RouterSession s, Registration r)
+    {
+        if (!Reserved(r.Uri)) Publish("wamp.registration.on_create", [s.Id, RegistrationDetails(r)]);
+    }
+
+    public void OnRegister(RouterSession s, Registration r)
+    {
+        if (!Reserved(r.Uri)) Publish("wamp.registration.on_register", [s.Id, r.Id]);
+    }
+
+    public void OnUnregister(RouterSession s, Registration r)
+    {
+        if (!Reserved(r.Uri)) Publish("wamp.registration.on_unregister", [s.Id, r.Id]);
+    }
+
+    public void OnRegistrationDelete(RouterSession s, Registration r)
+    {
+        if (!Reserved(r.Uri)) Publish("wamp.registration.on_delete", [s.Id, r.Id]);
+    }
+
+    public void OnSubscriptionCreate(RouterSession s, Subscription sub)
+    {
+        if (!Reserved(sub.Uri)) Publish("wamp.subscription.on_create", [s.Id, SubscriptionDetails(sub)]);
+    }
+
+    public void OnSubscribe(RouterSession s, Subscription sub)
+    {
+        if (!Reserved(sub.Uri)) Publish("wamp.subscription.on_subscribe", [s.Id, sub.Id]);
+    }
+
+    public void OnUnsubscribe(RouterSession s, Subscription sub)
+    {
+        if (!Reserved(sub.Uri)) Publish("wamp.subscription.on_unsubscribe", [s.Id, sub.Id]);
+    }
+
+    public void OnSubscriptionDelete(RouterSession s, Subscription sub)
+    {
+        if (!Reserved(sub.Uri)) Publish("wamp.subscription.on_delete", [s.Id, sub.Id]);
+    }
+
+    private static bool Reserved(string uri) => UriValidator.IsReserved(uri);
+
+    private void Publish(string topic, IReadOnlyList<object?> args) => _realm.Broker.PublishFromRouter(topic, args);
+}

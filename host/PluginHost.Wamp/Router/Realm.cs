@@ -1,0 +1,342 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using PluginHost.Wamp.Messages;
+
+namespace PluginHost.Wamp.Router;
+
+// ---------------------------------------------------------------------------------------------
+// CONCURRENCY DESIGN
+//
+// Each realm has exactly ONE routing loop: a bounded Channel<RealmCommand> consumed by a single
+// task (RunLoopAsync). That loop owns ALL routing state of the realm: the session table, the
+// broker's subscriptions, the dealer's registrations and pending calls, the authorizer's decision
+// cache and the meta API. Nothing else reads or writes that state, so there are no locks on it.
+//
+// Session reader tasks (RouterSession.RunAsync) receive and decode on their own threads and post
+// commands (Join, Message, ProtocolError, Leave) to the loop; they await when the command queue
+// is full, which back-pressures inbound traffic without ever blocking the loop. Timers (call
+// timeouts) post commands too.
+//
+// The loop never awaits I/O: replies and events go to each session's BOUNDED outbound queue via a
+// non-blocking TryWrite (RouterSession.Send); the session's writer task drains it in batches. A
+// full queue marks the session a slow consumer: a warning is logged and that session's transport
+// is closed, while the loop carries on with everyone else.
+//
+// The loop never throws out: every command is handled inside try/catch, and a failure is
+// contained to the session that caused it (that session is aborted; the realm keeps running).
+// ---------------------------------------------------------------------------------------------
+
+internal abstract class RealmCommand;
+
+internal sealed class JoinCommand(RouterSession session) : RealmCommand
+{
+    public RouterSession Session { get; } = session;
+}
+
+internal sealed class MessageCommand(RouterSession session, WampMessage message) : RealmCommand
+{
+    public RouterSession Session { get; } = session;
+    public WampMessage Message { get; } = message;
+}
+
+internal sealed class ProtocolErrorCommand(RouterSession session, string message) : RealmCommand
+{
+    public RouterSession Session { get; } = session;
+    public string Message { get; } = message;
+}
+
+internal sealed class LeaveCommand(RouterSession session) : RealmCommand
+{
+    public RouterSession Session { get; } = session;
+}
+
+internal sealed class CallTimeoutCommand(PendingCall call) : RealmCommand
+{
+    public PendingCall Call { get; } = call;
+}
+
+internal sealed class ShutdownCommand : RealmCommand
+{
+    public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>A realm: its routing loop and the broker, dealer, authorizer and meta API it drives.</summary>
+internal sealed class Realm
+{
+    private readonly Channel<RealmCommand> _commands;
+    private readonly Authorizer _authorizer;
+    private Task _loop = Task.CompletedTask;
+    private bool _stopped;
+
+    public Realm(RealmConfig config, WampRouter router, RouterOptions options, ILogger log)
+    {
+        Config = config;
+        Router = router;
+        Log = log;
+        _commands = Channel.CreateBounded<RealmCommand>(new BoundedChannelOptions(Math.Max(16, options.RealmQueueCapacity))
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _authorizer = new Authorizer(config);
+        Broker = new Broker(this);
+        Dealer = new Dealer(this);
+        Meta = config.EnableMetaApi ? new MetaApi(this) : null;
+    }
+
+    public RealmConfig Config { get; }
+    public string Name => Config.Name;
+    public WampRouter Router { get; }
+    public ILogger Log { get; }
+
+    // Loop-owned.
+    internal readonly Dictionary<long, RouterSession> Sessions = new();
+    internal Broker Broker { get; }
+    internal Dealer Dealer { get; }
+    internal MetaApi? Meta { get; }
+    internal Authorizer Authorizer => _authorizer;
+
+    /// <summary>Thread-safe: only reads the immutable role table.</summary>
+    public bool RoleExists(string authrole) => _authorizer.RoleExists(authrole);
+
+    public void Start() => _loop = Task.Run(RunLoopAsync);
+
+    /// <summary>Posts a command, waiting while the loop's queue is full. False once the realm has stopped.</summary>
+    public async ValueTask<bool> PostAsync(RealmCommand command)
+    {
+        try
+        {
+            await _commands.Writer.WriteAsync(command).ConfigureAwait(false);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Fire-and-forget post from timers.</summary>
+    public void Post(RealmCommand command)
+    {
+        if (!_commands.Writer.TryWrite(command)) _ = PostAsync(command).AsTask();
+    }
+
+    /// <summary>Ends every session with GOODBYE wamp.close.system_shutdown and stops the loop.</summary>
+    public async Task ShutdownAsync()
+    {
+        var command = new ShutdownCommand();
+        if (await PostAsync(command).ConfigureAwait(false)) await command.Done.Task.ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+    }
+
+    private async Task RunLoopAsync()
+    {
+        var reader = _commands.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var command))
+            {
+                try
+                {
+                    Handle(command);
+                }
+                catch (Exception e)
+                {
+                    Contain(command, e);
+                }
+            }
+        }
+    }
+
+    private void Handle(RealmCommand command)
+    {
+        switch (command)
+        {
+            case MessageCommand m:
+                if (!m.Session.Joined || m.Session.Left) return; // messages after GOODBYE/ABORT are dropped
+                Dispatch(m.Session, m.Message);
+                break;
+            case JoinCommand j:
+                Join(j.Session);
+                break;
+            case LeaveCommand l:
+                RemoveSession(l.Session);
+                l.Session.CompleteOutbound();
+                break;
+            case ProtocolErrorCommand p:
+                Abort(p.Session, WampErrors.ProtocolViolation, p.Message);
+                break;
+            case CallTimeoutCommand t:
+                if (!_stopped) Dealer.OnTimeout(t.Call);
+                break;
+            case ShutdownCommand s:
+                Shutdown();
+                s.Done.TrySetResult();
+                break;
+        }
+    }
+
+    /// <summary>A handler failed: log it and end only the session concerned.</summary>
+    private void Contain(RealmCommand command, Exception e)
+    {
+        RouterSession? session = command switch
+        {
+            MessageCommand m => m.Session,
+            JoinCommand j => j.Session,
+            LeaveCommand l => l.Session,
+            ProtocolErrorCommand p => p.Session,
+            _ => null,
+        };
+        Log.LogError(e, "Realm {Realm}: handling {Command} failed for session {SessionId}; closing that session",
+            Name, command.GetType().Name, session?.Id);
+        if (session is null) return;
+        try
+        {
+            Abort(session, WampErrors.RuntimeError, "internal router error");
+        }
+        catch (Exception inner)
+        {
+            Log.LogError(inner, "Realm {Realm}: cleaning up session {SessionId} failed", Name, session.Id);
+            session.Left = true;
+            Sessions.Remove(session.Id);
+            session.CompleteOutbound();
+        }
+    }
+
+    private void Join(RouterSession session)
+    {
+        if (_stopped)
+        {
+            session.SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = "the realm is shutting down" }, WampCloseReasons.SystemShutdown));
+            return;
+        }
+        Sessions[session.Id] = session;
+        session.Joined = true;
+        // Basic profile: WELCOME.Details carries the router roles and the features it implements.
+        session.Send(new WelcomeMessage(session.Id, new Dictionary<string, object?>
+        {
+            ["realm"] = Name,
+            ["authid"] = session.AuthId,
+            ["authrole"] = session.AuthRole,
+            ["authmethod"] = "anonymous",
+            ["authprovider"] = "static",
+            ["roles"] = RouterRoles(),
+        }));
+        Log.LogDebug("Session {SessionId} joined realm {Realm} as {AuthId}/{AuthRole}", session.Id, Name, session.AuthId, session.AuthRole);
+        Meta?.OnJoin(session);
+    }
+
+    /// <summary>WELCOME.Details.roles: exactly the advanced features this router implements.</summary>
+    private Dictionary<string, object?> RouterRoles()
+    {
+        bool meta = Meta is not null;
+        var broker = new Dictionary<string, object?>
+        {
+            ["publisher_identification"] = true,
+            ["publisher_exclusion"] = true,
+            ["subscriber_blackwhite_listing"] = true,
+            ["pattern_based_subscription"] = true,
+        };
+        var dealer = new Dictionary<string, object?>
+        {
+            ["caller_identification"] = true,
+            ["pattern_based_registration"] = true,
+            ["shared_registration"] = true,
+            ["progressive_call_results"] = true,
+            ["call_canceling"] = true,
+            ["call_timeout"] = true,
+            ["registration_revocation"] = true,
+        };
+        if (meta)
+        {
+            broker["session_meta_api"] = true;
+            broker["subscription_meta_api"] = true;
+            dealer["session_meta_api"] = true;
+            dealer["registration_meta_api"] = true;
+        }
+        return new Dictionary<string, object?>
+        {
+            ["broker"] = new Dictionary<string, object?> { ["features"] = broker },
+            ["dealer"] = new Dictionary<string, object?> { ["features"] = dealer },
+        };
+    }
+
+    private void Dispatch(RouterSession session, WampMessage message)
+    {
+        switch (message)
+        {
+            case PublishMessage m: Broker.Publish(session, m); break;
+            case SubscribeMessage m: Broker.Subscribe(session, m); break;
+            case UnsubscribeMessage m: Broker.Unsubscribe(session, m); break;
+            case CallMessage m: Dealer.Call(session, m); break;
+            case CancelMessage m: Dealer.Cancel(session, m); break;
+            case RegisterMessage m: Dealer.Register(session, m); break;
+            case UnregisterMessage m: Dealer.Unregister(session, m); break;
+            case YieldMessage m: Dealer.Yield(session, m); break;
+            case ErrorMessage m when m.RequestType == WampMessageType.Invocation: Dealer.CalleeError(session, m); break;
+            case GoodbyeMessage:
+                // Basic profile, session closing: reply GOODBYE wamp.close.goodbye_and_out, then the session is over.
+                session.SendAndClose(new GoodbyeMessage(new Dictionary<string, object?>(), WampCloseReasons.GoodbyeAndOut));
+                RemoveSession(session);
+                break;
+            case HelloMessage:
+                // A second HELLO on an established session is a protocol violation.
+                Abort(session, WampErrors.ProtocolViolation, "HELLO received on an established session");
+                break;
+            default:
+                // Router-to-client messages (WELCOME, EVENT, RESULT, INVOCATION, ...) and ERRORs for anything
+                // but INVOCATION are never valid from a client.
+                Abort(session, WampErrors.ProtocolViolation,
+                    $"unexpected {message.Type.ToString().ToUpperInvariant()} message from a client" +
+                    (message is ErrorMessage e ? $" (ERROR for {e.RequestType.ToString().ToUpperInvariant()})" : ""));
+                break;
+        }
+    }
+
+    /// <summary>ABORT the session with <paramref name="reason"/> and the text in Details.message, then end it.</summary>
+    internal void Abort(RouterSession session, string reason, string message)
+    {
+        Log.LogInformation("ABORT {Reason} to session {SessionId}: {Message}", reason, session.Id, message);
+        session.SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = message }, reason));
+        RemoveSession(session);
+    }
+
+    /// <summary>Router-initiated close (meta kill): GOODBYE with the reason, then end the session.</summary>
+    internal void Kill(RouterSession session, string reason, string? message)
+    {
+        var details = new Dictionary<string, object?>();
+        if (message is not null) details["message"] = message;
+        session.SendAndClose(new GoodbyeMessage(details, reason));
+        RemoveSession(session);
+    }
+
+    /// <summary>Detaches a session from everything it holds: pending calls, registrations, subscriptions. Idempotent.</summary>
+    internal void RemoveSession(RouterSession session)
+    {
+        if (!session.Joined || session.Left) return;
+        session.Left = true;
+        Sessions.Remove(session.Id);
+        Dealer.RemoveSession(session);
+        Broker.RemoveSession(session);
+        if (!_stopped) Meta?.OnLeave(session);
+        Log.LogDebug("Session {SessionId} left realm {Realm}", session.Id, Name);
+    }
+
+    private void Shutdown()
+    {
+        _stopped = true;
+        foreach (var session in Sessions.Values.ToList())
+        {
+            session.SendAndClose(new GoodbyeMessage(new Dictionary<string, object?> { ["message"] = "router shutting down" }, WampCloseReasons.SystemShutdown));
+            RemoveSession(session);
+        }
+        _commands.Writer.TryComplete();
+    }
+
+    internal static string Now() => DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>ERROR reply for a request, with a human-readable message as Arguments[0] (as Crossbar/Autobahn do).</summary>
+    internal static ErrorMessage Error(WampMessageType requestType, long requestId, string error, string message)
+        => new(requestType, requestId, new Dictionary<string, object?>(), error, [message]);
+}

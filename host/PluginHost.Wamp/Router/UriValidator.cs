@@ -1,0 +1,124 @@
+using System.Text.RegularExpressions;
+
+namespace PluginHost.Wamp.Router;
+
+/// <summary>
+/// URI rules of basic/uris.md and advanced pattern-based subscription/registration:
+/// components are separated by '.'; loose components are any non-empty strings without
+/// whitespace, '.' or '#'; strict components match [0-9a-z_]+. Empty components are only
+/// allowed in wildcard patterns (they stand for "any component").
+/// </summary>
+internal static partial class UriValidator
+{
+    [GeneratedRegex(@"^([^\s\.#]+\.)*([^\s\.#]+)$")]
+    private static partial Regex LooseNonEmpty();
+
+    [GeneratedRegex(@"^(([^\s\.#]+\.)|\.)*([^\s\.#]+)?$")]
+    private static partial Regex LooseEmpty();
+
+    [GeneratedRegex(@"^([0-9a-z_]+\.)*([0-9a-z_]+)$")]
+    private static partial Regex StrictNonEmpty();
+
+    [GeneratedRegex(@"^(([0-9a-z_]+\.)|\.)*([0-9a-z_]+)?$")]
+    private static partial Regex StrictEmpty();
+
+    /// <summary>A concrete URI (PUBLISH topic, CALL procedure, exact SUBSCRIBE/REGISTER).</summary>
+    public static bool IsValid(string uri, UriCheckMode mode)
+        => uri.Length > 0 && (mode == UriCheckMode.Strict ? StrictNonEmpty() : LooseNonEmpty()).IsMatch(uri);
+
+    /// <summary>A URI used with a match policy (SUBSCRIBE / REGISTER options.match).</summary>
+    public static bool IsValidPattern(string uri, MatchPolicy match, UriCheckMode mode)
+    {
+        switch (match)
+        {
+            case MatchPolicy.Exact:
+                return IsValid(uri, mode);
+            case MatchPolicy.Prefix:
+                // A prefix may end in '.' ("com.myapp." matches "com.myapp.x" but not "com.myappx").
+                var trimmed = uri.EndsWith('.') ? uri[..^1] : uri;
+                return IsValid(trimmed, mode);
+            case MatchPolicy.Wildcard:
+                // Wildcard patterns: empty components allowed, but at least one separator or component.
+                return uri.Length > 0 && (mode == UriCheckMode.Strict ? StrictEmpty() : LooseEmpty()).IsMatch(uri);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>"wamp." is reserved for the router (basic/uris.md: reserved URIs); clients may not register or publish there.</summary>
+    public static bool IsReserved(string uri) => uri.StartsWith("wamp.", StringComparison.Ordinal);
+
+    public static bool TryParseMatch(IReadOnlyDictionary<string, object?> options, out MatchPolicy match)
+    {
+        match = MatchPolicy.Exact;
+        if (!options.TryGetValue("match", out var v) || v is null) return true;
+        switch (v as string)
+        {
+            case "exact": match = MatchPolicy.Exact; return true;
+            case "prefix": match = MatchPolicy.Prefix; return true;
+            case "wildcard": match = MatchPolicy.Wildcard; return true;
+            default: return false;
+        }
+    }
+
+    public static string ToWire(MatchPolicy match) => match switch
+    {
+        MatchPolicy.Prefix => "prefix",
+        MatchPolicy.Wildcard => "wildcard",
+        _ => "exact",
+    };
+}
+
+/// <summary>Pattern matching shared by the broker, the dealer and the authorizer.</summary>
+internal static class UriMatcher
+{
+    /// <summary>Prefix matching is on the URI string (advanced pattern-based registration: "com.myapp.myobject1" matches "com.myapp.myobject1-mysubobject1").</summary>
+    public static bool PrefixMatches(string prefix, string uri) => uri.StartsWith(prefix, StringComparison.Ordinal);
+
+    /// <summary>Wildcard matching: same number of components; an empty pattern component matches any component.</summary>
+    public static bool WildcardMatches(string pattern, string uri)
+    {
+        var p = pattern.AsSpan();
+        var u = uri.AsSpan();
+        while (true)
+        {
+            int pi = p.IndexOf('.');
+            int ui = u.IndexOf('.');
+            var pc = pi < 0 ? p : p[..pi];
+            var uc = ui < 0 ? u : u[..ui];
+            if (pc.Length > 0 && !pc.SequenceEqual(uc)) return false;
+            if (pi < 0 || ui < 0) return pi < 0 && ui < 0;
+            p = p[(pi + 1)..];
+            u = u[(ui + 1)..];
+        }
+    }
+
+    /// <summary>
+    /// Wildcard precedence (advanced pattern-based registration, "Calls matching multiple registrations"):
+    /// the pattern with the longer run of non-empty components before the first wildcard wins, then the
+    /// next run, and so on. Returns &gt;0 when <paramref name="a"/> is more specific than <paramref name="b"/>.
+    /// </summary>
+    public static int CompareWildcardSpecificity(string a, string b)
+    {
+        var ra = Runs(a);
+        var rb = Runs(b);
+        for (int i = 0; i < Math.Min(ra.Count, rb.Count); i++)
+        {
+            if (ra[i] != rb[i]) return ra[i].CompareTo(rb[i]);
+        }
+        return ra.Count.CompareTo(rb.Count);
+    }
+
+    private static List<int> Runs(string pattern)
+    {
+        var runs = new List<int>();
+        int run = 0;
+        foreach (var component in pattern.Split('.'))
+        {
+            if (component.Length == 0) { runs.Add(run); run = 0; }
+            else run++;
+        }
+        runs.Add(run);
+        return runs;
+    }
+}

@@ -1,0 +1,36 @@
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Tests.Router;
+
+/// <summary>A router with one open realm ("realm1", no roles: everything allowed) per test.</summary>
+public abstract class RouterTestBase : IAsyncLifetime
+{
+    internal WampRouter Router { get; private set; } = null!;
+    private readonly List<WampTestClient> _clients = new();
+
+    protected virtual RouterOptions Options => new();
+
+    protected virtual IEnumerable<RealmConfig> Realms => [new RealmConfig { Name = "realm1" }];
+
+    public Task InitializeAsync()
+    {
+        Router = new WampRouter(Options);
+        foreach (var realm in Realms) Router.AddRealm(realm);
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var c in _clients) await c.DisposeAsync();
+        await Router.DisposeAsync();
+    }
+
+    internal async Task<WampTestClient> JoinAsync(string realm = "realm1", TransportAuthConfig? auth = null, bool callCanceling = true)
+    {
+        var client = await WampTestClient.JoinAsync(Router, realm, auth, callCanceling);
+        _clients.Add(client);
+        return client;
+    }
+
+    internal static TransportAuthConfig Role(string role) => new() { AnonymousRole = role };
+}
