@@ -1,0 +1,100 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Wamp.Client;
+
+/// <summary>Options for <see cref="WampSession.JoinAsync"/>.</summary>
+public sealed class WampJoinOptions
+{
+    /// <summary>HELLO.Details.authid.</summary>
+    public string? AuthId { get; init; }
+
+    /// <summary>HELLO.Details.authmethods. Defaults to the authenticator's method when one is set.</summary>
+    public IReadOnlyList<string>? AuthMethods { get; init; }
+
+    /// <summary>HELLO.Details.authextra.</summary>
+    public IReadOnlyDictionary<string, object?>? AuthExtra { get; init; }
+
+    /// <summary>Answers CHALLENGE; without one a CHALLENGE aborts the join.</summary>
+    public IWampAuthenticator? Authenticator { get; init; }
+
+    /// <summary>How long LeaveAsync waits for the router's GOODBYE before closing the transport anyway.</summary>
+    public TimeSpan LeaveTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Receives handler failures that have nowhere else to go (event handlers, progress callbacks).</summary>
+    public ILogger? Logger { get; init; }
+}
+
+/// <summary>CANCEL.Options.mode (advanced/rpc_call_canceling.md).</summary>
+public enum CallCancelMode
+{
+    /// <summary>The dealer answers the caller at once; the callee is not interrupted.</summary>
+    Skip,
+    /// <summary>The callee is interrupted and the dealer waits for its answer.</summary>
+    Kill,
+    /// <summary>The callee is interrupted and the dealer answers the caller at once.</summary>
+    KillNoWait,
+}
+
+public sealed class CallOptions
+{
+    internal static readonly CallOptions Default = new();
+
+    /// <summary>CALL.Options.timeout in ms. When the dealer does not announce call_timeout the
+    /// client enforces it itself and fails the call with wamp.error.timeout.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>CALL.Options.disclose_me.</summary>
+    public bool DiscloseMe { get; init; }
+
+    /// <summary>Receives progressive results (sets receive_progress). Reports are delivered one at a
+    /// time, in order, off the receive loop, and all before the call's task completes.</summary>
+    public Action<WampResult>? OnProgress { get; init; }
+
+    /// <summary>Same as <see cref="OnProgress"/> for IProgress consumers. Note that System.Progress
+    /// re-posts each report, which may reorder them when there is no SynchronizationContext.</summary>
+    public IProgress<WampResult>? Progress { get; init; }
+
+    /// <summary>Mode of the CANCEL sent when the call's CancellationToken fires.</summary>
+    public CallCancelMode CancelMode { get; init; } = CallCancelMode.Kill;
+}
+
+/// <summary>REGISTER/SUBSCRIBE.Options.match.</summary>
+public enum MatchPolicy { Exact, Prefix, Wildcard }
+
+/// <summary>REGISTER.Options.invoke (shared registration).</summary>
+public enum InvokePolicy { Single, RoundRobin, Random, First, Last }
+
+public sealed class RegisterOptions
+{
+    public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
+    public InvokePolicy Invoke { get; init; } = InvokePolicy.Single;
+
+    /// <summary>Ask the dealer to disclose the caller's identity in every invocation.</summary>
+    public bool DiscloseCaller { get; init; }
+
+    /// <summary>Crossbar's force_reregister: take the procedure over from another session.</summary>
+    public bool ForceReregister { get; init; }
+}
+
+public sealed class SubscribeOptions
+{
+    public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
+}
+
+/// <summary>PUBLISH.Options (publisher exclusion/identification, subscriber black/white listing).</summary>
+public sealed class PublishOptions
+{
+    /// <summary>Wait for PUBLISHED (or ERROR) and return the publication id.</summary>
+    public bool Acknowledge { get; init; }
+
+    /// <summary>exclude_me; null leaves the router default (exclude the publisher).</summary>
+    public bool? ExcludeMe { get; init; }
+
+    public bool DiscloseMe { get; init; }
+    public IReadOnlyList<long>? Exclude { get; init; }
+    public IReadOnlyList<long>? Eligible { get; init; }
+    public IReadOnlyList<string>? ExcludeAuthId { get; init; }
+    public IReadOnlyList<string>? ExcludeAuthRole { get; init; }
+    public IReadOnlyList<string>? EligibleAuthId { get; init; }
+    public IReadOnlyList<string>? EligibleAuthRole { get; init; }
+}

@@ -1,0 +1,36 @@
+namespace PluginHost.Wamp.Client;
+
+/// <summary>A procedure registered by this session. Dispose or unregister to withdraw it.</summary>
+public sealed class WampRegistration : IAsyncDisposable
+{
+    private readonly WampSession _session;
+    private int _unregistered;
+
+    internal WampRegistration(WampSession session, string procedure,
+        Func<WampInvocation, CancellationToken, ValueTask<WampResult?>> handler)
+    {
+        _session = session;
+        Procedure = procedure;
+        Handler = handler;
+    }
+
+    /// <summary>The router's registration id (valid once RegisterAsync returned).</summary>
+    public long Id { get; internal set; }
+
+    /// <summary>The registered URI (or pattern).</summary>
+    public string Procedure { get; }
+
+    internal Func<WampInvocation, CancellationToken, ValueTask<WampResult?>> Handler { get; }
+
+    /// <summary>
+    /// Sends UNREGISTER and waits for UNREGISTERED; invocations already under way finish normally.
+    /// Idempotent. A closed session counts as success: its registrations are gone with it.
+    /// </summary>
+    public async Task UnregisterAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _unregistered, 1) != 0) return;
+        await _session.UnregisterAsync(this, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await UnregisterAsync().ConfigureAwait(false);
+}
