@@ -7,7 +7,7 @@ internal static class ConfigTestData
 {
     public const string Realm = """{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true}}]}]}""";
 
-    public static string Router(string transports = "[]", string realms = $"[{Realm}]", string extra = "")
+    public static string RouterWorker(string transports = "[]", string realms = $"[{Realm}]", string extra = "")
         => $$"""{"version": 2, "workers": [{"type": "router", "realms": {{realms}}, "transports": {{transports}}{{extra}}}]}""";
 
     public static string WebSocket(string endpoint = """{"type": "tcp", "port": 0}""", string extra = "")

@@ -17,28 +17,28 @@ public class ConfigValidationTests
     [Fact]
     public void UnknownKeyDeepInsideNamesTheFullPath()
     {
-        var e = Fail(Router(WebSocket("""{"type": "tcp", "port": 8080, "prot": 1}""")));
+        var e = Fail(RouterWorker(WebSocket("""{"type": "tcp", "port": 8080, "prot": 1}""")));
         Assert.Equal("workers[0].transports[0].endpoint.prot", e.Path);
     }
 
     [Fact]
     public void WrongTypeShowsExpectedAndActualValue()
     {
-        var e = Fail(Router(WebSocket("""{"type": "tcp", "port": "80a"}""")));
+        var e = Fail(RouterWorker(WebSocket("""{"type": "tcp", "port": "80a"}""")));
         Assert.Equal("workers[0].transports[0].endpoint.port: expected an integer, got \"80a\"", e.Message);
     }
 
     [Fact]
     public void MissingRequiredKeyIsNamed()
     {
-        var e = Fail(Router(realms: """[{"roles": []}]"""));
+        var e = Fail(RouterWorker(realms: """[{"roles": []}]"""));
         Assert.Equal("workers[0].realms[0].name: missing required key", e.Message);
     }
 
     [Fact]
     public void BadEnumListsTheChoices()
     {
-        var e = Fail(Router(realms: """[{"name": "realm1", "options": {"uri_check": "lax"}}]"""));
+        var e = Fail(RouterWorker(realms: """[{"name": "realm1", "options": {"uri_check": "lax"}}]"""));
         Assert.Equal("workers[0].realms[0].options.uri_check", e.Path);
         Assert.Contains("strict, loose", e.Message);
         Assert.Contains("\"lax\"", e.Message);
@@ -47,35 +47,35 @@ public class ConfigValidationTests
     [Fact]
     public void PathKeysThatAreNotIdentifiersAreQuoted()
     {
-        var e = Fail(Router("""[{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"/": {"type": "static"}}}]"""));
+        var e = Fail(RouterWorker("""[{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"/": {"type": "static"}}}]"""));
         Assert.Equal("workers[0].transports[0].paths[\"/\"].directory", e.Path);
     }
 
     [Fact]
     public void PortOutOfRangeIsRejected()
     {
-        var e = Fail(Router(WebSocket("""{"type": "tcp", "port": 70000}""")));
+        var e = Fail(RouterWorker(WebSocket("""{"type": "tcp", "port": 70000}""")));
         Assert.Contains("0..65535", e.Message);
     }
 
     [Fact]
     public void PortFromEnvironmentVariable()
     {
-        var config = Parse(Router(WebSocket("""{"type": "tcp", "port": "$MY_PORT"}""")), new Dictionary<string, string> { ["MY_PORT"] = "9123" });
+        var config = Parse(RouterWorker(WebSocket("""{"type": "tcp", "port": "$MY_PORT"}""")), new Dictionary<string, string> { ["MY_PORT"] = "9123" });
         Assert.Equal(9123, config.FirstRouter().Transports[0].Endpoint.Port);
     }
 
     [Fact]
     public void UnsetPortVariableIsNamed()
     {
-        var e = Fail(Router(WebSocket("""{"type": "tcp", "port": "$NOPE"}""")));
+        var e = Fail(RouterWorker(WebSocket("""{"type": "tcp", "port": "$NOPE"}""")));
         Assert.Equal("workers[0].transports[0].endpoint.port: environment variable 'NOPE' is not set", e.Message);
     }
 
     [Fact]
     public void PortZeroMeansAnyFreePortAndNeverClashes()
     {
-        var config = Parse(Router("""
+        var config = Parse(RouterWorker("""
             [{"type": "websocket", "endpoint": {"type": "tcp", "port": 0}},
              {"type": "rawsocket", "endpoint": {"type": "tcp", "port": 0}}]
             """));
@@ -85,7 +85,7 @@ public class ConfigValidationTests
     [Fact]
     public void TwoTransportsOnOnePortAreRejected()
     {
-        var e = Fail(Router("""
+        var e = Fail(RouterWorker("""
             [{"type": "websocket", "endpoint": {"type": "tcp", "port": 8080}},
              {"type": "rawsocket", "endpoint": {"type": "tcp", "port": 8080}}]
             """));
@@ -131,7 +131,7 @@ public class ConfigValidationTests
     [Fact]
     public void UnsupportedTransportTypeIsAnError()
     {
-        var e = Fail(Router("""[{"type": "mqtt", "endpoint": {"type": "tcp", "port": 1883}}]"""));
+        var e = Fail(RouterWorker("""[{"type": "mqtt", "endpoint": {"type": "tcp", "port": 1883}}]"""));
         Assert.Equal("workers[0].transports[0].type", e.Path);
         Assert.Contains("not supported", e.Message);
     }
@@ -139,14 +139,14 @@ public class ConfigValidationTests
     [Fact]
     public void AuthMethodsOtherThanAnonymousAreErrorsNotSilentlyDropped()
     {
-        var e = Fail(Router(WebSocket(extra: """, "auth": {"ticket": {"type": "static", "principals": {}}}""")));
+        var e = Fail(RouterWorker(WebSocket(extra: """, "auth": {"ticket": {"type": "static", "principals": {}}}""")));
         Assert.Equal("workers[0].transports[0].auth.ticket", e.Path);
     }
 
     [Fact]
     public void AnonymousRoleComesFromAuth()
     {
-        var config = Parse(Router(WebSocket(extra: """, "auth": {"anonymous": {"type": "static", "role": "public"}}""")));
+        var config = Parse(RouterWorker(WebSocket(extra: """, "auth": {"anonymous": {"type": "static", "role": "public"}}""")));
         var ws = Assert.IsType<WebSocketTransportConfig>(config.FirstRouter().Transports[0]);
         Assert.Equal("public", ws.WebSocket.Auth.AnonymousRole);
     }
@@ -154,7 +154,7 @@ public class ConfigValidationTests
     [Fact]
     public void WebSocketOptionsAreMappedAndUnsupportedOnesWarned()
     {
-        var config = Parse(Router(WebSocket(extra: """
+        var config = Parse(RouterWorker(WebSocket(extra: """
             , "serializers": ["ubjson", "json"],
               "options": {"allowed_origins": ["https://example.com"], "max_message_size": 1024, "auto_ping_interval": 10000,
                           "auto_ping_timeout": 5000, "require_websocket_subprotocol": false, "open_handshake_timeout": 2000,
@@ -175,7 +175,7 @@ public class ConfigValidationTests
     [Fact]
     public void UnknownWebSocketOptionIsAnError()
     {
-        var e = Fail(Router(WebSocket(extra: """, "options": {"auto_pong": 1}""")));
+        var e = Fail(RouterWorker(WebSocket(extra: """, "options": {"auto_pong": 1}""")));
         Assert.Equal("workers[0].transports[0].options.auto_pong", e.Path);
     }
 
@@ -186,7 +186,7 @@ public class ConfigValidationTests
         try
         {
             var cbdir = Directory.CreateDirectory(Path.Combine(project.FullName, ".crossbar")).FullName;
-            var config = Parse(Router("""
+            var config = Parse(RouterWorker("""
                 [{"type": "web", "endpoint": {"type": "tcp", "port": 0},
                   "paths": {"/": {"type": "static", "directory": "..", "options": {"cache_timeout": null}},
                             "ws": {"type": "websocket"}, "info": {"type": "nodeinfo"},
@@ -207,14 +207,14 @@ public class ConfigValidationTests
     [Fact]
     public void MissingStaticDirectoryIsAnError()
     {
-        var e = Fail(Router("""[{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"/": {"type": "static", "directory": "no-such-dir-4711"}}}]"""));
+        var e = Fail(RouterWorker("""[{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"/": {"type": "static", "directory": "no-such-dir-4711"}}}]"""));
         Assert.Equal("workers[0].transports[0].paths[\"/\"].directory", e.Path);
     }
 
     [Fact]
     public void UniversalTransportCombinesRawSocketWebSocketAndWeb()
     {
-        var config = Parse(Router("""
+        var config = Parse(RouterWorker("""
             [{"type": "universal", "endpoint": {"type": "tcp", "port": 0},
               "rawsocket": {"serializers": ["cbor"]},
               "websocket": {"ws": {"serializers": ["json"]}},
@@ -229,7 +229,7 @@ public class ConfigValidationTests
     [Fact]
     public void ComponentOnUndefinedRealmIsAnError()
     {
-        var e = Fail(Router(extra: """, "components": [{"type": "class", "realm": "nope", "classname": "a.B"}]"""));
+        var e = Fail(RouterWorker(extra: """, "components": [{"type": "class", "realm": "nope", "classname": "a.B"}]"""));
         Assert.Equal("workers[0].components[0].realm", e.Path);
     }
 

@@ -8,7 +8,7 @@ public class PermissionConfigTests
     private static PermissionConfig Single(string permission)
     {
         var realm = $$"""[{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{{permission}}]}]}]""";
-        return Assert.Single(Parse(Router(realms: realm)).FirstRouter().Realms[0].Config.Roles[0].Permissions);
+        return Assert.Single(Parse(RouterWorker(realms: realm)).FirstRouter().Realms[0].Config.Roles[0].Permissions);
     }
 
     [Theory]
@@ -48,28 +48,28 @@ public class PermissionConfigTests
     public void FlatFormRejectsCurrentFormKeys()
     {
         var realm = """[{"name": "realm1", "roles": [{"name": "r1", "permissions": [{"uri": "*", "publish": true, "allow": {}}]}]}]""";
-        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].allow", Fail(Router(realms: realm)).Path);
+        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].allow", Fail(RouterWorker(realms: realm)).Path);
     }
 
     [Fact]
     public void UnknownAllowActionIsAnError()
     {
         var realm = """[{"name": "realm1", "roles": [{"name": "r1", "permissions": [{"uri": "a", "allow": {"cal": true}}]}]}]""";
-        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].allow.cal", Fail(Router(realms: realm)).Path);
+        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].allow.cal", Fail(RouterWorker(realms: realm)).Path);
     }
 
     [Fact]
     public void BadMatchValueIsAnError()
     {
         var realm = """[{"name": "realm1", "roles": [{"name": "r1", "permissions": [{"uri": "a", "match": "regex"}]}]}]""";
-        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].match", Fail(Router(realms: realm)).Path);
+        Assert.Equal("workers[0].realms[0].roles[0].permissions[0].match", Fail(RouterWorker(realms: realm)).Path);
     }
 
     [Fact]
     public void RoleOptionsAndRealmDefaults()
     {
         var realm = """[{"name": "realm1", "roles": [{"name": "r1", "allow-by-default": true}]}]""";
-        var config = Parse(Router(realms: realm)).FirstRouter().Realms[0].Config;
+        var config = Parse(RouterWorker(realms: realm)).FirstRouter().Realms[0].Config;
         Assert.True(config.Roles[0].AllowByDefault);
         Assert.Equal(UriCheckMode.Loose, config.UriCheck); // ours; Crossbar's is strict
         Assert.True(config.EnableMetaApi);
@@ -79,7 +79,7 @@ public class PermissionConfigTests
     public void RealmOptionsAreMapped()
     {
         var realm = """[{"name": "realm1", "options": {"uri_check": "loose", "enable_meta_api": false}}]""";
-        var config = Parse(Router(realms: realm)).FirstRouter().Realms[0].Config;
+        var config = Parse(RouterWorker(realms: realm)).FirstRouter().Realms[0].Config;
         Assert.Equal(UriCheckMode.Loose, config.UriCheck);
         Assert.False(config.EnableMetaApi);
     }
@@ -88,6 +88,6 @@ public class PermissionConfigTests
     public void DynamicAuthorizerIsRefused()
     {
         var realm = """[{"name": "realm1", "roles": [{"name": "r1", "authorizer": "com.example.authorize"}]}]""";
-        Assert.Equal("workers[0].realms[0].roles[0].authorizer", Fail(Router(realms: realm)).Path);
+        Assert.Equal("workers[0].realms[0].roles[0].authorizer", Fail(RouterWorker(realms: realm)).Path);
     }
 }
