@@ -236,6 +236,10 @@ public sealed class RawSocketConnection : IWampConnection
             WriteFrame(frameType, payload);
             await FlushAsync(default).ConfigureAwait(false);
         }
+        catch (IOException) when (_closed)
+        {
+            // CloseAsync cancelled the flush: the receive loop ends with null, not an error.
+        }
         finally
         {
             _writeLock.Release();
