@@ -37,8 +37,11 @@ public sealed class JsonWampSerializer : IWampSerializer
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
+        => SerializeFields(WampMessageCodec.ToFields(message), output);
+
+    /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
+    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
-        var fields = WampMessageCodec.ToFields(message);
         // One writer per thread, taken out while in use so re-entrant calls get their own.
         var writer = t_writer ?? new Utf8JsonWriter(NullBufferWriter.Instance, WriterOptions);
         t_writer = null;

@@ -4,9 +4,11 @@ namespace PluginHost.Wamp.Serialization;
 public static class WampSerializers
 {
     public static IWampSerializer Json => JsonWampSerializer.Instance;
+    public static IWampSerializer MsgPack => MsgPackWampSerializer.Instance;
+    public static IWampSerializer Cbor => CborWampSerializer.Instance;
 
     /// <summary>All built-in serializers in preference order: json, msgpack, cbor.</summary>
-    public static IReadOnlyList<IWampSerializer> All { get; } = [JsonWampSerializer.Instance];
+    public static IReadOnlyList<IWampSerializer> All { get; } = [JsonWampSerializer.Instance, MsgPackWampSerializer.Instance, CborWampSerializer.Instance];
 
     /// <summary>Config name (json, msgpack, cbor; case-insensitive) or null when unknown.</summary>
     public static IWampSerializer? ByName(string name)

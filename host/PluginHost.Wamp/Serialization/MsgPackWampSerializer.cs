@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.Text;
+using MessagePack;
+using PluginHost.Wamp.Messages;
+
+namespace PluginHost.Wamp.Serialization;
+
+/// <summary>
+/// wamp.2.msgpack: MessagePack binary frames via the MessagePack package's low-level
+/// reader/writer. Strings are str (str8 allowed), binary is bin; extension types are
+/// not part of WAMP and are rejected on input.
+/// </summary>
+public sealed class MsgPackWampSerializer : IWampSerializer
+{
+    public static readonly MsgPackWampSerializer Instance = new();
+
+    public string Name => "msgpack";
+    public string Subprotocol => "wamp.2.msgpack";
+    public bool IsBinary => true;
+    public byte RawSocketId => 2;
+
+    // MessagePack's own string decoding substitutes U+FFFD for bad bytes; peers must send valid UTF-8.
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    public void Serialize(WampMessage message, IBufferWriter<byte> output)
+        => SerializeFields(WampMessageCodec.ToFields(message), output);
+
+    /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
+    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
+    {
+        var sink = new MsgPackSink { Writer = new MessagePackWriter(output) };
+        ValueWriter.WriteMessage(ref sink, fields);
+        sink.Writer.Flush();
+    }
+
+    public WampMessage Deserialize(ReadOnlySequence<byte> data)
+    {
+        try
+        {
+            var reader = new MessagePackReader(data);
+            if (reader.End) throw new WampProtocolException("empty MessagePack message");
+            var root = ReadValue(ref reader, 0);
+            if (!reader.End) throw new WampProtocolException("trailing data after MessagePack message");
+            return WampMessageCodec.FromFields(root);
+        }
+        catch (WampProtocolException) { throw; }
+        catch (Exception ex)
+        {
+            throw new WampProtocolException($"invalid MessagePack message: {ex.Message}", ex);
+        }
+    }
+
+    private static object? ReadValue(ref MessagePackReader r, int depth)
+    {
+        switch (r.NextMessagePackType)
+        {
+            case MessagePackType.Nil:
+                r.ReadNil();
+                return null;
+            case MessagePackType.Boolean:
+                return r.ReadBoolean();
+            case MessagePackType.Integer:
+                if (r.NextCode == MessagePackCode.UInt64)
+                {
+                    ulong u = r.ReadUInt64();
+                    return u <= long.MaxValue ? (object)(long)u : u;
+                }
+                return r.ReadInt64();
+            case MessagePackType.Float:
+                return r.ReadDouble(); // float32 widens exactly
+            case MessagePackType.String:
+                return ReadString(ref r);
+            case MessagePackType.Binary:
+                return r.ReadBytes()!.Value.ToArray();
+            case MessagePackType.Array:
+            {
+                int count = r.ReadArrayHeader();
+                CheckContainer(ref r, depth, count);
+                var list = new List<object?>(count);
+                for (int i = 0; i < count; i++) list.Add(ReadValue(ref r, depth + 1));
+                return list;
+            }
+            case MessagePackType.Map:
+            {
+                int count = r.ReadMapHeader();
+                CheckContainer(ref r, depth, count * 2L);
+                var dict = new Dictionary<string, object?>(count);
+                for (int i = 0; i < count; i++)
+                {
+                    if (r.NextMessagePackType != MessagePackType.String)
+                        throw new WampProtocolException($"MessagePack map key is {r.NextMessagePackType}, not a string");
+                    string key = ReadString(ref r);
+                    dict[key] = ReadValue(ref r, depth + 1); // duplicate keys: last one wins
+                }
+                return dict;
+            }
+            case MessagePackType.Extension:
+                throw new WampProtocolException("MessagePack extension types are not allowed in WAMP");
+            default:
+                throw new WampProtocolException($"invalid MessagePack type code 0x{r.NextCode:x2}");
+        }
+    }
+
+    // Rejects deep nesting (stack safety) and counts larger than the remaining input
+    // (every item is at least one byte), before anything is allocated for them.
+    private static void CheckContainer(ref MessagePackReader r, int depth, long minBytes)
+    {
+        if (depth >= ValueWriter.MaxDepth) throw new WampProtocolException($"MessagePack nesting exceeds {ValueWriter.MaxDepth} levels");
+        if (minBytes > r.Sequence.Length - r.Consumed) throw new WampProtocolException("truncated MessagePack message");
+    }
+
+    private static string ReadString(ref MessagePackReader r)
+    {
+        var seq = r.ReadStringSequence()!.Value;
+        return seq.IsSingleSegment ? StrictUtf8.GetString(seq.FirstSpan) : StrictUtf8.GetString(seq);
+    }
+
+    private ref struct MsgPackSink : IValueSink
+    {
+        public MessagePackWriter Writer;
+
+        public void WriteNull() => Writer.WriteNil();
+        public void WriteBool(bool value) => Writer.Write(value);
+        public void WriteInt64(long value) => Writer.Write(value); // smallest encoding that fits
+        public void WriteUInt64(ulong value) => Writer.Write(value);
+        public void WriteDouble(double value) => Writer.Write(value);
+        public void WriteSingle(float value) => Writer.Write(value);
+        // MessagePack has no decimal type; a number is more useful to peers than a string.
+        public void WriteDecimal(decimal value) => Writer.Write((double)value);
+        public void WriteString(string value) => Writer.Write(value);
+        public void WriteBytes(ReadOnlySpan<byte> value) => Writer.Write(value);
+        public void StartArray(int count) => Writer.WriteArrayHeader(count);
+        public void EndArray() { }
+        public void StartMap(int count) => Writer.WriteMapHeader(count);
+        public void WriteKey(string key) => Writer.Write(key);
+        public void EndMap() { }
+    }
+}
