@@ -54,7 +54,7 @@ internal sealed class RawSocketService
             return;
         }
         if (connection is null) return;
-        await _runner.RunAsync(_transportId, connection, _config.Auth, context.ConnectionClosed).ConfigureAwait(false);
+        await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
     }
 
     /// <summary>

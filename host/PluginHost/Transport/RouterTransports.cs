@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Wamp.Router;
 
 namespace PluginHost.Transport;
 
@@ -56,6 +57,15 @@ public sealed class RouterTransports : IAsyncDisposable
     /// <summary>Connections currently handed to the session handler.</summary>
     public int ActiveConnections => _runner.ActiveCount;
 
+    /// <summary>Starts the transports with every connection served by <paramref name="router"/>.</summary>
+    public static Task<RouterTransports> StartAsync(IReadOnlyList<TransportConfig> transports, WampRouter router,
+        ILoggerFactory? loggerFactory = null, RouterTransportsOptions? options = null, CancellationToken cancellationToken = default)
+        => StartAsync(transports, router.ServeAsync, loggerFactory, options, cancellationToken);
+
+    /// <summary>
+    /// Binds every transport (port 0 = a free port, see <see cref="Transports"/>) and starts serving;
+    /// each established WAMP connection goes to <paramref name="sessionHandler"/>.
+    /// </summary>
     public static async Task<RouterTransports> StartAsync(IReadOnlyList<TransportConfig> transports, WampSessionHandler sessionHandler,
         ILoggerFactory? loggerFactory = null, RouterTransportsOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -29,9 +29,13 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
 
     public int ActiveCount => _active.Count;
 
-    public async Task RunAsync(string transportId, IWampConnection connection, TransportAuthConfig auth, CancellationToken connectionAborted)
+    /// <summary>
+    /// Runs the session; the handler's token fires only at shutdown. Connection loss is not a
+    /// cancellation: a peer's clean close must reach ReceiveAsync as null rather than race with a
+    /// token, and a broken connection fails the pending read by itself.
+    /// </summary>
+    public async Task RunAsync(string transportId, IWampConnection connection, TransportAuthConfig auth)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(connectionAborted, _stopping.Token);
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _active.TryAdd(connection, done);
         logger.LogDebug("transport '{Transport}': {Type} connection from {Peer} ({Serializer})",
@@ -39,9 +43,9 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
         try
         {
             if (_stopRequested) return; // StopAsync has already taken its snapshot of _active
-            await handler(connection, auth, linked.Token).ConfigureAwait(false);
+            await handler(connection, auth, _stopping.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (linked.IsCancellationRequested)
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
         }
         catch (Exception e) when (IsConnectionFailure(e))

@@ -75,7 +75,7 @@ internal sealed class WebSocketService
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
             protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
         var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize);
-        await _runner.RunAsync(_transportId, connection, _config.Auth, context.RequestAborted).ConfigureAwait(false);
+        await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
     }
 
     private bool IsOriginAllowed(string? origin)

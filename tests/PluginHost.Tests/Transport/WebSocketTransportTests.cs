@@ -57,6 +57,26 @@ public class WebSocketTransportTests
         Assert.Null(await sessions.NextEndAsync());                         // server saw a clean close
     }
 
+    [Theory]
+    [MemberData(nameof(SerializerNames), MemberType = typeof(TransportTestKit))]
+    public async Task FrameTypeFollowsTheSerializer(string serializerName)
+    {
+        var serializer = WampSerializers.ByName(serializerName)!;
+        await using var transports = await StartAsync(new EchoSessions(), Config());
+        var (socket, error) = await RawConnectAsync(transports["ws1"], [serializer.Subprotocol]);
+        using (socket)
+        {
+            Assert.Null(error);
+            var type = serializer.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text; // JSON text, msgpack/cbor binary
+            var bytes = serializer.SerializeCached(Call(5, "typed")).ToArray();
+            await socket.SendAsync(bytes, type, true, CancellationToken.None);
+            var buffer = new byte[1024];
+            var result = await socket.ReceiveAsync(buffer.AsMemory(), CancellationToken.None).AsTask().WaitAsync(Wait);
+            Assert.Equal(type, result.MessageType);
+            Assert.Equal(bytes, buffer[..result.Count]);
+        }
+    }
+
     [Fact]
     public async Task PicksTheClientsFirstSupportedSubprotocol()
     {
@@ -70,11 +90,13 @@ public class WebSocketTransportTests
         }
     }
 
-    [Fact]
-    public async Task RejectsClientsOfferingNoSupportedSubprotocol()
+    [Theory]
+    [InlineData("wamp.2.unknown,mqtt", null)]
+    [InlineData("wamp.2.json", "msgpack")] // known to us, but not configured on this transport
+    public async Task RejectsClientsOfferingNoSupportedSubprotocol(string offered, string? configured)
     {
-        await using var transports = await StartAsync(new EchoSessions(), Config());
-        var (socket, error) = await RawConnectAsync(transports["ws1"], ["wamp.2.unknown", "mqtt"]);
+        await using var transports = await StartAsync(new EchoSessions(), Config(null, configured is null ? [] : [configured]));
+        var (socket, error) = await RawConnectAsync(transports["ws1"], offered.Split(','));
         using (socket)
         {
             Assert.NotNull(error);
