@@ -45,7 +45,8 @@ public sealed class WebSocketConnection : IWampConnection
     {
         lock (_gate)
         {
-            if (_disposed || _closeStarted != 0 && _socket.State != WebSocketState.CloseSent) return null;
+            // After the close handshake (either side) there is nothing more to read.
+            if (_disposed || _socket.State is WebSocketState.Closed or WebSocketState.Aborted or WebSocketState.CloseReceived) return null;
             _receiving = true;
             _buffer ??= ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         }

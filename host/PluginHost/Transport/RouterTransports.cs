@@ -35,12 +35,12 @@ public sealed record RouterTransportsOptions
 /// </summary>
 public sealed class RouterTransports : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private readonly WebApplication? _app; // null when there is nothing to listen on
     private readonly SessionRunner _runner;
     private readonly TimeSpan _shutdownTimeout;
     private int _disposed;
 
-    private RouterTransports(WebApplication app, SessionRunner runner, TimeSpan shutdownTimeout, IReadOnlyList<StartedTransport> transports)
+    private RouterTransports(WebApplication? app, SessionRunner runner, TimeSpan shutdownTimeout, IReadOnlyList<StartedTransport> transports)
     {
         _app = app;
         _runner = runner;
@@ -74,6 +74,8 @@ public sealed class RouterTransports : IAsyncDisposable
         var logger = loggerFactory.CreateLogger("PluginHost.Transport");
         var runner = new SessionRunner(sessionHandler, logger);
         var bindings = transports.Select(t => new TransportBinding(t)).ToList();
+        // Kestrel without endpoints would bind its default localhost:5000.
+        if (bindings.Count == 0) return new RouterTransports(null, runner, options.ShutdownTimeout, []);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddLogging();
@@ -127,6 +129,7 @@ public sealed class RouterTransports : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _runner.StopAsync(_shutdownTimeout).ConfigureAwait(false);
+        if (_app is null) return;
         using (var timeout = new CancellationTokenSource(_shutdownTimeout))
         {
             try { await _app.StopAsync(timeout.Token).ConfigureAwait(false); }

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -71,7 +72,16 @@ internal sealed class WebSocketService
             KeepAliveTimeout = options.AutoPingIntervalMs > 0 && options.AutoPingTimeoutMs > 0
                 ? TimeSpan.FromMilliseconds(options.AutoPingTimeoutMs) : Timeout.InfiniteTimeSpan,
         };
-        var socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+        WebSocket socket;
+        try
+        {
+            socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SessionRunner.IsConnectionFailure(e) || e is OperationCanceledException)
+        {
+            _logger.LogDebug("transport '{Transport}': WebSocket upgrade failed: {Error}", _transportId, e.Message);
+            return;
+        }
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
             protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
         var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize);

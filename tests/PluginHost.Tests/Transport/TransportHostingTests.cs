@@ -73,6 +73,13 @@ public sealed class TransportHostingTests : IDisposable
     }
 
     [Fact]
+    public async Task NoTransportsMeansNoListener()
+    {
+        await using var transports = await RouterTransports.StartAsync([], new EchoSessions().HandleAsync);
+        Assert.Empty(transports.Transports);
+    }
+
+    [Fact]
     public async Task LogsOneLinePerStartedTransport()
     {
         var logs = new ListLoggerProvider();

@@ -211,6 +211,7 @@ public class WebSocketTransportTests
         await using var client = await WampTransportConnector.ConnectWebSocketAsync(WsUri(transports["ws1"]), [WampSerializers.Json]);
         await client.SendAsync(Call(1));
         Assert.Null(await client.ReceiveAsync().AsTask().WaitAsync(Wait));
+        Assert.Null(await client.ReceiveAsync().AsTask().WaitAsync(Wait)); // and stays closed
         await closed.Task.WaitAsync(Wait);
     }
 
