@@ -20,6 +20,14 @@ public abstract record WampMessage
 
     // A `with` copy is a different message: it must not inherit the cached encoding.
     protected WampMessage(WampMessage original) { }
+
+    // The synthesized record equality would compare every instance field, including the
+    // Encoded cache: a message would stop equalling its twin (and change its hash code)
+    // once serialized. Only the concrete type takes part here; derived records add their
+    // own properties as usual.
+    public virtual bool Equals(WampMessage? other) => other is not null && EqualityContract == other.EqualityContract;
+
+    public override int GetHashCode() => EqualityContract.GetHashCode();
 }
 
 /// <summary>Encoded bytes of a message for one serializer.</summary>
