@@ -1,0 +1,228 @@
+using System.Buffers;
+using System.Net.WebSockets;
+using System.Text;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Serialization;
+
+namespace PluginHost.Wamp.Transport;
+
+/// <summary>
+/// WAMP over a WebSocket (basic/transports.md): one WAMP message per WebSocket message, text
+/// frames for JSON and binary frames for msgpack/cbor. Works over Kestrel's server-side sockets
+/// and <see cref="ClientWebSocket"/> alike.
+/// </summary>
+public sealed class WebSocketConnection : IWampConnection
+{
+    public const int DefaultMaxMessageSize = 16 * 1024 * 1024;
+    private const int InitialBufferSize = 4 * 1024;
+    private const int RetainedBufferLimit = 64 * 1024; // larger receive buffers go back to the pool after use
+    private const int MaxCloseReasonBytes = 123;       // RFC 6455 5.5: control payload ≤ 125 incl. the 2-byte code
+    private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly WebSocket _socket;
+    private readonly IWampSerializer _serializer;
+    private readonly int _maxMessageSize;
+    private readonly WebSocketMessageType _messageType;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource _closeReceived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private byte[]? _buffer;
+    private bool _receiving, _disposed;
+    private int _closeStarted;
+
+    public WebSocketConnection(WebSocket socket, IWampSerializer serializer, TransportDetails details, int maxMessageSize = DefaultMaxMessageSize)
+    {
+        _socket = socket;
+        _serializer = serializer;
+        _maxMessageSize = maxMessageSize > 0 ? maxMessageSize : DefaultMaxMessageSize;
+        _messageType = serializer.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
+        Details = details;
+    }
+
+    public TransportDetails Details { get; }
+
+    public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            // After the close handshake (either side) there is nothing more to read.
+            if (_disposed || _socket.State is WebSocketState.Closed or WebSocketState.Aborted or WebSocketState.CloseReceived) return null;
+            _receiving = true;
+            _buffer ??= ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+        }
+        try
+        {
+            int count = await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+            if (count < 0) return null;
+            return _serializer.Deserialize(new ReadOnlySequence<byte>(_buffer!, 0, count));
+        }
+        catch (WebSocketException e)
+        {
+            if (_closeStarted != 0) return null; // we aborted it ourselves
+            throw new IOException($"WebSocket failed: {e.Message}", e);
+        }
+        catch (ObjectDisposedException) when (_closeStarted != 0)
+        {
+            return null;
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _receiving = false;
+                if (_disposed || _buffer!.Length > RetainedBufferLimit) ReturnBuffer();
+            }
+        }
+    }
+
+    /// <summary>Reads one whole message (reassembling fragments) into the pooled buffer; -1 on close.</summary>
+    private async ValueTask<int> ReceiveMessageAsync(CancellationToken cancellationToken)
+    {
+        int count = 0;
+        while (true)
+        {
+            if (count == _buffer!.Length) Grow(count);
+            var result = await _socket.ReceiveAsync(_buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                _closeReceived.TrySetResult();
+                // Peer-initiated close: answer with our close frame to finish the handshake.
+                if (_socket.State == WebSocketState.CloseReceived)
+                    await CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                return -1;
+            }
+            count += result.Count;
+            // Oversized messages fail the connection with 1009 (RFC 6455 7.4.1).
+            if (count > _maxMessageSize)
+            {
+                Interlocked.Exchange(ref _closeStarted, 1);
+                await CloseOutputAsync(WebSocketCloseStatus.MessageTooBig, $"message exceeds {_maxMessageSize} bytes").ConfigureAwait(false);
+                throw new WampProtocolException($"WebSocket message exceeds the maximum size of {_maxMessageSize} bytes");
+            }
+            if (result.EndOfMessage) return count;
+        }
+    }
+
+    private void Grow(int used)
+    {
+        // One byte beyond the limit is enough to detect an oversized message.
+        int size = (int)Math.Min((long)_buffer!.Length * 2, (long)_maxMessageSize + 1);
+        var bigger = ArrayPool<byte>.Shared.Rent(size);
+        _buffer.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer is null) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = null;
+    }
+
+    public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
+    {
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_closeStarted != 0) throw new IOException("WebSocket connection is closed");
+            foreach (var message in messages)
+            {
+                ReadOnlyMemory<byte> bytes = _serializer.SerializeCached(message);
+                await _socket.SendAsync(bytes, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (WebSocketException e)
+        {
+            throw new IOException($"WebSocket failed: {e.Message}", e);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Starts the close handshake (1000 Normal Closure); the pending receive completes with null when the peer answers.</summary>
+    public async ValueTask CloseAsync(string? reason = null)
+    {
+        if (Interlocked.Exchange(ref _closeStarted, 1) != 0) return;
+        await CloseOutputAsync(WebSocketCloseStatus.NormalClosure, reason).ConfigureAwait(false);
+    }
+
+    private async ValueTask CloseOutputAsync(WebSocketCloseStatus status, string? reason)
+    {
+        // Close frames go through the send lock: a WebSocket allows one sender at a time.
+        if (!await _sendLock.WaitAsync(CloseTimeout).ConfigureAwait(false))
+        {
+            _socket.Abort();
+            return;
+        }
+        try
+        {
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(CloseTimeout);
+                await _socket.CloseOutputAsync(status, Truncate(reason), timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
+        {
+            _socket.Abort();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private static string? Truncate(string? reason)
+    {
+        if (reason is null || Encoding.UTF8.GetByteCount(reason) <= MaxCloseReasonBytes) return reason;
+        int length = Math.Min(reason.Length, MaxCloseReasonBytes);
+        while (Encoding.UTF8.GetByteCount(reason.AsSpan(0, length)) > MaxCloseReasonBytes) length--;
+        return reason[..length];
+    }
+
+    /// <summary>Closes (if not yet), waits briefly for the peer's close frame, then releases the socket.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync().ConfigureAwait(false);
+        bool drain;
+        lock (_gate)
+        {
+            if (_disposed) return;
+            drain = !_receiving && _socket.State == WebSocketState.CloseSent;
+            if (drain)
+            {
+                _receiving = true;
+                _buffer ??= ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+            }
+        }
+        try
+        {
+            if (drain) await DrainUntilCloseAsync().ConfigureAwait(false);
+            else if (_socket.State == WebSocketState.CloseSent) await _closeReceived.Task.WaitAsync(CloseTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+        {
+            // The peer did not finish the handshake in time: the socket is dropped below.
+        }
+        _socket.Dispose();
+        lock (_gate)
+        {
+            _disposed = true;
+            if (drain) _receiving = false;
+            if (!_receiving) ReturnBuffer();
+        }
+    }
+
+    private async Task DrainUntilCloseAsync()
+    {
+        using var timeout = new CancellationTokenSource(CloseTimeout);
+        while (_socket.State == WebSocketState.CloseSent)
+        {
+            var result = await _socket.ReceiveAsync(_buffer.AsMemory(), timeout.Token).ConfigureAwait(false);
+            if (result.MessageType == WebSocketMessageType.Close) return;
+        }
+    }
+}

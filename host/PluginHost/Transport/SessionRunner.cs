@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.Logging;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router;
+using PluginHost.Wamp.Transport;
+
+namespace PluginHost.Transport;
+
+/// <summary>
+/// Runs one WAMP session over an established connection; production wiring passes
+/// <c>(c, auth, ct) => router.ServeAsync(c, auth, ct)</c>.
+/// </summary>
+public delegate Task WampSessionHandler(IWampConnection connection, TransportAuthConfig auth, CancellationToken cancellationToken);
+
+/// <summary>
+/// Hands established connections to the session handler, keeps track of them so shutdown can
+/// close them, and turns connection-level failures into log lines instead of host crashes.
+/// </summary>
+internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
+{
+    // Each open connection with a task that completes when its session is over.
+    private readonly ConcurrentDictionary<IWampConnection, TaskCompletionSource> _active = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _stopRequested;
+
+    public CancellationToken Stopping => _stopping.Token;
+
+    public int ActiveCount => _active.Count;
+
+    /// <summary>
+    /// Runs the session; the handler's token fires only at shutdown. Connection loss is not a
+    /// cancellation: a peer's clean close must reach ReceiveAsync as null rather than race with a
+    /// token, and a broken connection fails the pending read by itself.
+    /// </summary>
+    public async Task RunAsync(string transportId, IWampConnection connection, TransportAuthConfig auth)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _active.TryAdd(connection, done);
+        logger.LogDebug("transport '{Transport}': {Type} connection from {Peer} ({Serializer})",
+            transportId, connection.Details.Type, connection.Details.Peer, connection.Details.SerializerName);
+        try
+        {
+            if (_stopRequested) return; // StopAsync has already taken its snapshot of _active
+            await handler(connection, auth, _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            logger.LogDebug("transport '{Transport}': connection {Peer} ended: {Error}", transportId, connection.Details.Peer, e.Message);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "transport '{Transport}': session on {Peer} failed", transportId, connection.Details.Peer);
+        }
+        finally
+        {
+            await DisposeQuietlyAsync(connection).ConfigureAwait(false);
+            _active.TryRemove(connection, out _);
+            done.TrySetResult();
+        }
+    }
+
+    /// <summary>Errors caused by the peer or the network, expected in normal operation.</summary>
+    public static bool IsConnectionFailure(Exception e)
+        => e is IOException or WebSocketException or WampProtocolException or ConnectionResetException or ConnectionAbortedException;
+
+    /// <summary>
+    /// Stops accepting sessions and closes every open connection (close handshakes included),
+    /// then cancels the sessions that have not ended within <paramref name="grace"/>.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        _stopRequested = true;
+        var sessions = _active.ToArray();
+        await Task.WhenAll(sessions.Select(s => CloseQuietlyAsync(s.Key).AsTask())).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(sessions.Select(s => s.Value.Task)).WaitAsync(grace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            logger.LogDebug("{Count} sessions did not end in time; cancelling them", _active.Count);
+        }
+        _stopping.Cancel();
+    }
+
+    private async ValueTask CloseQuietlyAsync(IWampConnection connection)
+    {
+        try { await connection.CloseAsync("router shutting down").ConfigureAwait(false); }
+        catch (Exception e) { logger.LogDebug("closing {Peer} failed: {Error}", connection.Details.Peer, e.Message); }
+    }
+
+    private async ValueTask DisposeQuietlyAsync(IWampConnection connection)
+    {
+        try { await connection.DisposeAsync().ConfigureAwait(false); }
+        catch (Exception e) { logger.LogDebug("disposing {Peer} failed: {Error}", connection.Details.Peer, e.Message); }
+    }
+}

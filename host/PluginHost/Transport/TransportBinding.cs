@@ -1,0 +1,136 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Transport;
+
+/// <summary>
+/// One configured transport on its Kestrel listener: the connection middleware for its
+/// endpoint, and the services (RawSocket, HTTP pipeline) its connections go to.
+/// </summary>
+internal sealed class TransportBinding(TransportConfig config)
+{
+    public TransportConfig Config { get; } = config;
+    public ListenOptions? Listen { get; private set; }
+    public RawSocketService? RawSocket { get; private set; }
+    public RequestDelegate? Http { get; private set; }
+    public WebSocketService? WebSocket { get; private set; }
+    private readonly List<(string Path, WebPathConfig Service)> _paths = [];
+    private readonly Dictionary<WebSocketServiceConfig, WebSocketService> _pathSockets = new(ReferenceEqualityComparer.Instance);
+
+    private bool Tls => Config.Endpoint.Tls is not null;
+
+    /// <summary>Kestrel listener setup. Runs before <see cref="CreateServices"/>; the middleware reads the services per connection.</summary>
+    public void Configure(ListenOptions listen, ILogger logger)
+    {
+        Listen = listen;
+        listen.Protocols = HttpProtocols.Http1; // WebSocket upgrades are HTTP/1.1; static files are fine with it
+        if (Config.Endpoint.Tls is { } tls)
+            listen.UseHttps(X509Certificate2.CreateFromPemFile(Path.GetFullPath(tls.Certificate), Path.GetFullPath(tls.Key)));
+        // HTTP requests find their transport through this connection feature.
+        listen.Use(next => context =>
+        {
+            context.Features.Set(this);
+            return next(context);
+        });
+        switch (Config)
+        {
+            case RawSocketTransportConfig:
+                listen.Run(context => RawSocket!.HandleAsync(context));
+                break;
+            case UniversalTransportConfig:
+                listen.Use(next => context => RawSocketService.Demultiplex(RawSocket, Http is null ? Reject : next, logger)(context));
+                break;
+        }
+    }
+
+    private static Task Reject(ConnectionContext context) => Task.CompletedTask;
+
+    public void CreateServices(IServiceProvider services, SessionRunner runner, ILogger logger)
+    {
+        WebSocketService ForPath(WebSocketServiceConfig ws)
+        {
+            if (!_pathSockets.TryGetValue(ws, out var service))
+                _pathSockets[ws] = service = new WebSocketService(Config.Id, ws, runner, logger);
+            return service;
+        }
+
+        switch (Config)
+        {
+            case WebSocketTransportConfig ws:
+                WebSocket = new WebSocketService(Config.Id, ws.WebSocket, runner, logger);
+                Http = WebPipeline.Build(services, new Dictionary<string, WebPathConfig> { ["/"] = new WebSocketPathConfig { WebSocket = ws.WebSocket } },
+                    _ => WebSocket);
+                break;
+            case RawSocketTransportConfig rs:
+                RawSocket = new RawSocketService(Config.Id, rs, runner, logger);
+                break;
+            case WebTransportConfig web:
+                Http = WebPipeline.Build(services, web.Paths, ForPath);
+                _paths.AddRange(WebPipeline.Flatten(web.Paths));
+                break;
+            case UniversalTransportConfig universal:
+                if (universal.RawSocket is { } rawSocket)
+                    RawSocket = new RawSocketService(Config.Id, rawSocket, runner, logger);
+                if (universal.Paths is { } paths)
+                {
+                    Http = WebPipeline.Build(services, paths, ForPath);
+                    _paths.AddRange(WebPipeline.Flatten(paths));
+                }
+                break;
+            default:
+                throw new NotSupportedException($"transport type {Config.GetType().Name} is not supported");
+        }
+    }
+
+    /// <summary>The listener's address with the actual port (port 0 binds a free one).</summary>
+    public IPEndPoint BoundEndPoint => Listen?.IPEndPoint ?? throw new InvalidOperationException($"transport '{Config.Id}' is not bound");
+
+    public StartedTransport Describe(out string logLine)
+    {
+        var endPoint = BoundEndPoint;
+        var urls = new List<string>();
+        var parts = new List<string>();
+        if (WebSocket is not null)
+        {
+            urls.Add(TransportNet.Url(Tls ? "wss" : "ws", endPoint, "/"));
+            parts.Add($"{urls[^1]} ({Names(WebSocket.Serializers)})");
+        }
+        if (RawSocket is not null)
+        {
+            urls.Add(TransportNet.Url(Tls ? "rss" : "rs", endPoint));
+            parts.Add($"{urls[^1]} rawsocket ({Names(RawSocket.Serializers)})");
+        }
+        foreach (var (path, service) in _paths)
+        {
+            if (service is WebSocketPathConfig ws)
+            {
+                urls.Add(TransportNet.Url(Tls ? "wss" : "ws", endPoint, path));
+                parts.Add($"{urls[^1]} ({Names(_pathSockets[ws.WebSocket].Serializers)})");
+            }
+            else
+            {
+                urls.Add(TransportNet.Url(Tls ? "https" : "http", endPoint, path));
+                parts.Add($"{urls[^1]} ({WebPipeline.Describe(service)})");
+            }
+        }
+        logLine = string.Join(", ", parts);
+        return new StartedTransport(Config.Id, TypeName, endPoint, urls);
+    }
+
+    private string TypeName => Config switch
+    {
+        WebSocketTransportConfig => "websocket",
+        RawSocketTransportConfig => "rawsocket",
+        WebTransportConfig => "web",
+        UniversalTransportConfig => "universal",
+        _ => Config.GetType().Name,
+    };
+
+    private static string Names(IEnumerable<PluginHost.Wamp.Serialization.IWampSerializer> serializers)
+        => string.Join(", ", serializers.Select(s => s.Name));
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.StaticFiles;
+using Microsoft.Extensions.FileProviders;
+
+namespace PluginHost.Transport;
+
+/// <summary>
+/// Builds the HTTP pipeline of a web transport from its path map (Crossbar paths.*): keys are
+/// single segments, "/" is the root that serves whatever no other segment matches, and
+/// type "path" nests a map below a segment. Requests that match nothing get 404.
+/// </summary>
+internal static class WebPipeline
+{
+    public static RequestDelegate Build(IServiceProvider services, IReadOnlyDictionary<string, WebPathConfig> paths,
+        Func<WebSocketServiceConfig, WebSocketService> webSocket)
+    {
+        var app = new ApplicationBuilder(services);
+        app.UseWebSockets();
+        AddPaths(app, paths, webSocket);
+        return app.Build(); // ApplicationBuilder's terminal answers 404
+    }
+
+    /// <summary>Every service with its full path, for logs and URLs.</summary>
+    public static IEnumerable<(string Path, WebPathConfig Service)> Flatten(IReadOnlyDictionary<string, WebPathConfig> paths, string prefix = "")
+    {
+        foreach (var (segment, service) in paths.OrderBy(p => p.Key == "/" ? "" : p.Key, StringComparer.Ordinal))
+        {
+            string path = segment == "/" ? (prefix == "" ? "/" : prefix) : $"{prefix}/{segment}";
+            if (service is NestedPathConfig nested)
+                foreach (var inner in Flatten(nested.Paths, path == "/" ? "" : path)) yield return inner;
+            else
+                yield return (path, service);
+        }
+    }
+
+    public static string Describe(WebPathConfig service) => service switch
+    {
+        StaticPathConfig => "static",
+        WebSocketPathConfig => "websocket",
+        RedirectPathConfig => "redirect",
+        JsonPathConfig => "json",
+        _ => "path",
+    };
+
+    private static void AddPaths(IApplicationBuilder app, IReadOnlyDictionary<string, WebPathConfig> paths,
+        Func<WebSocketServiceConfig, WebSocketService> webSocket)
+    {
+        foreach (var (segment, service) in paths)
+        {
+            if (segment == "/") continue;
+            app.Map("/" + segment, branch => AddService(branch, service, webSocket));
+        }
+        if (paths.TryGetValue("/", out var root))
+            AddService(app, root, webSocket);
+    }
+
+    private static void AddService(IApplicationBuilder app, WebPathConfig service, Func<WebSocketServiceConfig, WebSocketService> webSocket)
+    {
+        switch (service)
+        {
+            case StaticPathConfig s:
+                AddStatic(app, s);
+                break;
+            case WebSocketPathConfig w:
+                app.Run(webSocket(w.WebSocket).HandleAsync);
+                break;
+            case RedirectPathConfig r:
+                app.Run(context =>
+                {
+                    context.Response.Redirect(r.Url); // 302 Found
+                    return Task.CompletedTask;
+                });
+                break;
+            case JsonPathConfig j:
+                byte[] body = Encoding.UTF8.GetBytes(j.Value.GetRawText());
+                app.Run(context =>
+                {
+                    // A leaf: only the path itself, not below it.
+                    if (context.Request.Path.Value is not ("" or "/"))
+                    {
+                        context.Response.StatusCode = StatusCodes.Status404NotFound;
+                        return Task.CompletedTask;
+                    }
+                    context.Response.ContentType = "application/json; charset=utf-8";
+                    context.Response.ContentLength = body.Length;
+                    return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
+                });
+                break;
+            case NestedPathConfig n:
+                AddPaths(app, n.Paths, webSocket);
+                break;
+            default:
+                throw new NotSupportedException($"web path service {service.GetType().Name} is not supported");
+        }
+    }
+
+    private static void AddStatic(IApplicationBuilder app, StaticPathConfig config)
+    {
+        var files = new PhysicalFileProvider(Path.GetFullPath(config.Directory));
+        var contentTypes = new FileExtensionContentTypeProvider();
+        foreach (var (extension, type) in config.MimeTypes)
+            contentTypes.Mappings[extension.StartsWith('.') ? extension : "." + extension] = type;
+
+        // cache_timeout (seconds) becomes Cache-Control max-age; null sends no caching header.
+        string? cacheControl = config.CacheTimeout is int seconds ? $"public, max-age={seconds}" : null;
+
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files, DefaultFileNames = ["index.html"] });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            ContentTypeProvider = contentTypes,
+            ServeUnknownFileTypes = true,
+            DefaultContentType = "application/octet-stream",
+            OnPrepareResponse = cacheControl is null ? _ => { } : r => r.Context.Response.Headers.CacheControl = cacheControl,
+        });
+        if (config.EnableDirectoryListing)
+            app.UseDirectoryBrowser(new DirectoryBrowserOptions { FileProvider = files });
+        if (config.DefaultFile is { } defaultFile)
+            app.Run(context => ServeDefaultFileAsync(context, files, contentTypes, defaultFile, cacheControl));
+    }
+
+    /// <summary>default_file: what a GET that matched no file gets (single-page apps route on the client).</summary>
+    private static async Task ServeDefaultFileAsync(HttpContext context, IFileProvider files, IContentTypeProvider contentTypes,
+        string defaultFile, string? cacheControl)
+    {
+        var file = files.GetFileInfo(defaultFile);
+        bool head = HttpMethods.IsHead(context.Request.Method);
+        if (!file.Exists || file.IsDirectory || !(head || HttpMethods.IsGet(context.Request.Method)))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return;
+        }
+        context.Response.ContentType = contentTypes.TryGetContentType(defaultFile, out var type) ? type : "application/octet-stream";
+        context.Response.ContentLength = file.Length;
+        if (cacheControl is not null) context.Response.Headers.CacheControl = cacheControl;
+        if (!head) await context.Response.SendFileAsync(file).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,129 @@
+using System.Net.WebSockets;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
+
+namespace PluginHost.Transport;
+
+/// <summary>
+/// A WAMP WebSocket endpoint (a websocket transport, or a websocket path of a web/universal
+/// transport): origin check, subprotocol negotiation, then one session per connection.
+/// </summary>
+internal sealed class WebSocketService
+{
+    private readonly string _transportId;
+    private readonly WebSocketServiceConfig _config;
+    private readonly SessionRunner _runner;
+    private readonly ILogger _logger;
+    private readonly Regex[]? _origins; // null = any origin ("*")
+    private readonly int _maxMessageSize;
+
+    public WebSocketService(string transportId, WebSocketServiceConfig config, SessionRunner runner, ILogger logger)
+    {
+        _transportId = transportId;
+        _config = config;
+        _runner = runner;
+        _logger = logger;
+        Serializers = WampSerializers.Select(config.Serializers);
+        _origins = config.Options.AllowedOrigins.Contains("*") ? null : config.Options.AllowedOrigins.Select(OriginPattern).ToArray();
+        long max = config.Options.MaxMessageSize;
+        _maxMessageSize = max <= 0 ? WebSocketConnection.DefaultMaxMessageSize : (int)Math.Min(max, int.MaxValue - 1);
+    }
+
+    public IReadOnlyList<IWampSerializer> Serializers { get; }
+
+    /// <summary>Crossbar/Autobahn origin wildcards: '*' matches anything, the whole origin must match.</summary>
+    private static Regex OriginPattern(string wildcard)
+        => new("^" + Regex.Escape(wildcard).Replace(@"\*", ".*") + "$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await RespondAsync(context, StatusCodes.Status426UpgradeRequired,
+                $"This is a WAMP WebSocket endpoint; subprotocols: {SubprotocolList()}").ConfigureAwait(false);
+            return;
+        }
+
+        string? origin = context.Request.Headers.Origin;
+        if (!IsOriginAllowed(origin))
+        {
+            _logger.LogDebug("transport '{Transport}': WebSocket from origin {Origin} rejected", _transportId, origin);
+            await RespondAsync(context, StatusCodes.Status403Forbidden, $"origin '{origin}' is not allowed").ConfigureAwait(false);
+            return;
+        }
+
+        var (serializer, protocol, error) = Negotiate(context.WebSockets.WebSocketRequestedProtocols);
+        if (serializer is null)
+        {
+            _logger.LogDebug("transport '{Transport}': WebSocket rejected: {Error}", _transportId, error);
+            await RespondAsync(context, StatusCodes.Status400BadRequest, error!).ConfigureAwait(false);
+            return;
+        }
+
+        var options = _config.Options;
+        var accept = new WebSocketAcceptContext
+        {
+            SubProtocol = protocol,
+            // auto_ping_interval: server pings at this interval (0 = off); auto_ping_timeout: drop when no pong arrives in time.
+            KeepAliveInterval = options.AutoPingIntervalMs > 0 ? TimeSpan.FromMilliseconds(options.AutoPingIntervalMs) : TimeSpan.Zero,
+            KeepAliveTimeout = options.AutoPingIntervalMs > 0 && options.AutoPingTimeoutMs > 0
+                ? TimeSpan.FromMilliseconds(options.AutoPingTimeoutMs) : Timeout.InfiniteTimeSpan,
+        };
+        WebSocket socket;
+        try
+        {
+            socket = await context.WebSockets.AcceptWebSocketAsync(accept).ConfigureAwait(false);
+        }
+        catch (Exception e) when (SessionRunner.IsConnectionFailure(e) || e is OperationCanceledException)
+        {
+            _logger.LogDebug("transport '{Transport}': WebSocket upgrade failed: {Error}", _transportId, e.Message);
+            return;
+        }
+        var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
+            protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
+        var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize);
+        await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
+    }
+
+    private bool IsOriginAllowed(string? origin)
+    {
+        if (_origins is null) return true;
+        // No Origin header: not a browser, the same-origin policy does not apply.
+        if (string.IsNullOrEmpty(origin)) return true;
+        if (origin == "null") return _config.Options.AllowNullOrigin;
+        foreach (var pattern in _origins)
+            if (pattern.IsMatch(origin)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// Picks the client's first offered subprotocol that we support. With no subprotocol offered,
+    /// JSON is used unless require_websocket_subprotocol is set.
+    /// </summary>
+    internal (IWampSerializer? Serializer, string? Protocol, string? Error) Negotiate(IList<string> offered)
+    {
+        if (offered.Count == 0)
+        {
+            if (_config.Options.RequireWebSocketSubprotocol)
+                return (null, null, $"WebSocket subprotocol required; offer one of: {SubprotocolList()}");
+            return (Serializers.FirstOrDefault(s => s.Name == "json") ?? Serializers[0], null, null);
+        }
+        foreach (var protocol in offered)
+            foreach (var serializer in Serializers)
+                if (string.Equals(serializer.Subprotocol, protocol, StringComparison.OrdinalIgnoreCase))
+                    return (serializer, protocol, null);
+        return (null, null, $"no supported WAMP subprotocol among [{string.Join(", ", offered)}]; supported: {SubprotocolList()}");
+    }
+
+    private string SubprotocolList() => string.Join(", ", Serializers.Select(s => s.Subprotocol));
+
+    private static Task RespondAsync(HttpContext context, int status, string message)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(message + "\n");
+    }
+}
