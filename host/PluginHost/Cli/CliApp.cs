@@ -7,15 +7,14 @@ namespace PluginHost.Cli;
 /// <summary>The <c>pluginhost</c> command line, shaped after Crossbar's: <c>version</c>, <c>start</c>, <c>check</c>.</summary>
 public static class CliApp
 {
-    /// <param name="transportStarter">Starts router transports; without one, <c>start</c> fails on configs that have transports.</param>
-    public static Task<int> RunAsync(string[] args, ITransportStarter? transportStarter = null, TextWriter? stdout = null, TextWriter? stderr = null)
+    public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         stdout ??= Console.Out;
         stderr ??= Console.Error;
         var root = new RootCommand("PluginHost: a WAMP router node configured like Crossbar.io (.crossbar/config.json)")
         {
             VersionCommand(stdout),
-            StartCommand.Create(transportStarter, stdout, stderr),
+            StartCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
         };
         // The node handles SIGINT/SIGTERM itself (graceful GOODBYE); System.CommandLine's own handling would cut that short.

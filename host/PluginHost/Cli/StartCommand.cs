@@ -10,7 +10,7 @@ namespace PluginHost.Cli;
 /// <summary><c>start</c>: boot the node from its configuration and run until SIGINT/SIGTERM.</summary>
 internal static class StartCommand
 {
-    public static Command Create(ITransportStarter? transportStarter, TextWriter stdout, TextWriter stderr)
+    public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var cbdir = CliApp.CbdirOption();
         var config = CliApp.ConfigOption();
@@ -30,12 +30,12 @@ internal static class StartCommand
                 ["cbdir"] = result.GetValue(cbdir), ["config"] = result.GetValue(config),
                 ["loglevel"] = result.GetValue(loglevel), ["logformat"] = result.GetValue(logformat),
             };
-            return await RunAsync(options, loggerFactory, transportStarter);
+            return await RunAsync(options, loggerFactory);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(Dictionary<string, string?> options, ILoggerFactory loggerFactory, ITransportStarter? transportStarter)
+    private static async Task<int> RunAsync(Dictionary<string, string?> options, ILoggerFactory loggerFactory)
     {
         var log = loggerFactory.CreateLogger("PluginHost.Node");
         log.LogInformation("PluginHost {Version} starting", CliApp.Version);
@@ -85,7 +85,7 @@ internal static class StartCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            var exitCode = await new NodeRunner(loggerFactory, transportStarter).RunAsync(config, nodeDir, stop.Token);
+            var exitCode = await new NodeRunner(loggerFactory).RunAsync(config, nodeDir, stop.Token);
             log.LogInformation("Node stopped (exit code {ExitCode})", exitCode);
             return exitCode;
         }

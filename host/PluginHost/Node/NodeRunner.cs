@@ -10,11 +10,11 @@ namespace PluginHost.Node;
 /// components, then transports), runs until <c>stop</c> fires, then shuts the routers down (GOODBYE
 /// wamp.close.system_shutdown) and closes the transports.
 /// </summary>
-public sealed class NodeRunner(ILoggerFactory loggerFactory, ITransportStarter? transportStarter)
+public sealed class NodeRunner(ILoggerFactory loggerFactory)
 {
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node");
-    private readonly List<(string WorkerId, WampRouter Router, IStartedTransports? Transports)> _running = [];
+    private readonly List<(string WorkerId, WampRouter Router, RouterTransports? Transports)> _running = [];
 
     /// <summary>Boots <paramref name="config"/> and runs until <paramref name="stop"/> is cancelled. Returns the process exit code.</summary>
     public async Task<int> RunAsync(NodeConfig config, string nodeDir, CancellationToken stop)
@@ -33,8 +33,7 @@ public sealed class NodeRunner(ILoggerFactory loggerFactory, ITransportStarter? 
         }
         catch (Exception e)
         {
-            // NotImplementedException included: a build without the router can validate but not run.
-            _log.LogError("Node failed to start: {Reason}", e is NotImplementedException ? $"not implemented in this build ({e.Message})" : e.Message);
+            _log.LogError("Node failed to start: {Reason}", e.Message);
             _log.LogDebug(e, "Startup failure");
             await ShutdownAsync();
             return 1;
@@ -72,13 +71,11 @@ public sealed class NodeRunner(ILoggerFactory loggerFactory, ITransportStarter? 
                 router.Id, c.Id, c.Classname ?? c.Type, c.Realm);
 
         if (router.Transports.Count == 0) return;
-        if (transportStarter is null)
-            throw new InvalidOperationException("this build has no transport implementation; cannot start transports");
-        var started = await transportStarter.StartAsync(wamp, router.Transports, nodeDir, ct);
+        var started = await RouterTransports.StartAsync(router.Transports, wamp, loggerFactory, cancellationToken: ct);
         _running[^1] = (router.Id, wamp, started);
         foreach (var t in router.Transports)
         {
-            var port = started.BoundPorts.TryGetValue(t.Id, out var p) ? p : t.Endpoint.Port;
+            var port = started[t.Id].Port;
             _log.LogInformation("Router '{Worker}': transport '{Id}' started ({Type}, tcp port {Port})", router.Id, t.Id, TypeName(t), port);
         }
     }

@@ -3,7 +3,7 @@ using PluginHost.Tests.Support;
 namespace PluginHost.Tests.Interop;
 
 /// <summary>
-/// One node shared by the interop tests: realm1 open to anonymous, realm "restricted" whose
+/// One node shared by the interop tests: realm1 open to anonymous (callers and publishers disclosed), realm "restricted" whose
 /// anonymous role may only call/register/subscribe under com.public. (and publish nowhere),
 /// a web transport with a WebSocket path and a RawSocket transport, both on free ports.
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class InteropNodeFixture : IAsyncLifetime
             "roles": [{ "name": "anonymous",
                         "permissions": [{ "uri": "", "match": "prefix",
                                           "allow": { "call": true, "register": true, "publish": true, "subscribe": true },
-                                          "disclose": { "caller": false, "publisher": false } }] }] },
+                                          "disclose": { "caller": true, "publisher": true } }] }] },
           { "name": "restricted",
             "roles": [{ "name": "anonymous",
                         "permissions": [{ "uri": "com.public.", "match": "prefix",
