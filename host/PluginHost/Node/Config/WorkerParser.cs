@@ -32,7 +32,7 @@ internal static class WorkerParser
             throw o.Self.Child("realms").Error($"realm '{dup.Key}' is defined more than once");
 
         // Crossbar's boot order starts realms, then components, then transports; parse IDs in that order too.
-        var components = o.List("components").Select(c => ParseRouterComponent(c, ctx)).ToList();
+        var components = o.List("components").Select(c => ComponentParser.ParseRouterComponent(c, ctx)).ToList();
         foreach (var (component, at) in components.Zip(o.List("components")))
             if (realms.All(r => r.Config.Name != component.Realm))
                 throw at.Child("realm").Error($"realm '{component.Realm}' is not defined on this router");
@@ -42,24 +42,6 @@ internal static class WorkerParser
             throw o.Self.Child("transports").Error($"transport ID '{dup.Key}' is used more than once");
 
         return new RouterWorkerConfig { Id = id, Disabled = disabled, Realms = realms, Components = components, Transports = transports };
-    }
-
-    private static ComponentConfig ParseRouterComponent(ConfigValue value, ParseContext ctx)
-    {
-        var type = value.Member("type").AsEnum("class", "function");
-        var o = type == "class"
-            ? value.AsObject("id", "type", "realm", "role", "classname", "references", "extra")
-            : value.AsObject("id", "type", "realm", "role", "callbacks", "extra");
-        o.Strings("references");
-        o.Object("callbacks", "join", "leave", "connect", "disconnect");
-        return new ComponentConfig
-        {
-            Id = ctx.IdOrDefault(o, "component", checkPattern: false),
-            Type = type,
-            Realm = o.RequiredString("realm"),
-            Role = o.String("role") ?? "anonymous",
-            Classname = type == "class" ? o.RequiredString("classname") : null,
-        };
     }
 
     private static ContainerWorkerConfig ParseContainer(ConfigObject o, ParseContext ctx)
@@ -78,31 +60,7 @@ internal static class WorkerParser
         return new ContainerWorkerConfig
         {
             Id = id, Disabled = disabled,
-            Components = o.List("components").Select(c => ParseContainerComponent(c, ctx)).ToList(),
-        };
-    }
-
-    private static ComponentConfig ParseContainerComponent(ConfigValue value, ParseContext ctx)
-    {
-        var type = value.Member("type").AsEnum("class", "function");
-        var o = type == "class"
-            ? value.AsObject("id", "type", "realm", "transport", "classname", "extra")
-            : value.AsObject("id", "type", "realm", "transport", "auth", "callbacks", "extra");
-        if (type == "function") { o.Required("auth").AsObject("anonymous", "ticket", "wampcra", "tls", "cryptosign", "scram"); }
-        var transport = o.Required("transport");
-        var transportType = transport.Member("type").AsEnum("websocket", "rawsocket");
-        var t = transportType == "websocket"
-            ? transport.AsObject("type", "endpoint", "url", "serializers", "options")
-            : transport.AsObject("type", "endpoint", "serializer", "url", "options", "debug");
-        t.Required("endpoint").Member("type").AsEnum("tcp", "unix", "twisted", "tor");
-        if (transportType == "rawsocket") t.Required("serializer").AsEnum("json", "msgpack", "cbor", "ubjson");
-        return new ComponentConfig
-        {
-            Id = ctx.IdOrDefault(o, "component", checkPattern: false),
-            Type = type,
-            Realm = o.RequiredString("realm"),
-            Classname = type == "class" ? o.RequiredString("classname") : null,
-            TransportUrl = transportType == "websocket" ? t.RequiredString("url") : t.String("url"),
+            Components = o.List("components").Select(c => ComponentParser.ParseContainerComponent(c, ctx)).ToList(),
         };
     }
 
