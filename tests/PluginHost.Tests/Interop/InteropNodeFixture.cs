@@ -5,6 +5,7 @@ namespace PluginHost.Tests.Interop;
 /// <summary>
 /// One node shared by the interop tests: realm1 open to anonymous (callers and publishers disclosed), realm "restricted" whose
 /// anonymous role may only call/register/subscribe under com.public. (and publish nowhere),
+/// "restricted_flat" with the same rule in Crossbar 0.10's flat permission form,
 /// a web transport with a WebSocket path and a RawSocket transport, both on free ports.
 /// </summary>
 public sealed class InteropNodeFixture : IAsyncLifetime
@@ -23,7 +24,10 @@ public sealed class InteropNodeFixture : IAsyncLifetime
           { "name": "restricted",
             "roles": [{ "name": "anonymous",
                         "permissions": [{ "uri": "com.public.", "match": "prefix",
-                                          "allow": { "call": true, "register": true, "publish": false, "subscribe": true } }] }] }
+                                          "allow": { "call": true, "register": true, "publish": false, "subscribe": true } }] }] },
+          { "name": "restricted_flat",
+            "roles": [{ "name": "anonymous",
+                        "permissions": [{ "uri": "com.public.*", "call": true, "register": true, "publish": false, "subscribe": true }] }] }
         ],
         "transports": [
           { "id": "web", "type": "web", "endpoint": { "type": "tcp", "port": 0, "interface": "127.0.0.1" },

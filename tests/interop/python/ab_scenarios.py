@@ -396,10 +396,10 @@ async def reserved_uri(ctx):
         expect(e.error in ("wamp.error.invalid_uri", "wamp.error.not_authorized"), "got {}".format(e.error))
 
 
-async def authorization(ctx):
+async def authorization(ctx, realm="restricted"):
     # Realm "restricted": role anonymous may call/register/subscribe under com.public. only,
     # and publish nowhere (see the interop test's config).
-    s = await ctx.session(realm="restricted")
+    s = await ctx.session(realm=realm)
     await s.register(lambda: "ok", "com.public.ok")
     expect(await s.call("com.public.ok") == "ok", "allowed call")
     for action in ("register", "call", "publish", "subscribe"):
@@ -417,6 +417,11 @@ async def authorization(ctx):
             expect(e.error == "wamp.error.not_authorized", "{}: got {}".format(action, e.error))
 
 
+async def authorization_flat(ctx):
+    # The same rules written in Crossbar 0.10's flat form ("uri": "com.public.*", booleans).
+    await authorization(ctx, realm="restricted_flat")
+
+
 async def no_such_realm(ctx):
     try:
         await ctx.session(realm="no.such.realm")
@@ -428,7 +433,7 @@ async def no_such_realm(ctx):
 SCENARIOS = {f.__name__: f for f in [
     rpc, binary, progressive, cancel, timeout, callee_leaves, shared, force_reregister, pattern_rpc,
     caller_disclosure, pubsub, exclude_me, black_white, pattern_pubsub, publisher_disclosure, meta,
-    reserved_uri, authorization, no_such_realm]}
+    reserved_uri, authorization, authorization_flat, no_such_realm]}
 
 
 async def main():
