@@ -8,7 +8,7 @@ namespace PluginHost.Wamp.Serialization;
 /// <summary>
 /// wamp.2.msgpack: MessagePack binary frames via the MessagePack package's low-level
 /// reader/writer. Strings are str (str8 allowed), binary is bin; extension types are
-/// not part of WAMP and are rejected on input.
+/// not part of WAMP and are rejected on input (but for msgpackr's encoding of `undefined`).
 /// </summary>
 public sealed class MsgPackWampSerializer : IWampSerializer
 {
@@ -95,7 +95,15 @@ public sealed class MsgPackWampSerializer : IWampSerializer
                 return dict;
             }
             case MessagePackType.Extension:
-                throw new WampProtocolException("MessagePack extension types are not allowed in WAMP");
+            {
+                // Extension types are not part of WAMP, with one exception seen in the wild: msgpackr
+                // (used by wampy.js) encodes JavaScript `undefined` as fixext 1, type 0, data 0.
+                // Reading it as nil keeps those clients working; anything else is rejected.
+                var header = r.ReadExtensionFormatHeader();
+                var data = r.ReadRaw(header.Length);
+                if (header.TypeCode == 0 && header.Length == 1 && data.FirstSpan[0] == 0) return null;
+                throw new WampProtocolException($"MessagePack extension type {header.TypeCode} is not allowed in WAMP");
+            }
             default:
                 throw new WampProtocolException($"invalid MessagePack type code 0x{r.NextCode:x2}");
         }

@@ -69,6 +69,15 @@ public class MsgPackWampSerializerTests
     }
 
     [Fact]
+    public void MsgpackrUndefinedReadsAsNull()
+    {
+        // [PUBLISH, 1, {"a": undefined}, "t"] as msgpackr (wampy.js) encodes it: undefined = fixext1 type 0, data 0.
+        var message = (PublishMessage)Parse([0x94, 0x10, 0x01, 0x81, 0xa1, (byte)'a', 0xd4, 0x00, 0x00, 0xa1, (byte)'t']);
+        Assert.True(message.Options.ContainsKey("a"));
+        Assert.Null(message.Options["a"]);
+    }
+
+    [Fact]
     public void DepthOver64IsRejected()
     {
         static byte[] Nested(int n)
