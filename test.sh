@@ -17,9 +17,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-if [ -f tests/interop/package.json ] && [ ! -f tests/interop/node_modules/.installed ]; then
+# Reinstalled whenever package.json changes (its hash is kept beside node_modules).
+want="$(sha256sum tests/interop/package.json | cut -d' ' -f1)"
+if [ "$(cat tests/interop/node_modules/.installed 2>/dev/null)" != "$want" ]; then
   echo "test.sh: installing npm packages for interop tests"
-  (cd tests/interop && npm install --no-audit --no-fund --loglevel=error && touch node_modules/.installed)
+  (cd tests/interop && npm install --no-audit --no-fund --loglevel=error && echo "$want" > node_modules/.installed)
 fi
 
 dotnet test "$root/PluginHost.sln" -c Release --nologo "$@"

@@ -56,6 +56,24 @@ public class LogFormatTests
     public void LogLevelNames(string name, LogLevel level) => Assert.Equal(level, CrossbarLogFormat.ParseLevel(name));
 
     [Fact]
+    public void AspNetCoreInfoIsQuietUnlessDebugging()
+    {
+        var info = new StringWriter();
+        using (var provider = new CrossbarLoggerProvider(LogFormat.Standard, LogLevel.Information, info, info))
+        {
+            provider.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").LogInformation("Request starting");
+            provider.CreateLogger("Microsoft.AspNetCore.Server.Kestrel").LogWarning("bad request");
+        }
+        Assert.DoesNotContain("Request starting", info.ToString());
+        Assert.Contains("bad request", info.ToString());
+
+        var debug = new StringWriter();
+        using (var provider = new CrossbarLoggerProvider(LogFormat.Standard, LogLevel.Debug, debug, debug))
+            provider.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").LogInformation("Request starting");
+        Assert.Contains("Request starting", debug.ToString());
+    }
+
+    [Fact]
     public void LevelNoneIsSilent()
     {
         var stdout = new StringWriter();

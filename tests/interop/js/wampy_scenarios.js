@@ -69,7 +69,8 @@ const scenarios = {
       await sub.subscribe('com.wampy.topic', (e) => resolve(e))
       await pub.publish('com.wampy.topic', { argsList: [42], argsDict: { a: 1 } }, { acknowledge: true })
       const e = await Promise.race([got, new Promise((res, rej) => setTimeout(() => rej(new Error('no event')), 10000))])
-      expect(same(e.argsList, [42]) && same(e.argsDict, { a: 1 }), 'event ' + JSON.stringify(e))
+      // msgpackr decodes ids above 2^32 (uint64 on the wire) as BigInt, which JSON.stringify refuses.
+      expect(same(e.argsList, [42]) && same(e.argsDict, { a: 1 }), 'event ' + JSON.stringify(e, (k, v) => typeof v === 'bigint' ? v.toString() : v))
     } finally { await sub.disconnect(); await pub.disconnect() }
   }
 }

@@ -16,7 +16,16 @@ public sealed class CrossbarLoggerProvider(
 
     public LogLevel MinLevel { get; } = minLevel;
 
-    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName, LabelFor(categoryName));
+    public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName, LabelFor(categoryName), MinLevelFor(categoryName));
+
+    /// <summary>
+    /// ASP.NET Core's own categories (Kestrel, hosting: a line per HTTP request) speak only from warnings
+    /// up, unless the user asked for debug or trace: at info they would drown the node's log.
+    /// </summary>
+    private LogLevel MinLevelFor(string category)
+        => category.StartsWith("Microsoft.", StringComparison.Ordinal) && MinLevel > LogLevel.Debug
+            ? (LogLevel)Math.Max((int)MinLevel, (int)LogLevel.Warning)
+            : MinLevel;
 
     /// <summary>
     /// One process plays Crossbar's controller and router worker: node lifecycle lines say "Controller",
@@ -44,11 +53,11 @@ public sealed class CrossbarLoggerProvider(
         }
     }
 
-    private sealed class Logger(CrossbarLoggerProvider owner, string category, string label) : ILogger
+    private sealed class Logger(CrossbarLoggerProvider owner, string category, string label, LogLevel minLevel) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= owner.MinLevel;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= minLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
