@@ -1,5 +1,3 @@
-using PluginHost.Tests.Support;
-
 namespace PluginHost.Tests.Interop;
 
 /// <summary>
@@ -14,13 +12,7 @@ public sealed class AutobahnJsTests(InteropNodeFixture fixture)
     [InlineData("ws", "msgpack")]
     [InlineData("ws", "cbor")]
     [InlineData("rs", "json")]
-    public async Task AllScenariosPass(string transport, string serializer)
-    {
-        var url = transport == "ws" ? fixture.WebSocketUrl : fixture.RawSocketUrl;
-        var script = Path.Combine(RepoPaths.InteropDir, "js", "ab_scenarios.js");
-        var outcome = await ExternalProcess.RunAsync("node", [script, "--url", url, "--serializer", serializer], TimeSpan.FromMinutes(2));
-        Assert.False(outcome.TimedOut, "Autobahn|JS timed out:\n" + outcome.Output);
-        Assert.True(outcome.ExitCode == 0, $"Autobahn|JS scenarios failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node log ---\n{fixture.Node.Log}");
-        Assert.Contains("PASS rpc", outcome.Output);
-    }
+    public Task AllScenariosPass(string transport, string serializer)
+        => ScenarioScript.AssertPassesAsync(fixture, "node", "js/ab_scenarios.js",
+            "--url", transport == "ws" ? fixture.WebSocketUrl : fixture.RawSocketUrl, "--serializer", serializer);
 }

@@ -1,5 +1,3 @@
-using PluginHost.Tests.Support;
-
 namespace PluginHost.Tests.Interop;
 
 /// <summary>
@@ -18,13 +16,7 @@ public sealed class AutobahnPythonTests(InteropNodeFixture fixture)
     [InlineData("rs", "json")]
     [InlineData("rs", "msgpack")]
     [InlineData("rs", "cbor")]
-    public async Task AllScenariosPass(string transport, string serializer)
-    {
-        var url = transport == "ws" ? fixture.WebSocketUrl : fixture.RawSocketUrl;
-        var script = Path.Combine(RepoPaths.InteropDir, "python", "ab_scenarios.py");
-        var outcome = await ExternalProcess.RunAsync(Python, [script, "--url", url, "--serializer", serializer], TimeSpan.FromMinutes(3));
-        Assert.False(outcome.TimedOut, "Autobahn|Python timed out:\n" + outcome.Output);
-        Assert.True(outcome.ExitCode == 0, $"Autobahn|Python scenarios failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node log ---\n{fixture.Node.Log}");
-        Assert.Contains("PASS rpc", outcome.Output);
-    }
+    public Task AllScenariosPass(string transport, string serializer)
+        => ScenarioScript.AssertPassesAsync(fixture, Python, "python/ab_scenarios.py",
+            "--url", transport == "ws" ? fixture.WebSocketUrl : fixture.RawSocketUrl, "--serializer", serializer);
 }
