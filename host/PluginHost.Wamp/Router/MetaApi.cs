@@ -140,8 +140,8 @@ internal sealed class MetaApi
         ["session"] = s.Id,
         ["authid"] = s.AuthId,
         ["authrole"] = s.AuthRole,
-        ["authmethod"] = "anonymous",
-        ["authprovider"] = "static",
+        ["authmethod"] = s.AuthMethod,
+        ["authprovider"] = s.AuthProvider,
         ["transport"] = s.Transport.ToDict(),
     };
 

@@ -214,15 +214,17 @@ internal sealed class Realm
         Sessions[session.Id] = session;
         session.Joined = true;
         // Basic profile: WELCOME.Details carries the router roles and the features it implements.
-        session.Send(new WelcomeMessage(session.Id, new Dictionary<string, object?>
+        var details = new Dictionary<string, object?>
         {
             ["realm"] = Name,
             ["authid"] = session.AuthId,
             ["authrole"] = session.AuthRole,
-            ["authmethod"] = "anonymous",
-            ["authprovider"] = "static",
+            ["authmethod"] = session.AuthMethod,
+            ["authprovider"] = session.AuthProvider,
             ["roles"] = RouterRoles(),
-        }));
+        };
+        if (session.AuthExtra is not null) details["authextra"] = session.AuthExtra;
+        session.Send(new WelcomeMessage(session.Id, details));
         Log.LogDebug("Session {SessionId} joined realm {Realm} as {AuthId}/{AuthRole}", session.Id, Name, session.AuthId, session.AuthRole);
         Meta?.OnJoin(session);
     }

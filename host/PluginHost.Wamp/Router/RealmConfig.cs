@@ -50,12 +50,49 @@ public sealed record PermissionConfig
     public bool DisclosePublisher { get; init; }
 }
 
-/// <summary>How sessions on a transport authenticate. Anonymous only for now: every session gets <see cref="AnonymousRole"/>.</summary>
+/// <summary>
+/// How sessions on a transport authenticate (Crossbar transport <c>auth</c>, static principals only).
+/// A method is configured when its entry is non-null; the router picks the first method the client
+/// offers in HELLO.authmethods that is configured here (Router/Authentication/AuthMethodSelector.cs).
+/// </summary>
 public sealed record TransportAuthConfig
 {
-    public string AnonymousRole { get; init; } = "anonymous";
+    /// <summary>anonymous: the role every anonymous session gets; null = anonymous not allowed.</summary>
+    public string? AnonymousRole { get; init; } = "anonymous";
+
+    /// <summary>anonymous: a fixed authid (Crossbar <c>authid</c>); null = a random one per session.</summary>
+    public string? AnonymousAuthId { get; init; }
+
+    /// <summary>ticket: principals by authid.</summary>
+    public IReadOnlyDictionary<string, TicketPrincipal>? Ticket { get; init; }
+
+    /// <summary>wampcra: users by authid.</summary>
+    public IReadOnlyDictionary<string, WampCraUser>? WampCra { get; init; }
+
+    /// <summary>cryptosign: principals by authid.</summary>
+    public IReadOnlyDictionary<string, CryptosignPrincipal>? Cryptosign { get; init; }
+
+    /// <summary>Anonymous sessions in role "anonymous": what a transport without <c>auth</c> does.</summary>
     public static TransportAuthConfig Anonymous { get; } = new();
 }
+
+/// <summary>A static ticket principal. <see cref="Realm"/>, when set, is the realm the session joins (Crossbar assigns it).</summary>
+public sealed record TicketPrincipal(string Ticket, string Role, string? Realm = null);
+
+/// <summary>
+/// A static WAMP-CRA user. As in Crossbar, <see cref="Secret"/> is the HMAC key itself: for a salted user it is the
+/// derived key base64(PBKDF2-SHA256(password, salt, iterations, keylen)) (Autobahn's derive_key), and the salt
+/// parameters are only sent to the client so it can derive the same key from its password.
+/// </summary>
+public sealed record WampCraUser(string Secret, string Role, string? Realm = null)
+{
+    public string? Salt { get; init; }
+    public int Iterations { get; init; } = 1000; // Crossbar's and Autobahn's defaults
+    public int KeyLength { get; init; } = 32;
+}
+
+/// <summary>A static cryptosign principal: its Ed25519 public keys as lowercase hex (32 bytes each).</summary>
+public sealed record CryptosignPrincipal(IReadOnlyList<string> AuthorizedKeys, string Role, string? Realm = null);
 
 /// <summary>Router-wide limits.</summary>
 public sealed record RouterOptions

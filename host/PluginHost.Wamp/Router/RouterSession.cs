@@ -1,7 +1,7 @@
-using System.Security.Cryptography;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router.Authentication;
 using PluginHost.Wamp.Transport;
 
 namespace PluginHost.Wamp.Router;
@@ -23,8 +23,6 @@ namespace PluginHost.Wamp.Router;
 /// </summary>
 internal sealed class RouterSession
 {
-    private const string AuthIdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
     private readonly WampRouter _router;
     private readonly IWampConnection _connection;
     private readonly TransportAuthConfig _auth;
@@ -53,6 +51,10 @@ internal sealed class RouterSession
     public long Id { get; private set; }
     public string AuthId { get; private set; } = "";
     public string AuthRole { get; private set; } = "";
+    public string AuthMethod { get; private set; } = "";
+    public string AuthProvider { get; private set; } = "";
+    /// <summary>WELCOME.Details.authextra, when the authenticator gave one.</summary>
+    public IReadOnlyDictionary<string, object?>? AuthExtra { get; private set; }
     public Realm? Realm { get; private set; }
     public TransportDetails Transport => _connection.Details;
 
@@ -85,45 +87,8 @@ internal sealed class RouterSession
         bool joinPosted = false;
         try
         {
-            // Basic profile, session establishment: the first message must be HELLO, within the HELLO timeout.
-            WampMessage? first;
-            using (var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-            {
-                helloTimeout.CancelAfter(_options.HelloTimeout);
-                try
-                {
-                    first = await _connection.ReceiveAsync(helloTimeout.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    _log.LogInformation("Closing transport {Peer}: no HELLO within {Timeout}", _connection.Details.Peer, _options.HelloTimeout);
-                    return;
-                }
-            }
-            if (first is null) return;
-            if (first is not HelloMessage hello)
-            {
-                AbortBeforeJoin(WampErrors.ProtocolViolation, $"expected HELLO as the first message, got {first.Type.ToString().ToUpperInvariant()}");
-                return;
-            }
-            if (!_router.TryGetRealm(hello.Realm, out var realm))
-            {
-                AbortBeforeJoin(WampErrors.NoSuchRealm, $"no realm '{hello.Realm}' exists on this router");
-                return;
-            }
-            // Anonymous authentication only: the transport's configured role. The role must exist in the realm
-            // (basic: ABORT wamp.error.no_such_role) unless the realm has no roles at all.
-            var role = _auth.AnonymousRole;
-            if (!realm.RoleExists(role))
-            {
-                AbortBeforeJoin(WampErrors.NoSuchRole, $"role '{role}' does not exist on realm '{realm.Name}'");
-                return;
-            }
-            AuthRole = role;
-            AuthId = GenerateAuthId();
-            Id = _router.AllocateSessionId();
-            ReadClientFeatures(hello.Details);
-            Realm = realm;
+            var realm = await HandshakeAsync(cancellationToken).ConfigureAwait(false);
+            if (realm is null) return;
             if (!await realm.PostAsync(new JoinCommand(this)).ConfigureAwait(false))
             {
                 AbortBeforeJoin(WampCloseReasons.SystemShutdown, "the realm is shutting down");
@@ -167,6 +132,42 @@ internal sealed class RouterSession
                 CompleteOutbound();
             await writer.ConfigureAwait(false);
             if (Id != 0) _router.ReleaseSessionId(Id);
+        }
+    }
+
+    /// <summary>
+    /// Session establishment up to the join: HELLO, authentication (Router/Authentication), identity. Returns the
+    /// realm to join, or null when the session ends here (ABORT sent, timeout, or the client went away).
+    /// </summary>
+    private async Task<Realm?> HandshakeAsync(CancellationToken cancellationToken)
+    {
+        // Basic profile, session establishment: the first message must be HELLO, within the HELLO timeout.
+        // The same timeout bounds the CHALLENGE/AUTHENTICATE round of advanced/authentication.
+        using var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        helloTimeout.CancelAfter(_options.HelloTimeout);
+        try
+        {
+            var first = await _connection.ReceiveAsync(helloTimeout.Token).ConfigureAwait(false);
+            if (first is null) return null;
+            if (first is not HelloMessage hello)
+            {
+                AbortBeforeJoin(WampErrors.ProtocolViolation, $"expected HELLO as the first message, got {first.Type.ToString().ToUpperInvariant()}");
+                return null;
+            }
+            Id = _router.AllocateSessionId(); // before authenticating: WAMP-CRA challenges name the session
+            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Send, _connection.ReceiveAsync, helloTimeout.Token)
+                .ConfigureAwait(false);
+            if (outcome is AuthDeny deny) AbortBeforeJoin(deny.Reason, deny.Message);
+            if (outcome is not AuthAccept accept) return null;
+            (AuthId, AuthRole, AuthMethod, AuthProvider, AuthExtra) = (accept.AuthId, accept.AuthRole, accept.AuthMethod, accept.AuthProvider, accept.AuthExtra);
+            ReadClientFeatures(hello.Details);
+            Realm = accept.Realm;
+            return accept.Realm;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            _log.LogInformation("Closing transport {Peer}: session not established within {Timeout}", _connection.Details.Peer, _options.HelloTimeout);
+            return null;
         }
     }
 
@@ -258,11 +259,4 @@ internal sealed class RouterSession
            && roles.TryGetValue(role, out var ro) && ro is IReadOnlyDictionary<string, object?> roleDict
            && roleDict.TryGetValue("features", out var f) && f is IReadOnlyDictionary<string, object?> features
            && features.GetBool(feature);
-
-    /// <summary>Crossbar-style random authid for anonymous sessions, e.g. "K3QF-7RXW-MV9C-2LAH-P0DN-8TJE".</summary>
-    private static string GenerateAuthId()
-    {
-        var raw = RandomNumberGenerator.GetString(AuthIdAlphabet, 24);
-        return string.Join('-', Enumerable.Range(0, 6).Select(i => raw.Substring(i * 4, 4)));
-    }
 }

@@ -137,10 +137,10 @@ public class ConfigValidationTests
     }
 
     [Fact]
-    public void AuthMethodsOtherThanAnonymousAreErrorsNotSilentlyDropped()
+    public void UnsupportedAuthMethodsAreErrorsNotSilentlyDropped()
     {
-        var e = Fail(RouterWorker(WebSocket(extra: """, "auth": {"ticket": {"type": "static", "principals": {}}}""")));
-        Assert.Equal("workers[0].transports[0].auth.ticket", e.Path);
+        var e = Fail(RouterWorker(WebSocket(extra: """, "auth": {"scram": {"type": "static", "principals": {}}}""")));
+        Assert.Equal("workers[0].transports[0].auth.scram", e.Path);
     }
 
     [Fact]

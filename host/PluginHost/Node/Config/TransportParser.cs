@@ -112,25 +112,7 @@ internal static class TransportParser
         return result.Count > 0 ? result : throw list.Error("none of these serializers is supported by this build (json, msgpack, cbor)");
     }
 
-    private static readonly string[] AuthMethods =
-        ["anonymous", "ticket", "wampcra", "tls", "cookie", "cryptosign", "scram", "anonymous-proxy", "cryptosign-proxy"];
-
-    /// <summary>
-    /// Anonymous authentication only. Other methods are errors, not warnings: dropping them would let
-    /// anonymous sessions in where the config meant to require credentials (or lock everyone out).
-    /// </summary>
+    /// <summary>No <c>auth</c>: anonymous sessions in role "anonymous", as in Crossbar. Otherwise see <see cref="AuthParser"/>.</summary>
     private static TransportAuthConfig ParseAuth(ConfigObject o, ParseContext ctx)
-    {
-        if (o.Get("auth") is not { } authValue) return TransportAuthConfig.Anonymous;
-        var auth = authValue.AsObject(AuthMethods);
-        foreach (var method in AuthMethods.Skip(1))
-            if (auth.Get(method) is { } m) throw m.Error($"authentication method '{method}' is not supported by this build (anonymous only)");
-        var anon = auth.Object("anonymous", "type", "role", "authid", "realm")
-                   ?? throw authValue.Error("no authentication method configured (this build supports anonymous)");
-        if (anon.Enum("type", "static", "static", "dynamic") == "dynamic")
-            throw anon.Required("type").Error("dynamic anonymous authentication is not supported by this build");
-        if (anon.Get("realm") is { } realm) throw realm.Error("pinning anonymous sessions to a realm is not supported by this build");
-        if (anon.String("authid") is not null) ctx.Warn(anon.Self.Child("authid").Path, "fixed anonymous authids are not supported by this build; ignored");
-        return new TransportAuthConfig { AnonymousRole = anon.String("role") ?? "anonymous" };
-    }
+        => o.Get("auth") is { } authValue ? AuthParser.Parse(authValue, ctx) : TransportAuthConfig.Anonymous;
 }

@@ -1,0 +1,38 @@
+using PluginHost.Wamp.Messages;
+
+namespace PluginHost.Wamp.Router.Authentication;
+
+/// <summary>
+/// The authentication part of session establishment, from a received HELLO to accept or deny
+/// (advanced/authentication: HELLO, then CHALLENGE/AUTHENTICATE when the method needs it, then WELCOME or ABORT).
+/// </summary>
+internal static class AuthHandshake
+{
+    /// <summary>
+    /// Returns <see cref="AuthAccept"/> or <see cref="AuthDeny"/>, or null when the client went away (closed the
+    /// transport or sent ABORT) during the challenge. The caller bounds it with the HELLO timeout.
+    /// </summary>
+    public static async Task<AuthOutcome?> RunAsync(HelloMessage hello, TransportAuthConfig config, WampRouter router, long sessionId,
+        Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
+    {
+        var details = hello.Details;
+        if (details.TryGetValue("authmethods", out var m) && m is not null && details.GetStringList("authmethods") is null)
+            return new AuthDeny(WampErrors.ProtocolViolation, "HELLO.Details.authmethods must be a list of strings");
+        var authExtra = details.TryGetValue("authextra", out var e) && e is IReadOnlyDictionary<string, object?> extra
+            ? extra : new Dictionary<string, object?>();
+        var request = new AuthRequest(router, sessionId, hello.Realm, details.GetString("authid"), authExtra);
+
+        var outcome = AuthMethodSelector.Select(config, request, details.GetStringList("authmethods"), out var pending);
+        if (outcome is not AuthChallenge challenge) return outcome;
+
+        // All static methods here need exactly one CHALLENGE/AUTHENTICATE round.
+        send(new ChallengeMessage(pending!.AuthMethod, challenge.Extra));
+        return await receive(cancellationToken).ConfigureAwait(false) switch
+        {
+            null or AbortMessage => null,
+            AuthenticateMessage authenticate => pending.Authenticate(authenticate.Signature, authenticate.Extra),
+            var other => new AuthDeny(WampErrors.ProtocolViolation,
+                $"expected AUTHENTICATE after CHALLENGE, got {other.Type.ToString().ToUpperInvariant()}"),
+        };
+    }
+}

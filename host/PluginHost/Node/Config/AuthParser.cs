@@ -1,0 +1,93 @@
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Node.Config;
+
+/// <summary>
+/// A transport's <c>auth</c> (Crossbar's transport auth: one entry per method). Static anonymous, ticket, wampcra
+/// and cryptosign are supported. Everything else is an error, not a warning: dropping a method would let sessions in
+/// where the config meant to require credentials (or lock everyone out).
+/// </summary>
+internal static class AuthParser
+{
+    private static readonly string[] AuthMethods =
+        ["anonymous", "ticket", "wampcra", "cryptosign", "tls", "cookie", "scram", "anonymous-proxy", "cryptosign-proxy"];
+
+    public static TransportAuthConfig Parse(ConfigValue authValue, ParseContext ctx)
+    {
+        var auth = authValue.AsObject(AuthMethods);
+        foreach (var method in AuthMethods.Skip(4))
+            if (auth.Get(method) is { } m)
+                throw m.Error($"authentication method '{method}' is not supported by this build (anonymous, ticket, wampcra, cryptosign)");
+        var config = new TransportAuthConfig
+        {
+            // With an auth section only the methods it lists are allowed (Crossbar): no implicit anonymous.
+            AnonymousRole = null,
+            Ticket = StaticPrincipals(auth, "ticket", "principals", ["ticket", "role", "realm"], p =>
+                new TicketPrincipal(Secret(p, "ticket", ctx), p.RequiredString("role"), p.String("realm"))),
+            WampCra = StaticPrincipals(auth, "wampcra", "users", ["secret", "role", "realm", "salt", "iterations", "keylen"], p =>
+                new WampCraUser(Secret(p, "secret", ctx), p.RequiredString("role"), p.String("realm"))
+                {
+                    Salt = p.String("salt"),
+                    Iterations = p.Int("iterations", 1000, 1, 10_000_000),
+                    KeyLength = p.Int("keylen", 32, 1, 1024),
+                }),
+            Cryptosign = StaticPrincipals(auth, "cryptosign", "principals", ["authorized_keys", "role", "realm"], p =>
+                new CryptosignPrincipal(AuthorizedKeys(p), p.RequiredString("role"), p.String("realm"))),
+        };
+        if (auth.Object("anonymous", "type", "role", "authid", "realm") is { } anon)
+        {
+            StaticType(anon, "anonymous");
+            if (anon.Get("realm") is { } realm) throw realm.Error("pinning anonymous sessions to a realm is not supported by this build");
+            config = config with { AnonymousRole = anon.String("role") ?? "anonymous", AnonymousAuthId = anon.String("authid") };
+        }
+        if (config is { AnonymousRole: null, Ticket: null, WampCra: null, Cryptosign: null })
+            throw authValue.Error("no authentication method configured (anonymous, ticket, wampcra or cryptosign)");
+        return config;
+
+        IReadOnlyDictionary<string, T>? StaticPrincipals<T>(ConfigObject o, string method, string listKey, string[] keys,
+            Func<ConfigObject, T> parse)
+        {
+            if (o.Object(method, "type", listKey, "authenticator", "authenticator-realm") is not { } m) return null;
+            StaticType(m, method);
+            var result = new Dictionary<string, T>(StringComparer.Ordinal);
+            foreach (var (authid, value) in WebPathParser.Members(m.Required(listKey)))
+                result[authid] = parse(value.AsObject(keys));
+            return result;
+        }
+    }
+
+    /// <summary>Only static authentication: dynamic authenticators call a WAMP procedure, which this build does not do.</summary>
+    private static void StaticType(ConfigObject method, string name)
+    {
+        if (method.Enum("type", "static", "static", "dynamic") == "dynamic")
+            throw method.Required("type").Error($"dynamic {name} authentication (an authenticator procedure) is not supported by this build; use type static");
+        if (method.Get("authenticator") is { } a) throw a.Error("an authenticator is only used with type dynamic, which this build does not support");
+    }
+
+    /// <summary>
+    /// A ticket or secret: literal, or "${VAR}" read from the environment (Crossbar's maybe_from_env). Crossbar only
+    /// warns when VAR is unset and keeps the literal text, which would then be a valid ticket; here it is an error.
+    /// </summary>
+    private static string Secret(ConfigObject principal, string key, ParseContext ctx)
+    {
+        var v = principal.Required(key);
+        var s = v.AsString();
+        if (!(s.Length > 3 && s.StartsWith("${", StringComparison.Ordinal) && s.EndsWith('}'))) return s;
+        var name = s[2..^1];
+        return ctx.Env(name) ?? throw v.Error($"environment variable '{name}' is not set");
+    }
+
+    private static IReadOnlyList<string> AuthorizedKeys(ConfigObject principal)
+    {
+        var list = principal.Required("authorized_keys");
+        var keys = new List<string>();
+        foreach (var item in list.AsArray())
+        {
+            var hex = item.AsString();
+            if (hex.Length != 64 || !hex.All(Uri.IsHexDigit)) throw item.Error("expected an Ed25519 public key: 64 hex digits");
+            keys.Add(hex.ToLowerInvariant());
+        }
+        if (keys.Count == 0) throw list.Error("expected at least one public key");
+        return keys;
+    }
+}

@@ -1,0 +1,98 @@
+using PluginHost.Node.Config;
+using PluginHost.Transport;
+using PluginHost.Wamp.Router;
+using static PluginHost.Tests.Node.ConfigTestData;
+
+namespace PluginHost.Tests.Node;
+
+/// <summary>Transport <c>auth</c> in Crossbar's form: static anonymous, ticket, wampcra, cryptosign.</summary>
+public class AuthConfigTests
+{
+    private const string AliceKey = "545efb0a2192db8d43f118e9bf9aee081466e1ef36c708b96ee6f62dddad9122";
+
+    private static TransportAuthConfig ParseAuth(string auth, IDictionary<string, string>? env = null)
+    {
+        var config = Parse(RouterWorker(WebSocket(extra: $$""", "auth": {{auth}}""")), env);
+        return Assert.IsType<WebSocketTransportConfig>(config.FirstRouter().Transports[0]).WebSocket.Auth;
+    }
+
+    private static ConfigException FailAuth(string auth, IDictionary<string, string>? env = null)
+        => Fail(RouterWorker(WebSocket(extra: $$""", "auth": {{auth}}""")), env);
+
+    [Fact]
+    public void NoAuthSectionMeansAnonymous()
+    {
+        var config = Parse(RouterWorker(WebSocket()));
+        var auth = Assert.IsType<WebSocketTransportConfig>(config.FirstRouter().Transports[0]).WebSocket.Auth;
+        Assert.Equal("anonymous", auth.AnonymousRole);
+        Assert.Null(auth.Ticket);
+    }
+
+    [Fact]
+    public void AllStaticMethodsAreRead()
+    {
+        var auth = ParseAuth("""
+            {"anonymous": {"type": "static", "role": "public", "authid": "guest"},
+             "ticket": {"type": "static", "principals": {"joe": {"ticket": "secret!!!", "role": "frontend", "realm": "realm1"}}},
+             "wampcra": {"type": "static", "users": {
+                 "peter": {"secret": "prq7+YkJ1/KlW1X0YczMHw==", "role": "frontend", "salt": "salt123", "iterations": 100, "keylen": 16},
+                 "joe": {"secret": "secret2", "role": "frontend"}}},
+             "cryptosign": {"type": "static", "principals": {"alice": {"authorized_keys": ["ALICE_KEY"], "role": "frontend"}}}}
+            """.Replace("ALICE_KEY", AliceKey.ToUpperInvariant()));
+        Assert.Equal("public", auth.AnonymousRole);
+        Assert.Equal("guest", auth.AnonymousAuthId);
+        Assert.Equal(new TicketPrincipal("secret!!!", "frontend", "realm1"), auth.Ticket!["joe"]);
+        var peter = auth.WampCra!["peter"];
+        Assert.Equal(("prq7+YkJ1/KlW1X0YczMHw==", "salt123", 100, 16), (peter.Secret, peter.Salt, peter.Iterations, peter.KeyLength));
+        var joe = auth.WampCra["joe"];
+        Assert.Equal((null, 1000, 32), (joe.Salt, joe.Iterations, joe.KeyLength));
+        Assert.Equal([AliceKey], auth.Cryptosign!["alice"].AuthorizedKeys); // normalised to lowercase
+    }
+
+    [Fact]
+    public void AnAuthSectionWithoutAnonymousAllowsNoAnonymousSessions()
+    {
+        var auth = ParseAuth("""{"ticket": {"type": "static", "principals": {"joe": {"ticket": "t", "role": "r"}}}}""");
+        Assert.Null(auth.AnonymousRole);
+    }
+
+    [Fact]
+    public void TicketAndSecretMayComeFromTheEnvironment()
+    {
+        var env = new Dictionary<string, string> { ["JOE_TICKET"] = "from-env", ["PETER_SECRET"] = "s3cret" };
+        var auth = ParseAuth("""
+            {"ticket": {"type": "static", "principals": {"joe": {"ticket": "${JOE_TICKET}", "role": "r"}}},
+             "wampcra": {"type": "static", "users": {"peter": {"secret": "${PETER_SECRET}", "role": "r"}}}}
+            """, env);
+        Assert.Equal("from-env", auth.Ticket!["joe"].Ticket);
+        Assert.Equal("s3cret", auth.WampCra!["peter"].Secret);
+    }
+
+    [Fact]
+    public void UnsetEnvironmentVariableIsAnErrorNamingThePath()
+    {
+        var e = FailAuth("""{"ticket": {"type": "static", "principals": {"joe": {"ticket": "${NOPE}", "role": "r"}}}}""");
+        Assert.Equal("workers[0].transports[0].auth.ticket.principals.joe.ticket", e.Path);
+        Assert.Contains("'NOPE' is not set", e.Message);
+    }
+
+    [Fact]
+    public void DynamicAuthenticationIsAClearError()
+    {
+        var e = FailAuth("""{"wampcra": {"type": "dynamic", "authenticator": "com.example.authenticate"}}""");
+        Assert.Equal("workers[0].transports[0].auth.wampcra.type", e.Path);
+        Assert.Contains("dynamic", e.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"ticket": {"type": "static", "principals": {"joe": {"ticket": "t"}}}}""", "auth.ticket.principals.joe.role")]
+    [InlineData("""{"ticket": {"type": "static", "principals": {"joe": {"ticket": "t", "role": "r", "pw": 1}}}}""", "auth.ticket.principals.joe.pw")]
+    [InlineData("""{"wampcra": {"type": "static", "users": {"joe": {"role": "r"}}}}""", "auth.wampcra.users.joe.secret")]
+    [InlineData("""{"wampcra": {"type": "static"}}""", "auth.wampcra.users")]
+    [InlineData("""{"cryptosign": {"type": "static", "principals": {"a": {"authorized_keys": ["abc"], "role": "r"}}}}""", "auth.cryptosign.principals.a.authorized_keys[0]")]
+    [InlineData("""{"cryptosign": {"type": "static", "principals": {"a": {"authorized_keys": [], "role": "r"}}}}""", "auth.cryptosign.principals.a.authorized_keys")]
+    [InlineData("""{"tls": {"type": "static"}}""", "auth.tls")]
+    [InlineData("""{}""", "auth")]
+    public void InvalidAuthNamesThePath(string auth, string path)
+        => Assert.Equal("workers[0].transports[0]." + path, FailAuth(auth).Path);
+}
