@@ -17,6 +17,8 @@ public static class WampErrors
     public const string AuthorizationFailed = "wamp.error.authorization_failed";
     public const string AuthenticationFailed = "wamp.error.authentication_failed";
     public const string NoMatchingAuthMethod = "wamp.error.no_matching_auth_method";
+    /// <summary>What Crossbar and Autobahn send when no offered authmethod is configured (ApplicationError.NO_AUTH_METHOD); the router uses it.</summary>
+    public const string NoAuthMethod = "wamp.error.no_auth_method";
     public const string NoSuchRealm = "wamp.error.no_such_realm";
     public const string NoSuchRole = "wamp.error.no_such_role";
     public const string Timeout = "wamp.error.timeout";

@@ -13,7 +13,6 @@ namespace PluginHost.Tests.Router;
 /// </summary>
 public sealed class AuthenticationTests : RouterTestBase
 {
-    private const string NoAuthMethod = "wamp.error.no_auth_method";
     private static readonly SignatureAlgorithm Ed25519 = SignatureAlgorithm.Ed25519;
     private static readonly Key AliceKey = Key.Create(Ed25519);
     private static readonly Key MalloryKey = Key.Create(Ed25519);
@@ -115,8 +114,8 @@ public sealed class AuthenticationTests : RouterTestBase
     [Fact]
     public async Task No_authmethods_means_anonymous_which_this_transport_does_not_allow()
     {
-        await ExpectAbortAsync(await HelloAsync(Auth, "joe", null), NoAuthMethod);
-        await ExpectAbortAsync(await HelloAsync(Auth, "joe", ["anonymous", "tls"]), NoAuthMethod);
+        await ExpectAbortAsync(await HelloAsync(Auth, "joe", null), WampErrors.NoAuthMethod);
+        await ExpectAbortAsync(await HelloAsync(Auth, "joe", ["anonymous", "tls"]), WampErrors.NoAuthMethod);
     }
 
     [Fact]

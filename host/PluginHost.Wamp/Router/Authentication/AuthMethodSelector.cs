@@ -26,10 +26,8 @@ internal static class AuthMethodSelector
         }
         // Crossbar and Autobahn use wamp.error.no_auth_method (ApplicationError.NO_AUTH_METHOD), not the
         // spec draft's wamp.error.no_matching_auth_method: Autobahn clients match on Crossbar's URI.
-        return new AuthDeny(NoAuthMethod, $"cannot authenticate using any of the offered authmethods [{string.Join(", ", methods)}]");
+        return new AuthDeny(WampErrors.NoAuthMethod, $"cannot authenticate using any of the offered authmethods [{string.Join(", ", methods)}]");
     }
-
-    public const string NoAuthMethod = "wamp.error.no_auth_method";
 
     /// <summary>The authenticator for a configured method, or null when the transport does not configure it.</summary>
     private static PendingAuth? Create(string method, TransportAuthConfig config, AuthRequest request) => method switch
