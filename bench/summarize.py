@@ -110,6 +110,20 @@ for l in labels:
         print(f"\nvalidate {l}: core passed {passed}/{len(rs)}" + (f"; CORE FAILURES: {fails}" if fails else "") +
               (f"; conformance warnings: {warns}" if warns else ""))
 
+notes = []
+for l in labels:
+    for scen in ("rpc", "pubsub", "pubsub-window", "conn"):
+        rs = [r for r in rows if r.get("label") == l and r.get("scenario") == scen and r.get("consistent") is False]
+        for r in rs:
+            what = r.get("first_error") or r.get("fatal") or ""
+            if scen.startswith("pubsub"):
+                what = (f"delivered {r.get('delivered_total')} of {r.get('expected_deliveries')} "
+                        f"(published {r.get('published_per_s')}/s, drained={r.get('drained')}) {what}").strip()
+            notes.append(f"  {l} {scen}: inconsistent attempt: {str(what)[:160]}")
+if notes:
+    print("\nnotes:")
+    print("\n".join(notes))
+
 print("\ntargets (issue 2): router CPU ≤ 7 µs per routed call, ≤ 1.2 µs per delivered event")
 for scen, key in (("rpc", "calls_per_s"), ("pubsub", "events_per_s"), ("pubsub-window", "events_per_s")):
     rs, q, n = pick("ours", scen)
