@@ -2,7 +2,7 @@
 # bench/run.sh - PluginHost router vs fox-wamp vs a raw Kestrel WebSocket echo, same run, same machine.
 #
 #   bench/run.sh [--runs N] [--seconds S] [--scenarios LIST] [--harness DIR] [--no-inline-completions]
-#                [--keep-results] [-- LOADGEN ARGS...]
+#                [--only ours,fox-wamp,echo] [--out DIR] [-- LOADGEN ARGS...]
 #
 # Uses the independent harness at ../shared/bench (relative to the repo root; override with --harness
 # or BENCH_HARNESS). It is copied to bench/.work/harness (git-ignored) and built there; nothing of it is
