@@ -16,6 +16,20 @@ public static class WampSerializerExtensions
     /// cached encoding (the latest serializer's); concurrent callers may both encode, which is
     /// harmless because the results are identical. Callers must not mutate the returned bytes.
     /// </summary>
+    /// <summary>
+    /// The encoded message for sending: EVENTs (the one message type the router fans out to many
+    /// receivers) go through <see cref="SerializeCached"/>; every other message has exactly one
+    /// receiver, so it is encoded into the caller's reusable <paramref name="scratch"/> buffer instead
+    /// of a new array. The result is valid until <paramref name="scratch"/> is used again.
+    /// </summary>
+    public static ReadOnlyMemory<byte> SerializeForSend(this IWampSerializer serializer, WampMessage message, ArrayBufferWriter<byte> scratch)
+    {
+        if (message is EventMessage || Volatile.Read(ref message.Encoded) is not null) return serializer.SerializeCached(message);
+        scratch.ResetWrittenCount();
+        serializer.Serialize(message, scratch);
+        return scratch.WrittenMemory;
+    }
+
     public static ReadOnlyMemory<byte> SerializeCached(this IWampSerializer serializer, WampMessage message)
     {
         var cached = Volatile.Read(ref message.Encoded);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.WebSockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Serialization;
@@ -30,9 +31,18 @@ public sealed class WebSocketConnection : IWampConnection
     private bool _receiving, _disposed;
     private int _closeStarted;
 
-    public WebSocketConnection(WebSocket socket, IWampSerializer serializer, TransportDetails details, int maxMessageSize = DefaultMaxMessageSize)
+    private readonly CoalescingStream? _coalescer;
+    private ArrayBufferWriter<byte>? _sendScratch; // used under _sendLock only
+
+    /// <param name="coalescer">
+    /// The stream under <paramref name="socket"/> when it is a <see cref="CoalescingStream"/>: a batch of
+    /// messages is then written to the transport in one write (one flush) instead of one per frame.
+    /// </param>
+    public WebSocketConnection(WebSocket socket, IWampSerializer serializer, TransportDetails details, int maxMessageSize = DefaultMaxMessageSize,
+        CoalescingStream? coalescer = null)
     {
         _socket = socket;
+        _coalescer = coalescer;
         _serializer = serializer;
         _maxMessageSize = maxMessageSize > 0 ? maxMessageSize : DefaultMaxMessageSize;
         _messageType = serializer.IsBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
@@ -41,6 +51,7 @@ public sealed class WebSocketConnection : IWampConnection
 
     public TransportDetails Details { get; }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -76,6 +87,7 @@ public sealed class WebSocketConnection : IWampConnection
     }
 
     /// <summary>Reads one whole message (reassembling fragments) into the pooled buffer; -1 on close.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReceiveMessageAsync(CancellationToken cancellationToken)
     {
         int count = 0;
@@ -120,16 +132,30 @@ public sealed class WebSocketConnection : IWampConnection
         _buffer = null;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             if (_closeStarted != 0) throw new IOException("WebSocket connection is closed");
-            foreach (var message in messages)
+            var coalescer = messages.Count > 1 ? _coalescer : null;
+            coalescer?.Cork();
+            var scratch = _sendScratch ??= new ArrayBufferWriter<byte>(InitialBufferSize);
+            try
             {
-                ReadOnlyMemory<byte> bytes = _serializer.SerializeCached(message);
-                await _socket.SendAsync(bytes, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                foreach (var message in messages)
+                {
+                    // The WebSocket copies the payload into its frame buffer, so the scratch buffer is free again after the await.
+                    ReadOnlyMemory<byte> bytes = _serializer.SerializeForSend(message, scratch);
+                    await _socket.SendAsync(bytes, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                // One write (one flush, one send) for the whole batch.
+                if (coalescer is not null) await coalescer.UncorkAsync(cancellationToken).ConfigureAwait(false);
+                if (scratch.Capacity > RetainedBufferLimit) _sendScratch = null; // do not keep a large one-off buffer
             }
         }
         catch (WebSocketException e)

@@ -71,7 +71,11 @@ public sealed class NodeRunner(ILoggerFactory loggerFactory)
                 router.Id, c.Id, c.Classname ?? c.Type, c.Realm);
 
         if (router.Transports.Count == 0) return;
-        var started = await RouterTransports.StartAsync(router.Transports, wamp, loggerFactory, cancellationToken: ct);
+        // Inline scheduling: socket reads complete straight into the session reader and flushes go straight to
+        // the socket, with no thread-pool / IO-queue hop per message. Safe because session code never blocks
+        // (readers await the realm queue, writers await the socket; routing runs on the realm loop).
+        var started = await RouterTransports.StartAsync(router.Transports, wamp, loggerFactory,
+            new RouterTransportsOptions { InlineScheduling = true }, ct);
         _running[^1] = (router.Id, wamp, started);
         foreach (var t in router.Transports)
         {

@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using PluginHost.Wamp.Transport;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
@@ -17,6 +19,13 @@ internal static class WebPipeline
         Func<WebSocketServiceConfig, WebSocketService> webSocket)
     {
         var app = new ApplicationBuilder(services);
+        // Below the WebSocket: a stream that lets a session writer send a batch of frames in one write.
+        app.Use((context, next) =>
+        {
+            if (context.Features.Get<IHttpUpgradeFeature>() is { IsUpgradableRequest: true } upgrade)
+                context.Features.Set<IHttpUpgradeFeature>(new CoalescingUpgradeFeature(upgrade, context.Features));
+            return next(context);
+        });
         app.UseWebSockets();
         AddPaths(app, paths, webSocket);
         return app.Build(); // ApplicationBuilder's terminal answers 404
@@ -136,5 +145,21 @@ internal static class WebPipeline
         context.Response.ContentLength = file.Length;
         if (cacheControl is not null) context.Response.Headers.CacheControl = cacheControl;
         if (!head) await context.Response.SendFileAsync(file).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
+/// Wraps the upgraded (opaque) stream in a <see cref="CoalescingStream"/> and leaves it in the
+/// request's features, where <see cref="WebSocketService"/> finds it for the session's connection.
+/// </summary>
+internal sealed class CoalescingUpgradeFeature(IHttpUpgradeFeature inner, IFeatureCollection features) : IHttpUpgradeFeature
+{
+    public bool IsUpgradableRequest => inner.IsUpgradableRequest;
+
+    public async Task<Stream> UpgradeAsync()
+    {
+        var stream = new CoalescingStream(await inner.UpgradeAsync().ConfigureAwait(false));
+        features.Set(stream);
+        return stream;
     }
 }
