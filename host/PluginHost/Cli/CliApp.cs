@@ -16,6 +16,9 @@ public static class CliApp
             VersionCommand(stdout),
             StartCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
+            StopCommand.CreateStop(stdout, stderr),
+            StopCommand.CreateStatus(stdout, stderr),
+            WorkerCommand.Create(stdout, stderr),
         };
         // The node handles SIGINT/SIGTERM itself (graceful GOODBYE); System.CommandLine's own handling would cut that short.
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };
