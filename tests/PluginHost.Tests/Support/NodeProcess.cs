@@ -28,9 +28,13 @@ public sealed partial class NodeProcess : IAsyncDisposable
     [GeneratedRegex(@"transport '(?<id>[^']+)' started \([^,]+, tcp port (?<port>\d+)\)")]
     private static partial Regex TransportStarted();
 
-    private NodeProcess(string nodeDir)
+    /// <summary>The temporary directory the test owns (the node directory or the application folder holding it).</summary>
+    private readonly string _ownedDir;
+
+    private NodeProcess(string nodeDir, string? ownedDir = null)
     {
         NodeDir = nodeDir;
+        _ownedDir = ownedDir ?? nodeDir;
         var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "pluginhost"))
         {
             RedirectStandardOutput = true,
@@ -54,7 +58,37 @@ public sealed partial class NodeProcess : IAsyncDisposable
         var dir = Directory.CreateTempSubdirectory("pluginhost-node-").FullName;
         prepare?.Invoke(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "config.json"), configJson);
-        var node = new NodeProcess(dir);
+        return await StartAsync(new NodeProcess(dir), bootTimeout);
+    }
+
+    /// <summary>
+    /// Copies a sample application (e.g. config/guide-router-guest, holding .crossbar/) to a temporary folder,
+    /// lets <paramref name="editConfig"/> adjust its config text (free ports), and starts it.
+    /// </summary>
+    public static async Task<NodeProcess> StartSampleAsync(string sampleDir, Func<string, string> editConfig, TimeSpan? bootTimeout = null)
+    {
+        var app = Directory.CreateTempSubdirectory("pluginhost-app-").FullName;
+        foreach (var file in Directory.EnumerateFiles(sampleDir, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(app, Path.GetRelativePath(sampleDir, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        var config = Path.Combine(app, ".crossbar", "config.json");
+        await File.WriteAllTextAsync(config, editConfig(await File.ReadAllTextAsync(config)));
+        return await StartAsync(new NodeProcess(Path.Combine(app, ".crossbar"), app), bootTimeout);
+    }
+
+    /// <summary>A TCP port nobody listens on right now (the OS picks it), for configs that need a fixed port.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<NodeProcess> StartAsync(NodeProcess node, TimeSpan? bootTimeout)
+    {
         node._process.Start();
         node._process.BeginOutputReadLine();
         node._process.BeginErrorReadLine();
@@ -133,6 +167,6 @@ public sealed partial class NodeProcess : IAsyncDisposable
             catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); await _process.WaitForExitAsync(); }
         }
         _process.Dispose();
-        try { Directory.Delete(NodeDir, recursive: true); } catch (IOException) { }
+        try { Directory.Delete(_ownedDir, recursive: true); } catch (IOException) { }
     }
 }
