@@ -8,9 +8,7 @@ public static class ConfigLoader
     public static NodeConfig LoadFile(string file, string nodeDir, Func<string, string?>? env = null)
     {
         var ext = Path.GetExtension(file).ToLowerInvariant();
-        if (ext is ".yaml" or ".yml")
-            throw new ConfigException("", $"YAML configuration files are not supported yet; write '{file}' as config.json");
-        if (ext != ".json")
+        if (ext is not (".json" or ".yaml" or ".yml"))
             throw new ConfigException("", $"configuration file '{file}' must be .json (or .yaml)");
         string text;
         try { text = File.ReadAllText(file); }
@@ -18,7 +16,7 @@ public static class ConfigLoader
         {
             throw new ConfigException("", $"cannot read configuration file '{file}': {e.Message}");
         }
-        return Parse(text, nodeDir, env);
+        return Parse(ext == ".json" ? text : YamlConfig.ToJson(text, file), nodeDir, env);
     }
 
     public static NodeConfig Parse(string json, string nodeDir, Func<string, string?>? env = null)
