@@ -56,12 +56,15 @@ public static class ConfigLoader
         if (o.Object("options", "title", "shutdown", "enable_parallel_worker_start") is { } options)
         {
             options.String("title");
-            options.Bool("enable_parallel_worker_start", false);
+            if (options.Bool("enable_parallel_worker_start", false))
+                ctx.Warn(options.Self.Child("enable_parallel_worker_start").Path, "workers start one after the other in this build; ignored");
             if (options.Get("shutdown") is { } shutdown)
             {
                 string[] modes = ["shutdown_on_shutdown_requested", "shutdown_on_worker_exit", "shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"];
                 if (shutdown.Kind == JsonValueKind.Array) foreach (var m in shutdown.AsArray()) m.AsEnum(modes);
                 else shutdown.AsEnum(modes);
+                // Crossbar stops the node when a worker exits; PluginHost restarts the worker instead (options.restart_backoff).
+                ctx.Warn(shutdown.Path, "the node is not shut down on worker exit; dead workers are restarted (see options.restart_backoff); ignored");
             }
         }
         foreach (var key in new[] { "manhole", "connections", "keyring" })
