@@ -81,9 +81,20 @@ public sealed class WorkerProcess
         if (line == Workers.WorkerProtocol.Ready) _ready.TrySetResult();
     }
 
+    /// <summary>How long the last output lines of an exited worker may take to arrive.</summary>
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Process exit, then its remaining output (bounded: a grandchild that inherited the pipes could keep them open
+    /// forever, and that must not stop the worker from being restarted or the node from shutting down).
+    /// </summary>
     private async Task<int> WaitForExitAsync()
     {
-        await _process.WaitForExitAsync();
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process.Exited += (_, _) => exited.TrySetResult();
+        if (_process.HasExited) exited.TrySetResult();
+        await exited.Task;
+        await Task.WhenAny(_process.WaitForExitAsync(), Task.Delay(OutputDrainTimeout));
         var code = _process.ExitCode;
         _ready.TrySetException(new WorkerExitedException(code));
         return code;
