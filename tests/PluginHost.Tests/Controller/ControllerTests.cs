@@ -117,6 +117,17 @@ public class ControllerTests
         }
     }
 
+    [Fact]
+    public async Task NativeWorkerOptionsApplyToTheWorkerProcess()
+    {
+        var router = RouterWorker.Replace("\"options\": {", "\"options\": {\"title\": \"edge_rtr\", \"cpu_affinity\": [0], \"env\": {\"vars\": {\"MARKER\": \"42\"}},");
+        await using var node = await NodeProcess.StartAsync(NodeJson(router));
+        var pid = await node.WorkerPidAsync("Router", "worker001");
+        Assert.Equal("edge_rtr", File.ReadAllText($"/proc/{pid}/comm").Trim());
+        Assert.Contains("Cpus_allowed_list:\t0\n", File.ReadAllText($"/proc/{pid}/status"));
+        Assert.Contains("\0MARKER=42\0", "\0" + File.ReadAllText($"/proc/{pid}/environ"));
+    }
+
     internal static Task<ExternalProcess.Outcome> Cli(params string[] args)
         => ExternalProcess.RunAsync(Path.Combine(RepoPaths.Root, "pluginhost"), args, TimeSpan.FromMinutes(3));
 }

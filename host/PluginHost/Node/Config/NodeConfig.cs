@@ -32,7 +32,7 @@ public abstract record WorkerConfig
 /// <summary>Router and container workers: processes running this executable's hidden <c>worker</c> verb.</summary>
 public abstract record NativeWorkerConfig : WorkerConfig
 {
-    /// <summary><c>options.title</c>: the process name (Linux comm, 15 characters), default "pluginhost-&lt;kind&gt;".</summary>
+    /// <summary><c>options.title</c>: the process name (Linux comm, 15 characters), default "ph-router" / "ph-container".</summary>
     public string? Title { get; init; }
     /// <summary><c>options.cpu_affinity</c>: CPU numbers the worker is pinned to; empty = no pinning.</summary>
     public IReadOnlyList<int> CpuAffinity { get; init; } = [];

@@ -15,7 +15,7 @@ internal static class ProcessTuning
                 log.LogWarning("options.title and options.cpu_affinity are applied on Linux only; ignored");
             return;
         }
-        SetTitle(worker.Title ?? $"pluginhost-{worker.Kind.ToLowerInvariant()}", log);
+        SetTitle(worker.Title ?? $"ph-{worker.Kind.ToLowerInvariant()}", log);
         if (worker.CpuAffinity.Count > 0) SetAffinity(worker.CpuAffinity, log);
     }
 
