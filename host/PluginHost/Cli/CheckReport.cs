@@ -12,14 +12,13 @@ internal static class CheckReport
         if (node.Workers.Count == 0) w.WriteLine("No workers.");
         foreach (var worker in node.Workers)
         {
-            var note = worker.Disabled ? " (disabled)" : worker is RouterWorkerConfig ? "" : ": not started by this build (router workers only)";
-            w.WriteLine($"{worker.Kind} '{worker.Id}'{note}");
+            w.WriteLine($"{worker.Kind} '{worker.Id}'{(worker.Disabled ? " (disabled)" : "")}");
             switch (worker)
             {
                 case RouterWorkerConfig router:
                     foreach (var realm in router.Realms) WriteRealm(realm, w);
                     foreach (var c in router.Components)
-                        w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}', role '{c.Role}': not started by this build");
+                        w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}', role '{c.Role}'");
                     foreach (var t in router.Transports) WriteTransport(t, w);
                     break;
                 case ContainerWorkerConfig container:
@@ -27,7 +26,7 @@ internal static class CheckReport
                         w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}' via {c.TransportUrl ?? "rawsocket"}");
                     break;
                 case GuestWorkerConfig guest:
-                    w.WriteLine($"  executable {guest.Executable} {string.Join(' ', guest.Arguments)} in {guest.WorkDir}");
+                    w.WriteLine($"  executable {guest.ExecutablePath} {string.Join(' ', guest.Arguments)} in {guest.WorkDir}");
                     break;
             }
         }
@@ -62,7 +61,7 @@ internal static class CheckReport
     {
         var e = t.Endpoint;
         var where = $"tcp port {(e.Port == 0 ? "0 (any free port)" : e.Port)}, {e.Interface ?? "all interfaces"}, IPv{e.Version}{(e.Tls is null ? "" : ", TLS")}";
-        w.WriteLine($"  transport '{t.Id}' ({Node.NodeRunner.TypeName(t)}) on {where}");
+        w.WriteLine($"  transport '{t.Id}' ({Node.Workers.RouterWorker.TypeName(t)}) on {where}");
         var host = e.Interface is { } i && i.Contains(':') ? $"[{i}]" : e.Interface ?? (e.Version == 6 ? "[::1]" : "localhost");
         var authority = $"{host}:{e.Port}";
         var tls = e.Tls is not null;

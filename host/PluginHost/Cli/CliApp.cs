@@ -4,7 +4,7 @@ using PluginHost.Node;
 
 namespace PluginHost.Cli;
 
-/// <summary>The <c>pluginhost</c> command line, shaped after Crossbar's: <c>version</c>, <c>start</c>, <c>check</c>.</summary>
+/// <summary>The <c>pluginhost</c> command line, shaped after Crossbar's: <c>version</c>, <c>init</c>, <c>start</c>, <c>stop</c>, <c>status</c>, <c>check</c>, <c>upgrade</c>.</summary>
 public static class CliApp
 {
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
@@ -16,6 +16,11 @@ public static class CliApp
             VersionCommand(stdout),
             StartCommand.Create(stdout, stderr),
             CheckCommand.Create(stdout, stderr),
+            InitCommand.Create(stdout, stderr),
+            StopCommand.CreateStop(stdout, stderr),
+            StopCommand.CreateStatus(stdout, stderr),
+            UpgradeCommand.Create(stdout, stderr),
+            WorkerCommand.Create(stdout, stderr),
         };
         // The node handles SIGINT/SIGTERM itself (graceful GOODBYE); System.CommandLine's own handling would cut that short.
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };

@@ -49,12 +49,29 @@ public sealed class NodeDirectoryTests : IDisposable
     }
 
     [Fact]
-    public void YamlIsFoundButRefusedClearly()
+    public void YamlIsFoundAndValidatedLikeJson()
     {
         var yaml = Path.Combine(_cwd.FullName, "config.yaml");
-        File.WriteAllText(yaml, "version: 2\n");
+        File.WriteAllText(yaml, """
+            version: 2
+            workers:
+              - type: router
+                options: {restart_backoff: {initial_delay: 0.5}}
+                realms:
+                  - name: realm1
+                transports:
+                  - type: websocket
+                    endpoint: {type: tcp, port: 8080}
+            """);
         Assert.Equal(yaml, NodeDirectory.ResolveConfigFile(_cwd.FullName, null));
+        var config = PluginHost.Node.Config.ConfigLoader.LoadFile(yaml, _cwd.FullName);
+        var router = Assert.IsType<PluginHost.Node.Config.RouterWorkerConfig>(Assert.Single(config.Workers));
+        Assert.Equal(8080, router.Transports[0].Endpoint.Port);
+        Assert.Equal(TimeSpan.FromSeconds(0.5), router.RestartBackoff.InitialDelay);
+
+        // A quoted number is a string, as in JSON: the error names the same path.
+        File.WriteAllText(yaml, "version: 2\nworkers:\n  - type: router\n    transports:\n      - type: websocket\n        endpoint: {type: tcp, port: '80a'}\n");
         var e = Assert.Throws<PluginHost.Node.Config.ConfigException>(() => PluginHost.Node.Config.ConfigLoader.LoadFile(yaml, _cwd.FullName));
-        Assert.Contains("YAML configuration files are not supported yet", e.Message);
+        Assert.Equal("workers[0].transports[0].endpoint.port: expected an integer, got \"80a\"", e.Message);
     }
 }

@@ -8,9 +8,7 @@ public static class ConfigLoader
     public static NodeConfig LoadFile(string file, string nodeDir, Func<string, string?>? env = null)
     {
         var ext = Path.GetExtension(file).ToLowerInvariant();
-        if (ext is ".yaml" or ".yml")
-            throw new ConfigException("", $"YAML configuration files are not supported yet; write '{file}' as config.json");
-        if (ext != ".json")
+        if (ext is not (".json" or ".yaml" or ".yml"))
             throw new ConfigException("", $"configuration file '{file}' must be .json (or .yaml)");
         string text;
         try { text = File.ReadAllText(file); }
@@ -18,7 +16,7 @@ public static class ConfigLoader
         {
             throw new ConfigException("", $"cannot read configuration file '{file}': {e.Message}");
         }
-        return Parse(text, nodeDir, env);
+        return Parse(ext == ".json" ? text : YamlConfig.ToJson(text, file), nodeDir, env);
     }
 
     public static NodeConfig Parse(string json, string nodeDir, Func<string, string?>? env = null)
@@ -58,12 +56,15 @@ public static class ConfigLoader
         if (o.Object("options", "title", "shutdown", "enable_parallel_worker_start") is { } options)
         {
             options.String("title");
-            options.Bool("enable_parallel_worker_start", false);
+            if (options.Bool("enable_parallel_worker_start", false))
+                ctx.Warn(options.Self.Child("enable_parallel_worker_start").Path, "workers start one after the other in this build; ignored");
             if (options.Get("shutdown") is { } shutdown)
             {
                 string[] modes = ["shutdown_on_shutdown_requested", "shutdown_on_worker_exit", "shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"];
                 if (shutdown.Kind == JsonValueKind.Array) foreach (var m in shutdown.AsArray()) m.AsEnum(modes);
                 else shutdown.AsEnum(modes);
+                // Crossbar stops the node when a worker exits; PluginHost restarts the worker instead (options.restart_backoff).
+                ctx.Warn(shutdown.Path, "the node is not shut down on worker exit; dead workers are restarted (see options.restart_backoff); ignored");
             }
         }
         foreach (var key in new[] { "manhole", "connections", "keyring" })

@@ -21,11 +21,26 @@ public abstract record WorkerConfig
     public required string Id { get; init; }
     /// <summary>Crossbar's <c>options.disabled</c>: the worker is validated but not started.</summary>
     public bool Disabled { get; init; }
+    /// <summary><c>options.env</c>: the environment the worker process gets.</summary>
+    public ProcessEnvironment Env { get; init; } = ProcessEnvironment.Inherited;
+    /// <summary><c>options.restart_backoff</c> (a PluginHost extension): how the controller respawns the worker after it dies.</summary>
+    public RestartBackoff RestartBackoff { get; init; } = new();
     /// <summary>The log label of the worker kind, as in Crossbar's log ("Router", "Container", "Guest").</summary>
     public abstract string Kind { get; }
 }
 
-public sealed record RouterWorkerConfig : WorkerConfig
+/// <summary>Router and container workers: processes running this executable's hidden <c>worker</c> verb.</summary>
+public abstract record NativeWorkerConfig : WorkerConfig
+{
+    /// <summary><c>options.title</c>: the process name (Linux comm, 15 characters), default "ph-router" / "ph-container".</summary>
+    public string? Title { get; init; }
+    /// <summary><c>options.cpu_affinity</c>: CPU numbers the worker is pinned to; empty = no pinning.</summary>
+    public IReadOnlyList<int> CpuAffinity { get; init; } = [];
+    /// <summary><c>options.pythonpath</c>, resolved against the node directory: extra plugin search folders.</summary>
+    public IReadOnlyList<string> PluginDirs { get; init; } = [];
+}
+
+public sealed record RouterWorkerConfig : NativeWorkerConfig
 {
     public IReadOnlyList<RouterRealm> Realms { get; init; } = [];
     public IReadOnlyList<TransportConfig> Transports { get; init; } = [];
@@ -36,9 +51,13 @@ public sealed record RouterWorkerConfig : WorkerConfig
 /// <summary>A realm with its node-wide ID (Crossbar's <c>realm001</c> counter when the config has none).</summary>
 public sealed record RouterRealm(string Id, RealmConfig Config);
 
-public sealed record ContainerWorkerConfig : WorkerConfig
+public sealed record ContainerWorkerConfig : NativeWorkerConfig
 {
     public IReadOnlyList<ComponentConfig> Components { get; init; } = [];
+    /// <summary><c>options.shutdown</c>: when the container stops itself as its components stop.</summary>
+    public ContainerShutdown Shutdown { get; init; } = ContainerShutdown.Manual;
+    /// <summary><c>options.restart</c>: which stopped components the container starts again.</summary>
+    public ContainerRestart Restart { get; init; } = ContainerRestart.Never;
     public override string Kind => "Container";
 }
 
@@ -46,7 +65,14 @@ public sealed record GuestWorkerConfig : WorkerConfig
 {
     public required string Executable { get; init; }
     public IReadOnlyList<string> Arguments { get; init; } = [];
+    /// <summary>The executable found at load time: workdir-relative first, then on PATH.</summary>
+    public required string ExecutablePath { get; init; }
     /// <summary>Working directory, resolved against the node directory.</summary>
     public required string WorkDir { get; init; }
+    public GuestStdin Stdin { get; init; } = GuestStdin.Close;
+    public GuestOutput Stdout { get; init; } = GuestOutput.Log;
+    public GuestOutput Stderr { get; init; } = GuestOutput.Log;
+    /// <summary><c>options.watch</c>: restart the guest when a file below these directories changes.</summary>
+    public GuestWatch? Watch { get; init; }
     public override string Kind => "Guest";
 }

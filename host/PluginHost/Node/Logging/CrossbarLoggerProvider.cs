@@ -28,8 +28,8 @@ public sealed class CrossbarLoggerProvider(
             : MinLevel;
 
     /// <summary>
-    /// One process plays Crossbar's controller and router worker: node lifecycle lines say "Controller",
-    /// router and transport internals say "Router", matching which Crossbar process would have logged them.
+    /// Router and transport internals say "Router", everything else "Controller". In the controller process only
+    /// controller lines occur; workers log bare lines that the controller relays under their own label.
     /// </summary>
     public static string LabelFor(string category)
         => category.StartsWith("PluginHost.Wamp", StringComparison.Ordinal) || category.StartsWith("PluginHost.Transport", StringComparison.Ordinal)
@@ -37,11 +37,18 @@ public sealed class CrossbarLoggerProvider(
 
     public void Dispose() { }
 
-    private void Write(LogLevel level, string category, string label, string text, Exception? exception)
+    /// <summary>Re-emits a line a worker process logged, under the worker's label and PID (Crossbar's controller does the same).</summary>
+    public void WriteRelayed(LogLevel level, string label, int pid, string text)
+    {
+        if (level == LogLevel.None || level < MinLevel) return;
+        Write(level, null, label, pid, text, null);
+    }
+
+    private void Write(LogLevel level, string? category, string label, int pid, string text, Exception? exception)
     {
         // Crossbar appends the source namespace to the system field at debug and trace.
-        var system = CrossbarLogFormat.System(label, _pid);
-        if (MinLevel <= LogLevel.Debug) system += " " + category;
+        var system = CrossbarLogFormat.System(label, pid);
+        if (MinLevel <= LogLevel.Debug && category is not null) system += " " + category;
         if (exception is not null) text = $"{text}\n{exception}";
         var time = _clock();
         var writer = level >= LogLevel.Warning ? stderr : stdout;
@@ -61,7 +68,7 @@ public sealed class CrossbarLoggerProvider(
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (IsEnabled(logLevel)) owner.Write(logLevel, category, label, formatter(state, exception), exception);
+            if (IsEnabled(logLevel)) owner.Write(logLevel, category, label, owner._pid, formatter(state, exception), exception);
         }
     }
 }

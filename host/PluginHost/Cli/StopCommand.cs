@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using PluginHost.Node;
+
+namespace PluginHost.Cli;
+
+/// <summary>
+/// <c>stop</c> and <c>status</c>, both through <c>node.pid</c>. Stop escalates as Crossbar does: SIGINT, 5 s,
+/// SIGTERM, 5 s, SIGKILL. Exit codes: 0, or 69 (EX_UNAVAILABLE) when no node runs / the assertion fails.
+/// </summary>
+internal static class StopCommand
+{
+    public const int ExUnavailable = 69;
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(5);
+
+    public static Command CreateStop(TextWriter stdout, TextWriter stderr)
+    {
+        var cbdir = CliApp.CbdirOption();
+        var command = new Command("stop", "Stop the node running from the node directory") { cbdir };
+        command.SetAction(async (result, _) =>
+        {
+            var nodeDir = NodeDirectory.Resolve(result.GetValue(cbdir), Environment.GetEnvironmentVariable, Environment.CurrentDirectory);
+            if (RunningNode(nodeDir) is not { } node)
+            {
+                stderr.WriteLine($"No node running from {nodeDir}");
+                return ExUnavailable;
+            }
+            stdout.WriteLine($"Stopping node (PID {node.Id}) ..");
+            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            {
+                Send(node.Id, signal);
+                if (await ExitsWithinAsync(node, Grace))
+                {
+                    stdout.WriteLine("Node stopped");
+                    return 0;
+                }
+                stderr.WriteLine($"Node did not stop within {Grace.TotalSeconds} s of {signal}");
+            }
+            node.Kill(entireProcessTree: true);
+            await node.WaitForExitAsync();
+            stdout.WriteLine("Node killed");
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateStatus(TextWriter stdout, TextWriter stderr)
+    {
+        var cbdir = CliApp.CbdirOption();
+        var assert = new Option<string?>("--assert") { Description = "Exit 69 unless the node is in this state" };
+        assert.AcceptOnlyFromAmong("running", "stopped");
+        var command = new Command("status", "Show whether a node runs from the node directory") { cbdir, assert };
+        command.SetAction(result =>
+        {
+            var nodeDir = NodeDirectory.Resolve(result.GetValue(cbdir), Environment.GetEnvironmentVariable, Environment.CurrentDirectory);
+            using var node = RunningNode(nodeDir);
+            stdout.WriteLine(node is null ? $"No node running from {nodeDir}" : $"Node running from {nodeDir} (PID {node.Id})");
+            return result.GetValue(assert) switch
+            {
+                "running" when node is null => ExUnavailable,
+                "stopped" when node is not null => ExUnavailable,
+                _ => 0,
+            };
+        });
+        return command;
+    }
+
+    /// <summary>The live process node.pid names, or null (no file, unreadable, or a stale PID).</summary>
+    internal static Process? RunningNode(string nodeDir)
+    {
+        if (NodePidFile.ReadPid(Path.Combine(nodeDir, NodePidFile.FileName)) is not { } pid) return null;
+        try
+        {
+            var p = Process.GetProcessById(pid);
+            if (!p.HasExited) return p;
+            p.Dispose();
+        }
+        catch (ArgumentException) { }
+        catch (InvalidOperationException) { }
+        return null;
+    }
+
+    private static async Task<bool> ExitsWithinAsync(Process p, TimeSpan timeout)
+    {
+        try
+        {
+            await p.WaitForExitAsync().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException) { return false; }
+    }
+
+    private static void Send(int pid, PosixSignal signal) => _ = kill(pid, signal == PosixSignal.SIGINT ? 2 : 15);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Node.Controller;
+
+/// <summary>Where a worker's output lines go: re-emitted under the worker's label and PID.</summary>
+public delegate void WorkerLogSink(LogLevel level, string label, int pid, string text);
+
+/// <summary>
+/// One run of one worker process: relays its output, reports readiness (native workers print
+/// <see cref="Workers.WorkerProtocol.Ready"/>; guests are ready once spawned) and its exit, and stops it with TERM then KILL.
+/// </summary>
+public sealed class WorkerProcess
+{
+    private readonly Process _process;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public int Pid { get; }
+    public Task Ready => _ready.Task;
+    /// <summary>The exit code; for a process killed by a signal N, 128 + N.</summary>
+    public Task<int> Exited { get; }
+    public bool HasExited => Exited.IsCompleted;
+
+    private WorkerProcess(Process process, WorkerLaunch launch, WorkerLogSink sink)
+    {
+        _process = process;
+        Pid = process.Id;
+        var label = launch.Label;
+        var pid = Pid;
+        if (launch.Stdout == OutputMode.Close) process.StandardOutput.Close();
+        else
+        {
+            process.OutputDataReceived += (_, e) =>
+            {
+                if (e.Data is not { } line) return;
+                if (launch.IsNative && line.StartsWith(Workers.WorkerProtocol.ControlPrefix)) OnControl(line);
+                else if (launch.Stdout == OutputMode.Log) sink(LogLevel.Information, label, pid, line);
+            };
+            process.BeginOutputReadLine();
+        }
+        if (launch.Stderr == OutputMode.Close) process.StandardError.Close();
+        else
+        {
+            process.ErrorDataReceived += (_, e) =>
+            {
+                if (e.Data is { } line && launch.Stderr == OutputMode.Log) sink(LogLevel.Warning, label, pid, line);
+            };
+            process.BeginErrorReadLine();
+        }
+        if (!launch.IsNative) _ready.TrySetResult();
+        Exited = WaitForExitAsync();
+    }
+
+    public static async Task<WorkerProcess> StartAsync(ChildSpawner spawner, WorkerLaunch launch, WorkerLogSink sink)
+    {
+        var process = await spawner.StartAsync(launch.StartInfo);
+        var worker = new WorkerProcess(process, launch, sink);
+        await worker.FeedStdinAsync(launch);
+        return worker;
+    }
+
+    /// <summary>Native workers keep stdin open (its end-of-file tells them the controller is gone); guests get their configured input.</summary>
+    private async Task FeedStdinAsync(WorkerLaunch launch)
+    {
+        if (launch.IsNative) return;
+        try
+        {
+            if (launch.StdinText is { } text)
+            {
+                await _process.StandardInput.WriteLineAsync(text);
+                await _process.StandardInput.FlushAsync();
+            }
+            if (launch.CloseStdin) _process.StandardInput.Close();
+        }
+        catch (IOException) { } // the guest exited or closed its stdin already; its exit is reported as usual
+    }
+
+    private void OnControl(string line)
+    {
+        if (line == Workers.WorkerProtocol.Ready) _ready.TrySetResult();
+    }
+
+    /// <summary>How long the last output lines of an exited worker may take to arrive.</summary>
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Process exit, then its remaining output (bounded: a grandchild that inherited the pipes could keep them open
+    /// forever, and that must not stop the worker from being restarted or the node from shutting down).
+    /// </summary>
+    private async Task<int> WaitForExitAsync()
+    {
+        var exited = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _process.Exited += (_, _) => exited.TrySetResult();
+        if (_process.HasExited) exited.TrySetResult();
+        await exited.Task;
+        await Task.WhenAny(_process.WaitForExitAsync(), Task.Delay(OutputDrainTimeout));
+        var code = _process.ExitCode;
+        _ready.TrySetException(new WorkerExitedException(code));
+        return code;
+    }
+
+    /// <summary>TERM, then KILL when it has not exited within <paramref name="timeout"/>. Returns true if TERM sufficed.</summary>
+    public async Task<bool> StopAsync(TimeSpan timeout)
+    {
+        if (HasExited) return true;
+        Signal(SIGTERM);
+        try
+        {
+            await Exited.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            Signal(SIGKILL);
+            await Exited;
+            return false;
+        }
+    }
+
+    /// <summary>Simulates a crash (tests, and the last resort at shutdown).</summary>
+    public void Kill() => Signal(SIGKILL);
+
+    private void Signal(int signal)
+    {
+        if (!HasExited) _ = kill(Pid, signal);
+    }
+
+    public static string DescribeExit(int code) => code switch
+    {
+        0 => "exit code 0",
+        > 128 and < 160 => $"killed by signal {code - 128}{(code - 128 == SIGKILL ? " (SIGKILL)" : code - 128 == SIGTERM ? " (SIGTERM)" : "")}",
+        _ => $"exit code {code}",
+    };
+
+    private const int SIGKILL = 9;
+    private const int SIGTERM = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}
+
+/// <summary>The worker process ended before it reported ready.</summary>
+public sealed class WorkerExitedException(int exitCode) : Exception($"exited before it was ready ({WorkerProcess.DescribeExit(exitCode)})")
+{
+    public int ExitCode { get; } = exitCode;
+}

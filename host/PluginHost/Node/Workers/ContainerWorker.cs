@@ -1,0 +1,105 @@
+using Microsoft.Extensions.Logging;
+using PluginHost.Components;
+using PluginHost.Node.Config;
+
+namespace PluginHost.Node.Workers;
+
+/// <summary>
+/// A container worker in its own process: starts its components through the component runtime and applies
+/// Crossbar's container policies when one stops for good — shutdown modes first (any-failed, any-stopped,
+/// last-stopped), then the restart mode (restart-always, or restart-on-failed after a failure). A shutdown by
+/// policy completes <see cref="Completion"/>, and the process exits 0 so the controller does not respawn it.
+/// </summary>
+public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory) : IRunningWorker
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Container");
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<string> _running = [];
+    private readonly Lock _gate = new();
+    private ComponentHost? _host;
+    private CancellationToken _ct;
+
+    public Task Completion => _completion.Task;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _ct = ct;
+        try
+        {
+            _host = new ComponentHost(new ComponentHostOptions { NodeDir = nodeDir, PluginDirs = config.PluginDirs }, loggerFactory);
+            _host.Stopped += OnComponentStopped;
+        }
+        catch (Exception e)
+        {
+            foreach (var c in config.Components)
+                _log.LogError("Container '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
+                    config.Id, c.Id, c.Classname ?? c.Type, ComponentFailure.Describe(e));
+            return;
+        }
+        foreach (var component in config.Components) await StartComponentAsync(component, restart: false);
+    }
+
+    private async Task StartComponentAsync(ComponentConfig component, bool restart)
+    {
+        try
+        {
+            await _host!.StartContainerComponentAsync(component, _ct);
+            lock (_gate) _running.Add(component.Id);
+            _log.LogInformation("Container '{Worker}': component '{Id}' ({Class}) {What} on realm '{Realm}'",
+                config.Id, component.Id, component.Classname ?? component.Type, restart ? "restarted" : "started", component.Realm);
+        }
+        catch (Exception e) when (!_ct.IsCancellationRequested)
+        {
+            _log.LogError("Container '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
+                config.Id, component.Id, component.Classname ?? component.Type, ComponentFailure.Describe(e));
+        }
+    }
+
+    private void OnComponentStopped(ComponentStopped stopped)
+    {
+        if (_ct.IsCancellationRequested) return;
+        int remaining;
+        lock (_gate)
+        {
+            _running.Remove(stopped.ComponentId);
+            remaining = _running.Count;
+        }
+        _log.Log(stopped.Failed ? LogLevel.Warning : LogLevel.Information, "Container '{Worker}': component '{Id}' {How}: {Reason}",
+            config.Id, stopped.ComponentId, stopped.Failed ? "failed" : "stopped", stopped.Reason);
+
+        var policy = ContainerPolicy.Decide(config.Shutdown, config.Restart, stopped.Failed, remaining);
+        switch (policy)
+        {
+            case ContainerPolicy.Action.Shutdown:
+                _log.LogInformation("Container '{Worker}': shutting down ({Mode}) after component '{Id}' {How}",
+                    config.Id, config.Shutdown, stopped.ComponentId, stopped.Failed ? "failed" : "stopped");
+                _completion.TrySetResult();
+                break;
+            case ContainerPolicy.Action.Restart when config.Components.FirstOrDefault(c => c.Id == stopped.ComponentId) is { } component:
+                _log.LogInformation("Container '{Worker}': restarting component '{Id}' ({Mode})", config.Id, component.Id, config.Restart);
+                _ = Task.Run(() => StartComponentAsync(component, restart: true));
+                break;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is not null) await Stopping.RunAsync(_log, "components", _host.DisposeAsync, StopTimeout);
+    }
+}
+
+/// <summary>Crossbar's container decision on a component stop (worker/container.py), with restart-on-failed working as documented.</summary>
+public static class ContainerPolicy
+{
+    public enum Action { None, Shutdown, Restart }
+
+    public static Action Decide(ContainerShutdown shutdown, ContainerRestart restart, bool failed, int remainingComponents)
+    {
+        if (shutdown == ContainerShutdown.OnAnyComponentFailed && failed) return Action.Shutdown;
+        if (shutdown == ContainerShutdown.OnAnyComponentStopped) return Action.Shutdown;
+        if (shutdown == ContainerShutdown.OnLastComponentStopped && remainingComponents == 0) return Action.Shutdown;
+        if (restart == ContainerRestart.Always || (restart == ContainerRestart.OnFailed && failed)) return Action.Restart;
+        return Action.None;
+    }
+}

@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Node.Workers;
+
+/// <summary>What a worker process runs: started once, disposed at shutdown; <see cref="Completion"/> ends when it stops by itself.</summary>
+public interface IRunningWorker : IAsyncDisposable
+{
+    Task StartAsync(CancellationToken ct);
+    Task Completion { get; }
+}
+
+/// <summary>Shutdown steps that must not hang or throw past the worker: each gets a deadline and its failure is logged.</summary>
+internal static class Stopping
+{
+    public static async Task<bool> RunAsync(ILogger log, string what, Func<ValueTask> dispose, TimeSpan timeout)
+    {
+        try
+        {
+            await dispose().AsTask().WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            log.LogWarning("{What} did not stop within {Seconds} s", what, timeout.TotalSeconds);
+        }
+        catch (Exception e)
+        {
+            log.LogWarning("{What} failed to stop: {Reason}", what, e.Message);
+        }
+        return false;
+    }
+}
+
+/// <summary>One-line reasons for component failures (the component runtime may not be built in yet).</summary>
+internal static class ComponentFailure
+{
+    public static string Describe(Exception e) => e switch
+    {
+        NotImplementedException => "the component runtime is not available in this build",
+        TypeInitializationException { InnerException: { } inner } => Describe(inner),
+        _ => e.Message,
+    };
+}

@@ -1,0 +1,75 @@
+using Microsoft.Extensions.Logging;
+using PluginHost.Components;
+using PluginHost.Node.Config;
+using PluginHost.Transport;
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Node.Workers;
+
+/// <summary>
+/// A router worker in its own process, booted in Crossbar's order: realms and their roles, then components, then
+/// transports. Router components that cannot start are logged and skipped; the router keeps serving.
+/// </summary>
+public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory) : IRunningWorker
+{
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Router");
+    private WampRouter? _router;
+    private RouterTransports? _transports;
+    private ComponentHost? _components;
+
+    public Task Completion => Task.Delay(Timeout.Infinite);
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _router = new WampRouter(new RouterOptions(), loggerFactory);
+        foreach (var realm in config.Realms)
+        {
+            _router.AddRealm(realm.Config);
+            _log.LogInformation("Router '{Worker}': realm '{Realm}' started", config.Id, realm.Config.Name);
+            foreach (var role in realm.Config.Roles)
+                _log.LogInformation("Router '{Worker}': role '{Role}' started on realm '{Realm}'", config.Id, role.Name, realm.Config.Name);
+        }
+
+        foreach (var component in config.Components) await StartComponentAsync(component, ct);
+
+        if (config.Transports.Count == 0) return;
+        _transports = await RouterTransports.StartAsync(config.Transports, _router, loggerFactory, cancellationToken: ct);
+        foreach (var t in config.Transports)
+            _log.LogInformation("Router '{Worker}': transport '{Id}' started ({Type}, tcp port {Port})",
+                config.Id, t.Id, TypeName(t), _transports[t.Id].Port);
+    }
+
+    /// <summary>A component is the component runtime's business; its failure must not take the router down.</summary>
+    private async Task StartComponentAsync(ComponentConfig component, CancellationToken ct)
+    {
+        try
+        {
+            _components ??= new ComponentHost(new ComponentHostOptions { NodeDir = nodeDir, PluginDirs = config.PluginDirs }, loggerFactory);
+            await _components.StartRouterComponentAsync(_router!, component, ct);
+            _log.LogInformation("Router '{Worker}': component '{Id}' ({Class}) started on realm '{Realm}'",
+                config.Id, component.Id, component.Classname ?? component.Type, component.Realm);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            _log.LogError("Router '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
+                config.Id, component.Id, component.Classname ?? component.Type, ComponentFailure.Describe(e));
+        }
+    }
+
+    public static string TypeName(TransportConfig t) => t switch
+    {
+        WebTransportConfig => "web",
+        WebSocketTransportConfig => "websocket",
+        RawSocketTransportConfig => "rawsocket",
+        _ => "universal",
+    };
+
+    /// <summary>Components leave first, then the router says GOODBYE over still-open transports, then the transports close.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_components is not null) await Stopping.RunAsync(_log, "components", _components.DisposeAsync, StopTimeout);
+        if (_router is not null) await Stopping.RunAsync(_log, "router", _router.DisposeAsync, StopTimeout);
+        if (_transports is not null) await Stopping.RunAsync(_log, "transports", _transports.DisposeAsync, StopTimeout);
+    }
+}

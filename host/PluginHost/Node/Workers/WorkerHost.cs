@@ -1,0 +1,77 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using PluginHost.Node.Config;
+
+namespace PluginHost.Node.Workers;
+
+/// <summary>
+/// The body of a native worker process (see <see cref="WorkerProtocol"/>): reads the node config, takes its own
+/// worker section, boots it, reports ready, and runs until SIGTERM, end-of-file on stdin (controller gone), or the
+/// worker stopping by itself. SIGINT is ignored, as in Crossbar: a terminal's Ctrl+C reaches the whole process group,
+/// and the controller decides the shutdown order.
+/// </summary>
+public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlChannel)
+{
+    private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Worker");
+
+    public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile)
+    {
+        WorkerConfig worker;
+        try
+        {
+            var config = ConfigLoader.LoadFile(configFile, nodeDir);
+            worker = config.Workers.FirstOrDefault(w => w.Id == id)
+                     ?? throw new ConfigException("workers", $"no worker with ID '{id}'");
+            if (!string.Equals(worker.Kind, type, StringComparison.OrdinalIgnoreCase))
+                throw new ConfigException("workers", $"worker '{id}' is a {worker.Kind.ToLowerInvariant()}, not a {type}");
+        }
+        catch (ConfigException e)
+        {
+            _log.LogError("Invalid node configuration: {Error}", e.Message);
+            return WorkerProtocol.ExitBootFailed;
+        }
+
+        if (worker is NativeWorkerConfig native) ProcessTuning.Apply(native, _log);
+        Directory.SetCurrentDirectory(nodeDir); // as Crossbar's workers do: relative paths mean the node directory
+
+        using var stop = new CancellationTokenSource();
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => ctx.Cancel = true);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
+        var controllerGone = WatchControllerAsync();
+
+        await using IRunningWorker running = worker switch
+        {
+            RouterWorkerConfig r => new RouterWorker(r, nodeDir, loggerFactory),
+            ContainerWorkerConfig c => new ContainerWorker(c, nodeDir, loggerFactory),
+            _ => throw new ArgumentException($"worker '{id}' is not a native worker"),
+        };
+        try
+        {
+            await running.StartAsync(stop.Token);
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested)
+        {
+            _log.LogError("{Kind} '{Id}' failed to start: {Reason}", worker.Kind, id, e.Message);
+            _log.LogDebug(e, "Worker startup failure");
+            return WorkerProtocol.ExitBootFailed;
+        }
+
+        await controlChannel.WriteLineAsync(WorkerProtocol.Ready);
+        await controlChannel.FlushAsync();
+
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        var first = await Task.WhenAny(stopped, controllerGone, running.Completion);
+        if (first == controllerGone) _log.LogWarning("{Kind} '{Id}': controller connection closed; shutting down", worker.Kind, id);
+        _log.LogInformation("{Kind} '{Id}' shutting down ..", worker.Kind, id);
+        return WorkerProtocol.ExitDeliberate;
+    }
+
+    /// <summary>Completes when stdin reaches end-of-file: the controller closed the pipe or died.</summary>
+    private static Task WatchControllerAsync() => Task.Run(async () =>
+    {
+        await using var stdin = Console.OpenStandardInput();
+        var buffer = new byte[256];
+        try { while (await stdin.ReadAsync(buffer) > 0) { } }
+        catch (IOException) { }
+    });
+}

@@ -1,0 +1,94 @@
+using System.Text.Json;
+using Json.Schema;
+using PluginHost.Node.Config;
+using PluginHost.Tests.Support;
+
+namespace PluginHost.Tests.Controller;
+
+/// <summary>
+/// config/pluginhost-config.schema.json (for editors) and the config validator must agree: every sample config
+/// passes both, and each bad config below is rejected by both. A new option goes into both or this fails.
+/// </summary>
+public class ConfigSchemaTests
+{
+    private static readonly JsonSchema Schema = JsonSchema.FromText(
+        File.ReadAllText(Path.Combine(RepoPaths.Root, "config", "pluginhost-config.schema.json")));
+
+    private static EvaluationResults SchemaResult(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return Schema.Evaluate(doc.RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+    }
+
+    private static string Errors(EvaluationResults r)
+        => string.Join("\n", (r.Details ?? []).Where(d => d.Errors is { Count: > 0 }).SelectMany(d => d.Errors!.Select(e => $"{d.InstanceLocation}: {e.Value}")));
+
+    public static TheoryData<string> SampleConfigs()
+    {
+        var data = new TheoryData<string>();
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "config"), "config.json", SearchOption.AllDirectories))
+            data.Add(Path.GetRelativePath(RepoPaths.Root, file));
+        data.Add(Path.Combine("host", "PluginHost", "Cli", "Templates", "config.json"));
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SampleConfigs))]
+    public void SampleConfigsPassSchemaAndValidator(string relativePath)
+    {
+        var file = Path.Combine(RepoPaths.Root, relativePath);
+        var result = SchemaResult(File.ReadAllText(file));
+        Assert.True(result.IsValid, Errors(result));
+        // The init template's paths only exist once init wrote it: InitAndUpgradeTests validates it there.
+        if (!relativePath.Contains("Templates")) ConfigLoader.LoadFile(file, Path.GetDirectoryName(file)!);
+    }
+
+    public static TheoryData<string> GoodConfigs() => new()
+    {
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "arguments": ["-c", "true"], "options": {"stdin": {"type": "json", "value": {"a": 1}, "close": false}, "stdout": "drop", "stderr": "close", "env": {"inherit": ["PATH"], "vars": {"A": "b"}}, "restart_backoff": {"initial_delay": 0.5, "max_delay": 5, "max_restarts": 3}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "id": "edge_router", "options": {"title": "edge", "cpu_affinity": [0], "pythonpath": [".."], "disabled": "${OFF}", "env": {"inherit": false}}, "transports": [{"type": "rawsocket", "endpoint": {"type": "tcp", "port": "$PORT"}}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"shutdown": "shutdown-on-last-component-stopped", "restart": "restart-on-failed", "restart_backoff": {"max_restarts": 0}}}]}""",
+        """{"workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "*", "call": true}]}]}]}]}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(GoodConfigs))]
+    public void GoodConfigsPassBoth(string json)
+    {
+        var result = SchemaResult(json);
+        Assert.True(result.IsValid, Errors(result));
+        ConfigLoader.Parse(json, Path.GetTempPath(), name => name == "PORT" ? "8080" : null);
+    }
+
+    public static TheoryData<string> BadConfigs() => new()
+    {
+        """{"version": 2, "processes": []}""",
+        """{"version": 3}""",
+        """{"version": 2, "workers": [{"type": "router", "realm": []}]}""",
+        """{"version": 2, "workers": [{"type": "router", "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": "80a"}}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 70000}}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "transports": [{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 0}, "paths": {}}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "id": "Bad-ID"}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"cpu_affinity": ["0"]}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"restart_backoff": {"initial_delay": "1s"}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"roles": []}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "r", "permissions": [{"uri": "a", "call": true, "allow": {}}]}]}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"restart": "restart-always", "shutdown": "shutdown-on-any-component-stopped"}}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"shutdown": "shutdown-on-last-worker-exit"}}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "arguments": []}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"stdout": "file"}}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"stdin": {"type": "msgpack", "value": 1}}}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"env": {"vars": {"A": 1}}}}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"watch": {"directories": ["."], "action": "reload"}}}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"disabled": true}}]}""",
+        """{"version": 2, "workers": [{"type": "proxy"}]}""",
+    };
+
+    [Theory]
+    [MemberData(nameof(BadConfigs))]
+    public void BadConfigsFailBoth(string json)
+    {
+        Assert.False(SchemaResult(json).IsValid, "the schema accepts it");
+        Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json, Path.GetTempPath(), _ => null));
+    }
+}

@@ -1,0 +1,48 @@
+using PluginHost.Tests.Support;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
+
+namespace PluginHost.Tests.Controller;
+
+/// <summary>
+/// The Crossbar guide's configs in config/ start as real nodes, unchanged except for the port (8080 is replaced
+/// by a free one so tests can run in parallel). Whether the C# TimeService component itself runs is the
+/// component runtime's test; here the node must boot and keep serving whatever the component does.
+/// </summary>
+public class GuideConfigTests
+{
+    private static string Sample(string name) => Path.Combine(RepoPaths.Root, "config", name);
+
+    private static Func<string, string> OnPort(int port) => config => config.Replace("8080", port.ToString());
+
+    [Theory]
+    [InlineData("guide-router-component")]
+    [InlineData("guide-router-container")]
+    public async Task GuideConfigBootsAndServes(string sample)
+    {
+        var port = NodeProcess.FreePort();
+        await using var node = await NodeProcess.StartSampleAsync(Sample(sample), OnPort(port));
+        Assert.Equal(port, node.Port("transport001"));
+        Assert.Contains("Router with ID 'worker001' and PID", node.Log);
+        if (sample == "guide-router-container") Assert.Contains("Container with ID 'worker002' and PID", node.Log);
+        using var http = new HttpClient();
+        var page = await http.GetAsync($"http://127.0.0.1:{port}/.crossbar/config.json");
+        Assert.True(page.IsSuccessStatusCode, $"static '..' serves the application folder: {page.StatusCode}");
+    }
+
+    [Fact]
+    public async Task RouterAndGuestServeTheTimeService()
+    {
+        var port = NodeProcess.FreePort();
+        await using var node = await NodeProcess.StartSampleAsync(Sample("guide-router-guest"), OnPort(port));
+        var guest = await node.WorkerPidAsync("Guest", "worker002");
+        await node.WaitForLineAsync($@"\[Guest\s+{guest}\] Ok, registered procedure for WAMP RPC");
+
+        var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri($"ws://127.0.0.1:{port}/ws"), [WampSerializers.Json]);
+        await using var session = await WampSession.JoinAsync(connection, "realm1");
+        var result = await session.CallAsync("com.timeservice.now");
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", Assert.IsType<string>(result.Args[0]));
+        await node.WaitForLineAsync($@"\[Guest\s+{guest}\] I am being called;\)");
+    }
+}
