@@ -128,6 +128,20 @@ public sealed partial class WampSession
         }
     }
 
+    /// <summary>
+    /// Registration revocation ([UNREGISTERED, 0, {registration, reason}]): the router withdrew a
+    /// registration, e.g. because another session took it over with force_reregister. Invocations
+    /// already running finish normally; the router still accepts their YIELD.
+    /// </summary>
+    private void OnRegistrationRevoked(UnregisteredMessage message)
+    {
+        var id = message.Details?.GetInt64("registration");
+        if (id is null || !_registrations.TryRemove(id.Value, out var registration)) return;
+        registration.MarkRevoked(message.Details!.GetString("reason"));
+        _logger.LogDebug("registration {Id} of {Procedure} revoked by the router ({Reason})", id, registration.Procedure,
+            message.Details!.GetString("reason"));
+    }
+
     private static string MatchName(MatchPolicy match) => match == MatchPolicy.Prefix ? "prefix" : "wildcard";
 
     private void OnInvocation(InvocationMessage message)
