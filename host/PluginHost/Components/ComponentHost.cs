@@ -111,6 +111,11 @@ public sealed class ComponentHost : IAsyncDisposable
             $"rs://{t.Host}:{t.Port}");
     }
 
+    /// <summary>Reloads a component from its plugin DLL now, as a file change would (hot reload's swap, on demand).</summary>
+    public Task ReloadComponentAsync(string componentId)
+        => _runners.TryGetValue(componentId, out var runner) ? runner.ReloadAsync()
+            : throw new ArgumentException($"no component '{componentId}' is running", nameof(componentId));
+
     /// <summary>Stops one component: leaves its session and unloads its plugin.</summary>
     public async Task StopComponentAsync(string componentId)
     {
