@@ -9,6 +9,9 @@ public sealed partial class WampSession
     private readonly ConcurrentDictionary<long, WampRegistration> _registrations = new();
     private readonly ConcurrentDictionary<long, InvocationState> _invocations = new();
 
+    /// <summary>Invocations received and not yet answered (their handlers are queued or running).</summary>
+    public int RunningInvocations => _invocations.Count;
+
     /// <summary>
     /// Calls a procedure and returns its RESULT; an ERROR throws <see cref="WampException"/>.
     ///
@@ -180,8 +183,10 @@ public sealed partial class WampSession
             _logger.LogWarning(e, "WAMP procedure {Procedure} failed", invocation.Procedure);
             reply = InvocationError(id, WampErrors.RuntimeError, e.Message);
         }
-        _invocations.TryRemove(id, out _);
+        // Removed only once the answer is queued, so that RunningInvocations == 0 means every answer
+        // precedes anything sent afterwards (a GOODBYE after draining must not overtake a YIELD).
         await SendResponseAsync(reply, state.TryFinish).ConfigureAwait(false);
+        _invocations.TryRemove(id, out _);
         state.Dispose();
     }
 

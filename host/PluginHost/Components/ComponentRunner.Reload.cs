@@ -49,6 +49,7 @@ internal sealed partial class ComponentRunner
                 Retire(fresh, null);
                 return;
             }
+            next.EndTakeover();
             _generation = fresh;
             _session = next;
             _host.Diagnostics.Reloaded();
@@ -62,18 +63,31 @@ internal sealed partial class ComponentRunner
         }
     }
 
+    /// <summary>What to retire, handed over in a box that the retirement empties: a closure or task
+    /// still holding the generation would keep its context alive.</summary>
+    private sealed class Retiree(ComponentGeneration generation, ComponentSession? session)
+    {
+        public ComponentGeneration? Generation = generation;
+        public ComponentSession? Session = session;
+    }
+
     private void Retire(ComponentGeneration generation, ComponentSession? session)
     {
+        var retiree = new Retiree(generation, session);
         lock (_retiring)
         {
             _retiring.RemoveAll(t => t.IsCompleted);
-            _retiring.Add(Task.Run(() => RetireAsync(generation, session)));
+            _retiring.Add(Task.Run(() => RetireAsync(retiree)));
         }
     }
 
     /// <summary>Lets the old generation finish, leaves, disposes and unloads it, then checks its context was collected.</summary>
-    private async Task RetireAsync(ComponentGeneration generation, ComponentSession? session)
+    private async Task RetireAsync(Retiree retiree)
     {
+        var generation = retiree.Generation!;
+        var session = retiree.Session;
+        retiree.Generation = null;
+        retiree.Session = null;
         int number = generation.Number;
         if (session is not null)
         {
@@ -130,7 +144,8 @@ internal sealed partial class ComponentRunner
         Task[] retiring;
         lock (_retiring)
         {
-            _retiring.Add(Task.Run(() => RetireAsync(_generation, session)));
+            var retiree = new Retiree(_generation, session);
+            _retiring.Add(Task.Run(() => RetireAsync(retiree)));
             retiring = _retiring.ToArray();
         }
         await Task.WhenAll(retiring).ConfigureAwait(false);

@@ -17,10 +17,11 @@ namespace PluginHost.Components;
 internal sealed class ComponentSession(WampSession session, ValueConverter converter, ILogger logger, ComponentSession? takingOverFrom)
     : IWampComponentSession
 {
+    // Cleared once the takeover is done: a reference to the old session would keep the old generation loaded.
+    private ComponentSession? _takingOverFrom = takingOverFrom;
+
     private readonly ConcurrentDictionary<string, WampRegistration> _registrations = new(StringComparer.Ordinal);
-    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _running;
-    private volatile bool _draining;
 
     public WampSession Wamp => session;
     public long SessionId => session.SessionId;
@@ -83,18 +84,18 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
             Match = (ClientMatch)(int)settings.Match,
             Invoke = (ClientInvoke)(int)settings.Invoke,
             DiscloseCaller = settings.DiscloseCaller,
-            ForceReregister = takingOverFrom is not null,
+            ForceReregister = _takingOverFrom is not null,
         };
         WampRegistration registration;
         try
         {
             registration = await session.RegisterAsync(procedure, handler, options, ct).ConfigureAwait(false);
         }
-        catch (WampException e) when (e.Error == WampErrors.ProcedureAlreadyExists && takingOverFrom is not null)
+        catch (WampException e) when (e.Error == WampErrors.ProcedureAlreadyExists && _takingOverFrom is { } previous)
         {
             // A router without force_reregister: the old generation lets go first (a short gap, calls in it fail).
             logger.LogDebug("router refused force_reregister for {Procedure}; unregistering the old generation first", procedure);
-            await takingOverFrom.UnregisterAsync(procedure).ConfigureAwait(false);
+            await previous.UnregisterAsync(procedure).ConfigureAwait(false);
             registration = await session.RegisterAsync(procedure, handler, new RegisterOptions
             {
                 Match = options.Match, Invoke = options.Invoke, DiscloseCaller = options.DiscloseCaller,
@@ -142,23 +143,42 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
         }
     }
 
+    /// <summary>The new generation has taken over: later registrations are ordinary ones.</summary>
+    public void EndTakeover() => _takingOverFrom = null;
+
     private async Task UnregisterAsync(string procedure)
     {
         if (_registrations.TryRemove(procedure, out var registration))
             await registration.UnregisterAsync().ConfigureAwait(false);
     }
 
-    private void Finished()
-    {
-        if (Interlocked.Decrement(ref _running) == 0 && _draining) _drained.TrySetResult();
-    }
+    private void Finished() => Interlocked.Decrement(ref _running);
 
-    /// <summary>Waits (at most <paramref name="limit"/>) until no handler of this session is running; false on timeout.</summary>
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) until every invocation and event the router sent this
+    /// session has been handled and answered; false on timeout. An acknowledged publish serves as a
+    /// barrier first: the router answers it after everything it routed here before (per-session
+    /// order), so invocations still on the wire when the new generation took over are counted too.
+    /// </summary>
     public async Task<bool> DrainAsync(TimeSpan limit)
     {
-        _draining = true;
-        if (Volatile.Read(ref _running) == 0) return true;
-        try { await _drained.Task.WaitAsync(limit).ConfigureAwait(false); return true; }
-        catch (TimeoutException) { return false; }
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await session.PublishAsync(DrainBarrierTopic, options: new PublishOptions { Acknowledge = true }, cancellationToken: timeout.Token)
+                .ConfigureAwait(false);
+        }
+        catch (WampException) { /* an ERROR (e.g. not authorized) is as good a barrier; a closed session has nothing to drain */ }
+        catch (OperationCanceledException) { return false; }
+        while (session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0)
+        {
+            if (!session.IsOpen) return true;
+            try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
+        }
+        return true;
     }
+
+    private const string DrainBarrierTopic = "pluginhost.component.drain";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
 }

@@ -19,6 +19,8 @@ public sealed class Echo : WampComponent
     [WampProcedure("test.reload.slow")]
     public async Task<string> SlowAsync(int ms)
     {
+        // Tells the test the invocation is under way (so it can reload while it runs).
+        await Session.PublishAsync("test.reload.started", [Generation]);
         await Task.Delay(ms);
         return Generation;
     }
