@@ -3,24 +3,31 @@ using PluginHost.Components;
 using PluginHost.Node.Config;
 using PluginHost.Tests.Support;
 using PluginHost.Transport;
+using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
 using static PluginHost.Tests.Components.ComponentTestKit;
 
 namespace PluginHost.Tests.Components;
 
-/// <summary>Container components: connecting over WebSocket to our router (and surviving its restart) and to fox-wamp.</summary>
-public sealed class ContainerComponentTests : IAsyncLifetime
+/// <summary>
+/// Components reached over real transports: the guide's router-embedded and container TimeService
+/// answering Autobahn|Python, a container component surviving a router restart, and container
+/// components on fox-wamp (a third-party router) answering Autobahn|JS and hot-reloading there.
+/// </summary>
+public sealed class ComponentInteropTests : IAsyncLifetime
 {
     private const string Python = "/usr/bin/python3";
     private static readonly Regex UtcTime = new(@"^RESULT ""\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ""$", RegexOptions.Multiline);
 
     private readonly LogCollector _log = new();
-    private readonly NodeLayout _node = new("TimeService");
+    private readonly NodeLayout _node = new("TimeService", "Reloadable");
     private readonly ComponentHost _host;
     private WampRouter? _router;
     private RouterTransports? _transports;
 
-    public ContainerComponentTests() => _host = _node.Host(_log, hotReload: false);
+    public ComponentInteropTests() => _host = _node.Host(_log, hotReload: false);
 
     public Task InitializeAsync() => Task.CompletedTask;
 
@@ -31,14 +38,19 @@ public sealed class ContainerComponentTests : IAsyncLifetime
         _node.Dispose();
     }
 
-    /// <summary>Our router with a WebSocket transport on <paramref name="port"/> (0 = a free one); returns the URL.</summary>
+    /// <summary>Our router with a WebSocket transport on <paramref name="port"/> (0 = a free one) and a RawSocket one; returns the WebSocket URL.</summary>
     private async Task<string> StartRouterAsync(int port = 0)
     {
         _router = OpenRouter(_log);
         var ws = new WebSocketTransportConfig { Id = "ws", Endpoint = new EndpointConfig { Port = port, Interface = "127.0.0.1" } };
-        _transports = await RouterTransports.StartAsync([ws], _router, _log);
+        var rs = new RawSocketTransportConfig { Id = "rs", Endpoint = new EndpointConfig { Port = 0, Interface = "127.0.0.1" } };
+        _transports = await RouterTransports.StartAsync([ws, rs], _router, _log);
         return $"ws://127.0.0.1:{_transports["ws"].Port}/ws";
     }
+
+    private Task<BackgroundProcess> StartFoxWampAsync()
+        => BackgroundProcess.StartAsync("node", [Path.Combine(RepoPaths.InteropDir, "fox-wamp-router.js")],
+            @"fox-wamp listening on (?<url>ws://\S+)", TimeSpan.FromSeconds(30));
 
     private async Task StopRouterAsync()
     {
@@ -54,6 +66,29 @@ public sealed class ContainerComponentTests : IAsyncLifetime
         var outcome = await ExternalProcess.RunAsync(Python, [script, "--url", url, "--procedure", procedure], TimeSpan.FromSeconds(60));
         Assert.True(outcome.ExitCode == 0, $"Autobahn|Python caller failed (exit {outcome.ExitCode}):\n{outcome.Output}");
         return outcome.Output;
+    }
+
+    [Fact]
+    public async Task TimeServiceAsRouterComponentAnswersAutobahnPython()
+    {
+        var url = await StartRouterAsync();
+        await _host.StartRouterComponentAsync(_router!, RouterComponent("timeservice.TimeService"), CancellationToken.None);
+        Assert.Matches(UtcTime, await CallWithPythonAsync(url, "com.timeservice.now"));
+        await _log.WaitForAsync("I am being called;\\)");
+    }
+
+    [Fact]
+    public async Task ContainerComponentOverRawSocket()
+    {
+        await StartRouterAsync();
+        var config = ContainerComponent("timeservice.TimeService", "unused") with
+        {
+            Transport = new ComponentTransportConfig { Type = "rawsocket", Host = "127.0.0.1", Port = _transports!["rs"].Port, Serializer = "msgpack" },
+        };
+        await _host.StartContainerComponentAsync(config, CancellationToken.None);
+        await _log.WaitForAsync("Component 'c1' .* joined realm 'realm1' on rs://");
+        await using var caller = await CallerAsync(_router!);
+        Assert.IsType<string>(await caller.CallValueAsync("com.timeservice.now"));
     }
 
     [Fact]
@@ -97,8 +132,7 @@ public sealed class ContainerComponentTests : IAsyncLifetime
     [Fact]
     public async Task ContainerComponentOnFoxWampAnswersAutobahnJs()
     {
-        await using var fox = await BackgroundProcess.StartAsync("node", [Path.Combine(RepoPaths.InteropDir, "fox-wamp-router.js")],
-            @"fox-wamp listening on (?<url>ws://\S+)", TimeSpan.FromSeconds(30));
+        await using var fox = await StartFoxWampAsync();
         var url = fox.Ready.Groups["url"].Value;
         await _host.StartContainerComponentAsync(ContainerComponent("timeservice.TimeService", url), CancellationToken.None);
         await _log.WaitForAsync("Component 'c1' .* joined realm 'realm1'");
@@ -108,5 +142,25 @@ public sealed class ContainerComponentTests : IAsyncLifetime
             TimeSpan.FromSeconds(60));
         Assert.True(outcome.ExitCode == 0, $"Autobahn|JS caller failed (exit {outcome.ExitCode}):\n{outcome.Output}\nfox-wamp:\n{fox.Output}\n{_log.Text}");
         Assert.Equal(3, UtcTime.Matches(outcome.Output).Count);
+    }
+
+    [Fact]
+    public async Task HotReloadOnFoxWampTakesTheRegistrationsOver()
+    {
+        await using var fox = await StartFoxWampAsync();
+        var url = fox.Ready.Groups["url"].Value;
+        await _host.StartContainerComponentAsync(ContainerComponent("reload.Echo", url), CancellationToken.None);
+        await _log.WaitForAsync("Component 'c1' .* joined realm 'realm1'");
+        var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri(url), [WampSerializers.Json]);
+        await using var caller = await WampSession.JoinAsync(connection, "realm1");
+        var before = await caller.CallValueAsync("test.reload.generation");
+
+        await _host.ReloadComponentAsync("c1");
+        // fox-wamp accepts a second registration of the URI (no procedure_already_exists), so both
+        // generations serve until the old one has drained and left.
+        Assert.Equal("during", await caller.CallValueAsync("test.reload.echo", "during"));
+        await _log.WaitForAsync("generation \\d+: load context (collected|still alive)");
+        Assert.NotEqual(before, await caller.CallValueAsync("test.reload.generation"));
+        Assert.Equal("still here", await caller.CallValueAsync("test.reload.echo", "still here"));
     }
 }
