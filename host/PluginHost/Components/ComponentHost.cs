@@ -33,15 +33,27 @@ public sealed class ComponentHost : IAsyncDisposable
     private readonly ComponentHostContext _context;
     private readonly ILogger _log;
     private readonly ConcurrentDictionary<string, ComponentRunner> _runners = new(StringComparer.Ordinal);
+    private readonly List<Task> _stopping = [];
 
     public ComponentHost(ComponentHostOptions options, ILoggerFactory loggerFactory)
     {
-        _context = new ComponentHostContext(options, loggerFactory, stopped => Stopped?.Invoke(stopped));
+        _context = new ComponentHostContext(options, loggerFactory, OnStopped);
         _log = loggerFactory.CreateLogger("PluginHost.Components");
         SearchFolders = PluginLocator.SearchFolders(options.NodeDir, options.PluginDirs);
     }
 
     public event Action<ComponentStopped>? Stopped;
+
+    /// <summary>
+    /// A component stopped for good: its plugin is unloaded and its id freed, so that the worker's
+    /// restart policy can start it again. Disposal runs apart: the runner's own loop raised this.
+    /// </summary>
+    private void OnStopped(ComponentStopped stopped)
+    {
+        if (_runners.TryRemove(stopped.ComponentId, out var runner))
+            lock (_stopping) _stopping.Add(Task.Run(() => runner.DisposeAsync().AsTask()));
+        Stopped?.Invoke(stopped);
+    }
 
     /// <summary>The folders searched for plugin DLLs, in order.</summary>
     public IReadOnlyList<string> SearchFolders { get; }
@@ -127,6 +139,8 @@ public sealed class ComponentHost : IAsyncDisposable
     {
         var runners = _runners.Values.ToArray();
         _runners.Clear();
-        await Task.WhenAll(runners.Select(r => r.DisposeAsync().AsTask())).ConfigureAwait(false);
+        Task[] stopping;
+        lock (_stopping) stopping = _stopping.ToArray();
+        await Task.WhenAll(runners.Select(r => r.DisposeAsync().AsTask()).Concat(stopping)).ConfigureAwait(false);
     }
 }

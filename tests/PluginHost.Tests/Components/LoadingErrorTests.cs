@@ -91,4 +91,22 @@ public sealed class LoadingErrorTests : IAsyncLifetime
         var e = await StartFailingAsync("faulty.NeedsHelper");
         Assert.Contains("faulty.NeedsHelper", e.Message);
     }
+
+    [Fact]
+    public async Task ContainerComponentWhoseJoinThrowsIsReportedAsStoppedAndCanBeStartedAgain()
+    {
+        var stopped = new TaskCompletionSource<ComponentStopped>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.Stopped += s => stopped.TrySetResult(s);
+        await using var transports = await PluginHost.Transport.RouterTransports.StartAsync(
+            [new PluginHost.Transport.WebSocketTransportConfig { Id = "ws", Endpoint = new PluginHost.Transport.EndpointConfig { Port = 0, Interface = "127.0.0.1" } }],
+            _router, _log);
+        var config = ContainerComponent("faulty.ThrowingJoin", $"ws://127.0.0.1:{transports["ws"].Port}/ws", "bad");
+        await _host.StartContainerComponentAsync(config, CancellationToken.None);
+        var report = await stopped.Task.WaitAsync(Wait);
+        Assert.Equal("bad", report.ComponentId);
+        Assert.True(report.Failed);
+        Assert.Contains("OnJoin exploded on purpose", report.Reason);
+        // The id is free again: a restart policy can start it anew.
+        await _host.StartContainerComponentAsync(config, CancellationToken.None);
+    }
 }
