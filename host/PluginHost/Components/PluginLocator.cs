@@ -32,17 +32,19 @@ public static class PluginLocator
             throw new ComponentLoadException(componentId,
                 $"class '{className}' not found: no plugin folder exists (looked for {string.Join(", ", folders)})");
         var known = new List<string>();
+        var unreadable = new List<string>();
         var dlls = existing.SelectMany(CandidateDlls).ToList();
         foreach (var dll in dlls)
         {
-            var types = TypeNames(dll);
+            var types = TypeNames(dll, unreadable);
             if (types.Contains(className)) return new PluginLocation(dll, className);
             known.AddRange(types);
         }
         var similar = Similar(className, known);
         throw new ComponentLoadException(componentId,
             $"class '{className}' not found in {dlls.Count} plugin DLL(s) under {string.Join(", ", existing)}"
-            + (similar.Count > 0 ? $"; similar classes: {string.Join(", ", similar)}" : ""));
+            + (similar.Count > 0 ? $"; similar classes: {string.Join(", ", similar)}" : "")
+            + (unreadable.Count > 0 ? $"; unreadable DLLs: {string.Join("; ", unreadable)}" : ""));
     }
 
     private static IEnumerable<string> CandidateDlls(string folder)
@@ -54,8 +56,8 @@ public static class PluginLocator
             .Order(StringComparer.Ordinal);
     }
 
-    /// <summary>Public and internal top-level class names of a DLL; empty for native or unreadable files.</summary>
-    private static HashSet<string> TypeNames(string dll)
+    /// <summary>Top-level class names of a DLL; empty for native DLLs, and for damaged ones (noted in <paramref name="unreadable"/>).</summary>
+    private static HashSet<string> TypeNames(string dll, List<string> unreadable)
     {
         var names = new HashSet<string>(StringComparer.Ordinal);
         try
@@ -74,9 +76,10 @@ public static class PluginLocator
                 names.Add(ns.Length == 0 ? name : $"{ns}.{name}");
             }
         }
-        catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
         {
-            // Not a .NET assembly (or being written right now): it cannot define the class.
+            // Damaged, or being written right now: it cannot define the class, but the operator should know.
+            unreadable.Add($"{dll} ({e.Message})");
         }
         return names;
     }

@@ -89,7 +89,8 @@ public sealed class LoadingErrorTests : IAsyncLifetime
         var bytes = File.ReadAllBytes(dll);
         File.WriteAllBytes(dll, bytes[..(bytes.Length / 2)]);
         var e = await StartFailingAsync("faulty.NeedsHelper");
-        Assert.Contains("faulty.NeedsHelper", e.Message);
+        Assert.Contains("class 'faulty.NeedsHelper' not found", e.Message);
+        Assert.Contains($"unreadable DLLs: {dll}", e.Message);
     }
 
     [Fact]
