@@ -16,7 +16,7 @@ internal static class WampHello
             {
                 ["caller"] = Role("progressive_call_results", "call_canceling", "call_timeout", "caller_identification"),
                 ["callee"] = Role("progressive_call_results", "call_canceling", "call_timeout", "caller_identification",
-                    "pattern_based_registration", "shared_registration"),
+                    "pattern_based_registration", "shared_registration", "registration_revocation"),
                 ["publisher"] = Role("publisher_exclusion", "publisher_identification", "subscriber_blackwhite_listing"),
                 ["subscriber"] = Role("publisher_identification", "pattern_based_subscription"),
             },

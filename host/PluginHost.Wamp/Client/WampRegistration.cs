@@ -22,6 +22,16 @@ public sealed class WampRegistration : IAsyncDisposable
 
     internal Func<WampInvocation, CancellationToken, ValueTask<WampResult?>> Handler { get; }
 
+    /// <summary>Set when the router revoked the registration (registration_revocation), with its reason.</summary>
+    public string? RevokedReason { get; private set; }
+
+    /// <summary>The router withdrew it: there is nothing left to unregister.</summary>
+    internal void MarkRevoked(string? reason)
+    {
+        RevokedReason = reason ?? "wamp.error.unregistered";
+        Interlocked.Exchange(ref _unregistered, 1);
+    }
+
     /// <summary>
     /// Sends UNREGISTER and waits for UNREGISTERED; invocations already under way finish normally.
     /// Idempotent. A closed session counts as success: its registrations are gone with it.

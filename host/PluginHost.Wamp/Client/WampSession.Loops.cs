@@ -68,6 +68,9 @@ public sealed partial class WampSession
     {
         switch (message)
         {
+            case UnregisteredMessage { RequestId: 0 } revoked:
+                OnRegistrationRevoked(revoked);
+                return true;
             case ResultMessage or ErrorMessage or RegisteredMessage or UnregisteredMessage
                 or SubscribedMessage or UnsubscribedMessage or PublishedMessage:
                 var id = ((IWampRequest)message).RequestId;

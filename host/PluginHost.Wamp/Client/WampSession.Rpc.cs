@@ -9,6 +9,9 @@ public sealed partial class WampSession
     private readonly ConcurrentDictionary<long, WampRegistration> _registrations = new();
     private readonly ConcurrentDictionary<long, InvocationState> _invocations = new();
 
+    /// <summary>Invocations received and not yet answered (their handlers are queued or running).</summary>
+    public int RunningInvocations => _invocations.Count;
+
     /// <summary>
     /// Calls a procedure and returns its RESULT; an ERROR throws <see cref="WampException"/>.
     ///
@@ -128,6 +131,20 @@ public sealed partial class WampSession
         }
     }
 
+    /// <summary>
+    /// Registration revocation ([UNREGISTERED, 0, {registration, reason}]): the router withdrew a
+    /// registration, e.g. because another session took it over with force_reregister. Invocations
+    /// already running finish normally; the router still accepts their YIELD.
+    /// </summary>
+    private void OnRegistrationRevoked(UnregisteredMessage message)
+    {
+        var id = message.Details?.GetInt64("registration");
+        if (id is null || !_registrations.TryRemove(id.Value, out var registration)) return;
+        registration.MarkRevoked(message.Details!.GetString("reason"));
+        _logger.LogDebug("registration {Id} of {Procedure} revoked by the router ({Reason})", id, registration.Procedure,
+            message.Details!.GetString("reason"));
+    }
+
     private static string MatchName(MatchPolicy match) => match == MatchPolicy.Prefix ? "prefix" : "wildcard";
 
     private void OnInvocation(InvocationMessage message)
@@ -166,8 +183,10 @@ public sealed partial class WampSession
             _logger.LogWarning(e, "WAMP procedure {Procedure} failed", invocation.Procedure);
             reply = InvocationError(id, WampErrors.RuntimeError, e.Message);
         }
-        _invocations.TryRemove(id, out _);
+        // Removed only once the answer is queued, so that RunningInvocations == 0 means every answer
+        // precedes anything sent afterwards (a GOODBYE after draining must not overtake a YIELD).
         await SendResponseAsync(reply, state.TryFinish).ConfigureAwait(false);
+        _invocations.TryRemove(id, out _);
         state.Dispose();
     }
 

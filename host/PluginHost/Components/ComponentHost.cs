@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using PluginHost.Node.Config;
 using PluginHost.Wamp.Router;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
 
 namespace PluginHost.Components;
 
@@ -11,7 +14,7 @@ public sealed record ComponentHostOptions
     public required string NodeDir { get; init; }
     /// <summary>Extra plugin search folders (Crossbar's options.pythonpath), resolved to absolute paths.</summary>
     public IReadOnlyList<string> PluginDirs { get; init; } = [];
-    /// <summary>Reload a component when its plugin DLL changes.</summary>
+    /// <summary>Reload a component when its plugin DLL changes (a component's "hot_reload" overrides it).</summary>
     public bool HotReload { get; init; } = true;
 }
 
@@ -21,22 +24,123 @@ public sealed record ComponentStopped(string ComponentId, bool Failed, string Re
 /// <summary>
 /// Runs one worker's application components: router components joined in-process to a
 /// <see cref="WampRouter"/>, container components joined over their configured transport.
-/// SKELETON: being implemented on branch `components`.
+/// Each component's plugin is loaded into its own collectible load context; a failing
+/// component throws from its Start call (or raises <see cref="Stopped"/> later) without
+/// affecting the others.
 /// </summary>
 public sealed class ComponentHost : IAsyncDisposable
 {
-    public ComponentHost(ComponentHostOptions options, ILoggerFactory loggerFactory) => throw new NotImplementedException();
+    private readonly ComponentHostContext _context;
+    private readonly ILogger _log;
+    private readonly ConcurrentDictionary<string, ComponentRunner> _runners = new(StringComparer.Ordinal);
+    private readonly List<Task> _stopping = [];
+
+    public ComponentHost(ComponentHostOptions options, ILoggerFactory loggerFactory)
+    {
+        _context = new ComponentHostContext(options, loggerFactory, OnStopped);
+        _log = loggerFactory.CreateLogger("PluginHost.Components");
+        SearchFolders = PluginLocator.SearchFolders(options.NodeDir, options.PluginDirs);
+    }
 
     public event Action<ComponentStopped>? Stopped;
 
+    /// <summary>
+    /// A component stopped for good: its plugin is unloaded and its id freed, so that the worker's
+    /// restart policy can start it again. Disposal runs apart: the runner's own loop raised this.
+    /// </summary>
+    private void OnStopped(ComponentStopped stopped)
+    {
+        if (_runners.TryRemove(stopped.ComponentId, out var runner))
+            lock (_stopping) _stopping.Add(Task.Run(() => runner.DisposeAsync().AsTask()));
+        Stopped?.Invoke(stopped);
+    }
+
+    /// <summary>The folders searched for plugin DLLs, in order.</summary>
+    public IReadOnlyList<string> SearchFolders { get; }
+
+    public ComponentHostDiagnostics Diagnostics => _context.Diagnostics;
+
+    /// <summary>The WAMP session id of a running component (null while it is not joined).</summary>
+    public long? SessionIdOf(string componentId) => _runners.TryGetValue(componentId, out var r) ? r.SessionId : null;
+
     /// <summary>Loads and joins a router component. Throws (with a clear message) when it cannot be loaded or its join fails.</summary>
-    public Task StartRouterComponentAsync(WampRouter router, ComponentConfig component, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    public async Task StartRouterComponentAsync(WampRouter router, ComponentConfig component, CancellationToken cancellationToken)
+    {
+        var auth = new TransportAuthConfig { AnonymousRole = component.Role ?? "anonymous" };
+        var runner = Create(component, _ => Task.FromResult(router.ConnectInProcess(auth)), "the embedded router", reconnects: false);
+        try
+        {
+            await runner.StartJoinedAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _runners.TryRemove(component.Id, out _);
+            await runner.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
     /// <summary>Loads a container component and connects it (retrying with backoff in the background). Throws when it cannot be loaded.</summary>
     public Task StartContainerComponentAsync(ComponentConfig component, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var transport = component.Transport
+            ?? (component.TransportUrl is { } url ? new ComponentTransportConfig { Type = "websocket", Url = url }
+                : throw new ComponentLoadException(component.Id, "a container component needs a transport"));
+        var (connect, target) = Connector(component.Id, transport);
+        Create(component, connect, target, reconnects: true).StartConnecting();
+        return Task.CompletedTask;
+    }
+
+    private ComponentRunner Create(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target, bool reconnects)
+    {
+        if (component.Classname is null)
+            throw new ComponentLoadException(component.Id, $"type '{component.Type}' components are not supported; use type 'class' with a classname");
+        var location = PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
+        var generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory);
+        var runner = new ComponentRunner(component, generation, connect, target, reconnects, _context);
+        if (!_runners.TryAdd(component.Id, runner))
+        {
+            _ = runner.DisposeAsync().AsTask();
+            throw new ComponentLoadException(component.Id, "a component with this id is already running");
+        }
+        _log.LogDebug("Component '{Id}': {Class} loaded from {Dll}", component.Id, component.Classname, location.AssemblyPath);
+        return runner;
+    }
+
+    private static (Func<CancellationToken, Task<IWampConnection>> Connect, string Target) Connector(string id, ComponentTransportConfig t)
+    {
+        if (t.Type == "websocket")
+        {
+            if (!Uri.TryCreate(t.Url, UriKind.Absolute, out var url))
+                throw new ComponentLoadException(id, $"invalid WebSocket URL '{t.Url}'");
+            var serializers = WampSerializers.Select(t.Serializers);
+            return (async ct => await WampTransportConnector.ConnectWebSocketAsync(url, serializers, ct).ConfigureAwait(false), url.ToString());
+        }
+        var serializer = WampSerializers.ByName(t.Serializer)
+            ?? throw new ComponentLoadException(id, $"unknown serializer '{t.Serializer}'");
+        return (async ct => await WampTransportConnector.ConnectRawSocketAsync(t.Host, t.Port, serializer, cancellationToken: ct).ConfigureAwait(false),
+            $"rs://{t.Host}:{t.Port}");
+    }
+
+    /// <summary>Reloads a component from its plugin DLL now, as a file change would (hot reload's swap, on demand).</summary>
+    public Task ReloadComponentAsync(string componentId)
+        => _runners.TryGetValue(componentId, out var runner) ? runner.ReloadAsync()
+            : throw new ArgumentException($"no component '{componentId}' is running", nameof(componentId));
+
+    /// <summary>Stops one component: leaves its session and unloads its plugin.</summary>
+    public async Task StopComponentAsync(string componentId)
+    {
+        if (_runners.TryRemove(componentId, out var runner)) await runner.DisposeAsync().ConfigureAwait(false);
+    }
 
     /// <summary>Leaves every session and unloads every plugin.</summary>
-    public ValueTask DisposeAsync() => throw new NotImplementedException();
+    public async ValueTask DisposeAsync()
+    {
+        var runners = _runners.Values.ToArray();
+        _runners.Clear();
+        Task[] stopping;
+        lock (_stopping) stopping = _stopping.ToArray();
+        await Task.WhenAll(runners.Select(r => r.DisposeAsync().AsTask()).Concat(stopping)).ConfigureAwait(false);
+    }
 }

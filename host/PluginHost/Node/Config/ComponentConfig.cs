@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace PluginHost.Node.Config;
 
 /// <summary>An application component of a router or container worker (type "class" or "function").</summary>
@@ -11,4 +13,43 @@ public sealed record ComponentConfig
     public string? Classname { get; init; }
     /// <summary>Container components only: the WebSocket or RawSocket URL they connect to.</summary>
     public string? TransportUrl { get; init; }
+    /// <summary>Container components only: how to reach the router.</summary>
+    public ComponentTransportConfig? Transport { get; init; }
+    /// <summary>The component's "extra" (a cloned element, valid after the config document is gone).</summary>
+    public JsonElement? Extra { get; init; }
+    /// <summary>Per-component override of the worker's hot reload setting ("hot_reload"); null = the worker's.</summary>
+    public bool? HotReload { get; init; }
+    /// <summary>Container components only: connect/reconnect backoff.</summary>
+    public ReconnectConfig Reconnect { get; init; } = new();
+}
+
+/// <summary>The transport a container component connects over: websocket (url, serializers) or rawsocket (host, port, serializer).</summary>
+public sealed record ComponentTransportConfig
+{
+    public required string Type { get; init; }
+    /// <summary>WebSocket: the ws:// or wss:// URL.</summary>
+    public string? Url { get; init; }
+    /// <summary>WebSocket: serializers offered, in order of preference (default json, msgpack, cbor).</summary>
+    public IReadOnlyList<string> Serializers { get; init; } = [];
+    /// <summary>RawSocket (tcp endpoint): where to connect.</summary>
+    public string Host { get; init; } = "127.0.0.1";
+    public int Port { get; init; }
+    /// <summary>RawSocket: the one serializer.</summary>
+    public string Serializer { get; init; } = "json";
+}
+
+/// <summary>
+/// Exponential backoff with jitter and a cap for connecting and reconnecting (Autobahn's
+/// component transport keys: initial_retry_delay, max_retry_delay, retry_delay_growth,
+/// retry_delay_jitter, max_retries).
+/// </summary>
+public sealed record ReconnectConfig
+{
+    public TimeSpan InitialDelay { get; init; } = TimeSpan.FromSeconds(0.5);
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+    public double Growth { get; init; } = 1.5;
+    /// <summary>Randomize each delay (decorrelated jitter) so that many components do not reconnect in lockstep.</summary>
+    public bool Jitter { get; init; } = true;
+    /// <summary>Connection attempts after a failure before the component gives up; -1 = forever.</summary>
+    public int MaxRetries { get; init; } = -1;
 }

@@ -9,7 +9,7 @@ internal static class ComponentParser
     {
         var type = value.Member("type").AsEnum("class", "function");
         var o = type == "class"
-            ? value.AsObject("id", "type", "realm", "role", "classname", "references", "extra")
+            ? value.AsObject("id", "type", "realm", "role", "classname", "references", "extra", "hot_reload")
             : value.AsObject("id", "type", "realm", "role", "callbacks", "extra");
         o.Strings("references");
         o.Object("callbacks", "join", "leave", "connect", "disconnect");
@@ -20,6 +20,8 @@ internal static class ComponentParser
             Realm = o.RequiredString("realm"),
             Role = o.String("role") ?? "anonymous",
             Classname = type == "class" ? o.RequiredString("classname") : null,
+            Extra = o.Get("extra")?.Element.Clone(),
+            HotReload = o.Get("hot_reload")?.AsBool(),
         };
     }
 
@@ -27,16 +29,17 @@ internal static class ComponentParser
     {
         var type = value.Member("type").AsEnum("class", "function");
         var o = type == "class"
-            ? value.AsObject("id", "type", "realm", "transport", "classname", "extra")
+            ? value.AsObject("id", "type", "realm", "transport", "classname", "extra", "hot_reload")
             : value.AsObject("id", "type", "realm", "transport", "auth", "callbacks", "extra");
         if (type == "function") { o.Required("auth").AsObject("anonymous", "ticket", "wampcra", "tls", "cryptosign", "scram"); }
         var transport = o.Required("transport");
         var transportType = transport.Member("type").AsEnum("websocket", "rawsocket");
         var t = transportType == "websocket"
-            ? transport.AsObject("type", "endpoint", "url", "serializers", "options")
-            : transport.AsObject("type", "endpoint", "serializer", "url", "options", "debug");
-        t.Required("endpoint").Member("type").AsEnum("tcp", "unix", "twisted", "tor");
-        if (transportType == "rawsocket") t.Required("serializer").AsEnum("json", "msgpack", "cbor", "ubjson");
+            ? transport.AsObject(["type", "endpoint", "url", "serializers", "options", .. RetryKeys])
+            : transport.AsObject(["type", "endpoint", "serializer", "url", "options", "debug", .. RetryKeys]);
+        var endpoint = t.Required("endpoint");
+        var endpointType = endpoint.Member("type").AsEnum("tcp", "unix", "twisted", "tor");
+        string? serializer = transportType == "rawsocket" ? t.Required("serializer").AsEnum("json", "msgpack", "cbor", "ubjson") : null;
         return new ComponentConfig
         {
             Id = ctx.IdOrDefault(o, "component", checkPattern: false),
@@ -44,6 +47,62 @@ internal static class ComponentParser
             Realm = o.RequiredString("realm"),
             Classname = type == "class" ? o.RequiredString("classname") : null,
             TransportUrl = transportType == "websocket" ? t.RequiredString("url") : t.String("url"),
+            Transport = ParseTransport(t, transportType, endpoint, endpointType, serializer),
+            Extra = o.Get("extra")?.Element.Clone(),
+            HotReload = o.Get("hot_reload")?.AsBool(),
+            Reconnect = ParseReconnect(t),
         };
+    }
+
+    private static readonly string[] RetryKeys =
+        ["max_retries", "initial_retry_delay", "max_retry_delay", "retry_delay_growth", "retry_delay_jitter"];
+
+    private static ComponentTransportConfig ParseTransport(ConfigObject t, string type, ConfigValue endpoint, string endpointType, string? serializer)
+    {
+        if (type == "websocket")
+        {
+            var url = t.Required("url");
+            if (!Uri.TryCreate(url.AsString(), UriKind.Absolute, out var u) || u.Scheme is not ("ws" or "wss"))
+                throw url.Error("expected a ws:// or wss:// URL");
+            var serializers = t.List("serializers").Select(v => v.AsEnum("json", "msgpack", "cbor", "ubjson")).ToList();
+            if (serializers.Contains("ubjson")) throw t.Required("serializers").Error("serializer 'ubjson' is not supported by this build (json, msgpack, cbor)");
+            return new ComponentTransportConfig { Type = type, Url = u.ToString(), Serializers = serializers };
+        }
+        if (endpointType != "tcp") throw endpoint.Member("type").Error("only tcp endpoints are supported for rawsocket components");
+        if (serializer == "ubjson") throw t.Required("serializer").Error("serializer 'ubjson' is not supported by this build (json, msgpack, cbor)");
+        var e = endpoint.AsObject("type", "host", "port", "version", "timeout", "tls");
+        return new ComponentTransportConfig
+        {
+            Type = type,
+            Host = e.String("host") ?? "127.0.0.1",
+            Port = e.Required("port").AsInt(1, 65535),
+            Serializer = serializer ?? "json",
+        };
+    }
+
+    private static ReconnectConfig ParseReconnect(ConfigObject t)
+    {
+        var defaults = new ReconnectConfig();
+        var initial = Seconds(t.Get("initial_retry_delay"), defaults.InitialDelay);
+        var max = Seconds(t.Get("max_retry_delay"), defaults.MaxDelay);
+        if (max < initial) throw t.Required("max_retry_delay").Error("must not be less than initial_retry_delay");
+        return new ReconnectConfig
+        {
+            InitialDelay = initial,
+            MaxDelay = max,
+            Growth = t.Get("retry_delay_growth") is { } g ? Number(g, 1, 100) : defaults.Growth,
+            Jitter = t.Get("retry_delay_jitter") is { } j ? (j.Kind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? j.AsBool() : Number(j, 0, 1) > 0) : defaults.Jitter,
+            MaxRetries = t.Int("max_retries", defaults.MaxRetries, -1, int.MaxValue),
+        };
+    }
+
+    private static TimeSpan Seconds(ConfigValue? v, TimeSpan fallback)
+        => v is { } value ? TimeSpan.FromSeconds(Number(value, 0.001, 86400)) : fallback;
+
+    private static double Number(ConfigValue v, double min, double max)
+    {
+        if (v.Kind != System.Text.Json.JsonValueKind.Number) throw v.Expected("a number");
+        var d = v.Element.GetDouble();
+        return d >= min && d <= max ? d : throw v.Error($"expected a number in {min}..{max}, got {d}");
     }
 }

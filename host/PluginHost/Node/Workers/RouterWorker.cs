@@ -34,7 +34,11 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         foreach (var component in config.Components) await StartComponentAsync(component, ct);
 
         if (config.Transports.Count == 0) return;
-        _transports = await RouterTransports.StartAsync(config.Transports, _router, loggerFactory, cancellationToken: ct);
+        // Inline scheduling: socket reads complete straight into the session reader and flushes go straight to
+        // the socket, with no thread-pool / IO-queue hop per message. Safe because session code never blocks
+        // (readers await the realm queue, writers await the socket; routing runs on the realm loop).
+        _transports = await RouterTransports.StartAsync(config.Transports, _router, loggerFactory,
+            new RouterTransportsOptions { InlineScheduling = true }, ct);
         foreach (var t in config.Transports)
             _log.LogInformation("Router '{Worker}': transport '{Id}' started ({Type}, tcp port {Port})",
                 config.Id, t.Id, TypeName(t), _transports[t.Id].Port);

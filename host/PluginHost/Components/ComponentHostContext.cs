@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Logging;
+
+namespace PluginHost.Components;
+
+/// <summary>What every runner of one <see cref="ComponentHost"/> shares.</summary>
+internal sealed class ComponentHostContext(ComponentHostOptions options, ILoggerFactory loggerFactory, Action<ComponentStopped> raiseStopped)
+{
+    public ComponentHostOptions Options { get; } = options;
+    public ILoggerFactory LoggerFactory { get; } = loggerFactory;
+    public ComponentHostDiagnostics Diagnostics { get; } = new();
+    public void RaiseStopped(ComponentStopped stopped) => raiseStopped(stopped);
+}
+
+/// <summary>Counters about hot reloads, for logs and tests: how many swaps, and whether old contexts were collected.</summary>
+public sealed class ComponentHostDiagnostics
+{
+    private int _reloads, _collected, _leaked;
+
+    /// <summary>Generations that took over from an older one.</summary>
+    public int Reloads => Volatile.Read(ref _reloads);
+    /// <summary>Unloaded generations whose load context was garbage collected.</summary>
+    public int ContextsCollected => Volatile.Read(ref _collected);
+    /// <summary>Unloaded generations whose load context was still alive after repeated collections (a leak).</summary>
+    public int ContextsLeaked => Volatile.Read(ref _leaked);
+
+    internal void Reloaded() => Interlocked.Increment(ref _reloads);
+    internal void Unloaded(bool collected) => Interlocked.Increment(ref collected ? ref _collected : ref _leaked);
+}

@@ -1,0 +1,235 @@
+using Microsoft.Extensions.Logging;
+using Polly;
+using PluginHost.Abstractions;
+using PluginHost.Node.Config;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Transport;
+
+namespace PluginHost.Components;
+
+/// <summary>
+/// Runs one component: joins its current generation over connections from <c>connect</c>,
+/// rejoins after a connection loss (container components, through the reconnect pipeline) and
+/// swaps generations on hot reload (ComponentRunner.Reload.cs). A gate serializes joins,
+/// reloads and stopping, so a reload never races a reconnect.
+/// </summary>
+internal sealed partial class ComponentRunner : IAsyncDisposable
+{
+    private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(15);
+
+    private readonly ComponentConfig _config;
+    private readonly Func<CancellationToken, Task<IWampConnection>> _connect;
+    private readonly string _target;
+    private readonly ResiliencePipeline? _reconnect; // null: router component, no reconnect
+    private readonly ComponentHostContext _host;
+    private readonly ILogger _log;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly CancellationTokenSource _stop = new();
+    private ComponentGeneration _generation;
+    private ComponentSession? _session;
+    private PluginWatcher? _watcher;
+    private Task _loop = Task.CompletedTask;
+    private bool _outageLogged;
+    private DateTime? _outageSince;
+
+    public ComponentRunner(ComponentConfig config, ComponentGeneration generation, Func<CancellationToken, Task<IWampConnection>> connect,
+        string target, bool reconnects, ComponentHostContext host)
+    {
+        _config = config;
+        _generation = generation;
+        _connect = connect;
+        _target = target;
+        _host = host;
+        _log = host.LoggerFactory.CreateLogger($"PluginHost.Components.{config.Id}");
+        _reconnect = reconnects ? ReconnectPipeline.Create(config.Reconnect, OnRetry) : null;
+    }
+
+    public string Id => _config.Id;
+
+    /// <summary>The session id of the current generation, when joined (for diagnostics and tests).</summary>
+    public long? SessionId => _session?.SessionId;
+
+    /// <summary>Router components: joins now (throws when the join fails), then watches the session.</summary>
+    public async Task StartJoinedAsync(CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try { _session = await JoinAsync(_generation, null, ct).ConfigureAwait(false); }
+        finally { _gate.Release(); }
+        _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
+            Id, _config.Classname, _config.Realm, _target, _session.SessionId);
+        StartWatching();
+        _loop = Task.Run(RunRouterComponentAsync);
+    }
+
+    /// <summary>Container components: connects and joins in the background, retrying with backoff.</summary>
+    public void StartConnecting()
+    {
+        StartWatching();
+        _loop = Task.Run(RunContainerComponentAsync);
+    }
+
+    private void StartWatching()
+    {
+        if (_config.HotReload ?? _host.Options.HotReload)
+            _watcher = new PluginWatcher(_generation.Location.Directory, () => _ = ReloadAsync());
+    }
+
+    private async Task RunRouterComponentAsync()
+    {
+        var info = await WaitForSessionEndAsync().ConfigureAwait(false);
+        if (info is null) return;
+        _log.LogWarning("Component '{Id}' left realm '{Realm}': {Reason} {Message}", Id, _config.Realm, info.Reason, info.Message);
+        await NotifyLeftAsync(_generation, info).ConfigureAwait(false);
+        _host.RaiseStopped(new ComponentStopped(Id, Failed: false, $"left the realm: {info.Reason}"));
+    }
+
+    private async Task RunContainerComponentAsync()
+    {
+        var stop = _stop.Token;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await _reconnect!.ExecuteAsync(async token =>
+                {
+                    await _gate.WaitAsync(token).ConfigureAwait(false);
+                    try { _session = await JoinAsync(_generation, null, token).ConfigureAwait(false); }
+                    finally { _gate.Release(); }
+                }, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
+            catch (ComponentLoadException e)
+            {
+                _log.LogError("{Message}", e.Message);
+                _host.RaiseStopped(new ComponentStopped(Id, Failed: true, e.Message));
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.LogError("Component '{Id}' gave up connecting to {Target} after {Retries} retries: {Error}",
+                    Id, _target, _config.Reconnect.MaxRetries, e.Message);
+                _host.RaiseStopped(new ComponentStopped(Id, Failed: true, $"cannot connect to {_target}: {e.Message}"));
+                return;
+            }
+            if (_outageSince is { } since)
+                _log.LogInformation("Component '{Id}' rejoined realm '{Realm}' on {Target} as session {Session} after {Seconds:0.0} s",
+                    Id, _config.Realm, _target, _session!.SessionId, (DateTime.UtcNow - since).TotalSeconds);
+            else
+                _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
+                    Id, _config.Classname, _config.Realm, _target, _session!.SessionId);
+            _outageLogged = false;
+            _outageSince = null;
+
+            var info = await WaitForSessionEndAsync().ConfigureAwait(false);
+            if (info is null) return;
+            // Logged once per outage; the retries that follow log at debug level only.
+            _outageLogged = true;
+            _outageSince = DateTime.UtcNow;
+            _log.LogWarning("Component '{Id}' lost its connection to {Target} ({Reason} {Message}); reconnecting with backoff up to {Max} s",
+                Id, _target, info.Reason, info.Message, _config.Reconnect.MaxDelay.TotalSeconds);
+            await NotifyLeftAsync(_generation, info).ConfigureAwait(false);
+        }
+    }
+
+    private void OnRetry(int attempt, Exception? error, TimeSpan delay)
+    {
+        if (!_outageLogged)
+        {
+            _outageLogged = true;
+            _outageSince ??= DateTime.UtcNow;
+            _log.LogWarning("Component '{Id}' cannot reach {Target} ({Error}); retrying with backoff up to {Max} s",
+                Id, _target, error?.Message, _config.Reconnect.MaxDelay.TotalSeconds);
+        }
+        else
+        {
+            _log.LogDebug("Component '{Id}': attempt {Attempt} to reach {Target} failed ({Error}); next in {Delay} ms",
+                Id, attempt + 1, _target, error?.Message, (int)delay.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Waits until the current session ends for a reason other than a hot-reload swap; null when stopping.</summary>
+    private async Task<WampCloseInfo?> WaitForSessionEndAsync()
+    {
+        while (true)
+        {
+            var session = _session;
+            if (session is null) return null;
+            WampCloseInfo info;
+            try { info = await session.Wamp.Closed.WaitAsync(_stop.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return null; }
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_stop.IsCancellationRequested) return null;
+                if (ReferenceEquals(_session, session)) { _session = null; return info; }
+            }
+            finally { _gate.Release(); }
+        }
+    }
+
+    /// <summary>
+    /// Connects, joins, makes the declarative registrations and subscriptions, then runs OnJoinAsync.
+    /// Connection problems throw as they are (retried by the pipeline); the component's own
+    /// failures throw <see cref="ComponentLoadException"/>.
+    /// </summary>
+    private async Task<ComponentSession> JoinAsync(ComponentGeneration generation, ComponentSession? takingOverFrom, CancellationToken ct)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(JoinTimeout);
+        WampSession wamp;
+        try
+        {
+            var connection = await _connect(limit.Token).ConfigureAwait(false);
+            wamp = await WampSession.JoinAsync(connection, _config.Realm, new WampJoinOptions { Logger = _log }, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no WELCOME from {_target} within {JoinTimeout.TotalSeconds} s");
+        }
+        catch (WampException e) when (e.Error is not (WampErrors.NetworkFailure))
+        {
+            // ABORT (no such realm, not authorized ...): the router's configuration, not the network.
+            throw new ComponentLoadException(Id, $"joining realm '{_config.Realm}' on {_target} was refused: {e.Message}", e);
+        }
+        var session = new ComponentSession(wamp, generation.Converter, _log, takingOverFrom);
+        var component = generation.Component;
+        try
+        {
+            foreach (var (attribute, method) in generation.Procedures)
+                await session.RegisterAsync(attribute.Uri, new HandlerBinder(method, component, generation.Converter),
+                    new ProcedureSettings { Match = attribute.UriMatch, Invoke = attribute.Invoke, DiscloseCaller = attribute.DiscloseCaller }, ct)
+                    .ConfigureAwait(false);
+            foreach (var (attribute, method) in generation.Topics)
+                await session.SubscribeAsync(attribute.Uri, new HandlerBinder(method, component, generation.Converter),
+                    new TopicSettings { Match = attribute.UriMatch }, ct).ConfigureAwait(false);
+            ((IComponentInitializer)component).SetSession(session);
+            await component.OnJoinAsync(session, session.JoinDetails).ConfigureAwait(false);
+            return session;
+        }
+        catch (Exception e)
+        {
+            ((IComponentInitializer)component).SetSession(null);
+            bool connectionLost = !wamp.IsOpen;
+            await wamp.DisposeAsync().ConfigureAwait(false);
+            if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
+            if (connectionLost) throw new IOException($"connection to {_target} lost while joining: {e.Message}", e);
+            throw new ComponentLoadException(Id, $"joining failed: {generation.Location.TypeName} threw {e.GetType().Name}: {e.Message}", e);
+        }
+    }
+
+    private async Task NotifyLeftAsync(ComponentGeneration generation, WampCloseInfo info)
+    {
+        var component = generation.Component;
+        ((IComponentInitializer)component).SetSession(null);
+        try
+        {
+            await component.OnLeaveAsync(new LeaveDetails(info.Reason, info.Message)).ConfigureAwait(false);
+            await component.OnDisconnectAsync().ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning(e, "Component '{Id}': OnLeave/OnDisconnect threw", Id);
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using PluginHost.Abstractions;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Messages;
+using ClientMatch = PluginHost.Wamp.Client.MatchPolicy;
+using ClientInvoke = PluginHost.Wamp.Client.InvokePolicy;
+
+namespace PluginHost.Components;
+
+/// <summary>
+/// A component's <see cref="IWampComponentSession"/> over one joined <see cref="WampSession"/>.
+/// It counts running handlers so that a hot reload can let them finish before unloading, and,
+/// while taking over from a previous generation, registers with force_reregister, falling back
+/// to unregister-then-register on routers that refuse the duplicate.
+/// </summary>
+internal sealed class ComponentSession(WampSession session, ValueConverter converter, ILogger logger, ComponentSession? takingOverFrom)
+    : IWampComponentSession
+{
+    // Cleared once the takeover is done: a reference to the old session would keep the old generation loaded.
+    private ComponentSession? _takingOverFrom = takingOverFrom;
+
+    private readonly ConcurrentDictionary<string, WampRegistration> _registrations = new(StringComparer.Ordinal);
+    private int _running;
+
+    public WampSession Wamp => session;
+    public long SessionId => session.SessionId;
+    public string Realm => session.Realm;
+    public string? AuthId => session.AuthId;
+    public string? AuthRole => session.AuthRole;
+
+    public JoinDetails JoinDetails => new(session.SessionId, session.Realm, session.AuthId, session.AuthRole,
+        session.AuthMethod, session.WelcomeDetails);
+
+    public async Task<WampPayload> CallAsync(string procedure, IReadOnlyList<object?>? args = null,
+        IReadOnlyDictionary<string, object?>? kwargs = null, CallSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        var options = new CallOptions
+        {
+            Timeout = settings?.Timeout,
+            OnProgress = settings?.OnProgress is { } onProgress ? r => onProgress(new WampPayload(r.Args, r.ArgsKw)) : null,
+        };
+        try
+        {
+            var result = await session.CallAsync(procedure, args is null ? null : converter.ToWampList(args),
+                converter.ToWampDict(kwargs), options, cancellationToken).ConfigureAwait(false);
+            return new WampPayload(result.Args, result.ArgsKw);
+        }
+        catch (WampException e)
+        {
+            throw new WampErrorException(e.Error, e.Args, e.ArgsKw, e);
+        }
+    }
+
+    public async Task<T> CallAsync<T>(string procedure, params object?[] args)
+    {
+        var result = await CallAsync(procedure, args).ConfigureAwait(false);
+        return Convert<T>(result.Args.Count > 0 ? result.Args[0] : null);
+    }
+
+    public T Convert<T>(object? value)
+    {
+        try { return (T)converter.FromWamp(value, typeof(T))!; }
+        catch (ArgumentException e) { throw new WampErrorException(WampErrors.InvalidArgument, e.Message); }
+    }
+
+    public async Task<IAsyncDisposable> RegisterAsync(string procedure, Delegate handler, ProcedureSettings? settings = null,
+        CancellationToken cancellationToken = default)
+    {
+        var binder = new HandlerBinder(handler.Method, handler.Target, converter);
+        return await RegisterAsync(procedure, binder, settings ?? new ProcedureSettings(), cancellationToken).ConfigureAwait(false);
+    }
+
+    internal async Task<IAsyncDisposable> RegisterAsync(string procedure, HandlerBinder binder, ProcedureSettings settings, CancellationToken ct)
+    {
+        Func<WampInvocation, CancellationToken, ValueTask<WampResult?>> handler = async (invocation, token) =>
+        {
+            Interlocked.Increment(ref _running);
+            try { return await binder.InvokeAsync(invocation, token).ConfigureAwait(false); }
+            finally { Finished(); }
+        };
+        var options = new RegisterOptions
+        {
+            Match = (ClientMatch)(int)settings.Match,
+            Invoke = (ClientInvoke)(int)settings.Invoke,
+            DiscloseCaller = settings.DiscloseCaller,
+            ForceReregister = _takingOverFrom is not null,
+        };
+        WampRegistration registration;
+        try
+        {
+            registration = await session.RegisterAsync(procedure, handler, options, ct).ConfigureAwait(false);
+        }
+        catch (WampException e) when (e.Error == WampErrors.ProcedureAlreadyExists && _takingOverFrom is { } previous)
+        {
+            // A router without force_reregister: the old generation lets go first (a short gap, calls in it fail).
+            logger.LogDebug("router refused force_reregister for {Procedure}; unregistering the old generation first", procedure);
+            await previous.UnregisterAsync(procedure).ConfigureAwait(false);
+            registration = await session.RegisterAsync(procedure, handler, new RegisterOptions
+            {
+                Match = options.Match, Invoke = options.Invoke, DiscloseCaller = options.DiscloseCaller,
+            }, ct).ConfigureAwait(false);
+        }
+        _registrations[procedure] = registration;
+        return registration;
+    }
+
+    public async Task<IAsyncDisposable> SubscribeAsync(string topic, Delegate handler, TopicSettings? settings = null,
+        CancellationToken cancellationToken = default)
+        => await SubscribeAsync(topic, new HandlerBinder(handler.Method, handler.Target, converter), settings ?? new TopicSettings(),
+            cancellationToken).ConfigureAwait(false);
+
+    internal async Task<IAsyncDisposable> SubscribeAsync(string topic, HandlerBinder binder, TopicSettings settings, CancellationToken ct)
+    {
+        Func<WampEvent, ValueTask> handler = async e =>
+        {
+            Interlocked.Increment(ref _running);
+            try { await binder.HandleEventAsync(e).ConfigureAwait(false); }
+            catch (Exception ex) { logger.LogWarning(ex, "event handler {Handler} for {Topic} failed", binder.Describe(), e.Topic); }
+            finally { Finished(); }
+        };
+        return await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = (ClientMatch)(int)settings.Match }, ct)
+            .ConfigureAwait(false);
+    }
+
+    public async Task PublishAsync(string topic, IReadOnlyList<object?>? args = null, IReadOnlyDictionary<string, object?>? kwargs = null,
+        PublishSettings? settings = null, CancellationToken cancellationToken = default)
+    {
+        var options = settings is null ? null : new PublishOptions
+        {
+            Acknowledge = settings.Acknowledge,
+            ExcludeMe = settings.ExcludeMe,
+            DiscloseMe = settings.DiscloseMe,
+        };
+        try
+        {
+            await session.PublishAsync(topic, args is null ? null : converter.ToWampList(args), converter.ToWampDict(kwargs),
+                options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (WampException e)
+        {
+            throw new WampErrorException(e.Error, e.Args, e.ArgsKw, e);
+        }
+    }
+
+    /// <summary>The new generation has taken over: later registrations are ordinary ones.</summary>
+    public void EndTakeover() => _takingOverFrom = null;
+
+    private async Task UnregisterAsync(string procedure)
+    {
+        if (_registrations.TryRemove(procedure, out var registration))
+            await registration.UnregisterAsync().ConfigureAwait(false);
+    }
+
+    private void Finished() => Interlocked.Decrement(ref _running);
+
+    /// <summary>
+    /// Waits (at most <paramref name="limit"/>) until every invocation and event the router sent this
+    /// session has been handled and answered; false on timeout. An acknowledged publish serves as a
+    /// barrier first: the router answers it after everything it routed here before (per-session
+    /// order), so invocations still on the wire when the new generation took over are counted too.
+    /// </summary>
+    public async Task<bool> DrainAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await session.PublishAsync(DrainBarrierTopic, options: new PublishOptions { Acknowledge = true }, cancellationToken: timeout.Token)
+                .ConfigureAwait(false);
+        }
+        catch (WampException) { /* an ERROR (e.g. not authorized) is as good a barrier; a closed session has nothing to drain */ }
+        catch (OperationCanceledException) { return false; }
+        while (session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0)
+        {
+            if (!session.IsOpen) return true;
+            try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
+        }
+        return true;
+    }
+
+    private const string DrainBarrierTopic = "pluginhost.component.drain";
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(10);
+}

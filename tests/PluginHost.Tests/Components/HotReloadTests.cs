@@ -1,0 +1,143 @@
+using System.Threading.Channels;
+using PluginHost.Components;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Router;
+using static PluginHost.Tests.Components.ComponentTestKit;
+
+namespace PluginHost.Tests.Components;
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class HotReloadCollection
+{
+    // Alone: the memory measurement and the zero-failure timing should not share the CPU with other tests.
+    public const string Name = "hot reload";
+}
+
+/// <summary>Hot reload: a replaced plugin DLL takes over its registrations without a failed call, and old contexts are collected.</summary>
+[Collection(HotReloadCollection.Name)]
+public sealed class HotReloadTests : IAsyncLifetime
+{
+    private readonly LogCollector _log = new();
+    private readonly NodeLayout _node = new("Reloadable");
+    private readonly WampRouter _router;
+    private readonly ComponentHost _host;
+    private WampSession _caller = null!;
+
+    public HotReloadTests()
+    {
+        _router = OpenRouter();
+        _host = _node.Host(_log, hotReload: true);
+    }
+
+    private string PluginDll => Path.Combine(_node.PluginsDir, "Reloadable", "Reloadable.dll");
+
+    public async Task InitializeAsync()
+    {
+        await _host.StartRouterComponentAsync(_router, RouterComponent("reload.Echo"), CancellationToken.None);
+        _caller = await CallerAsync(_router);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _caller.DisposeAsync();
+        await _host.DisposeAsync();
+        await _router.DisposeAsync();
+        _node.Dispose();
+    }
+
+    /// <summary>Overwrites the plugin DLL as a deployment would (cp over it), which the watcher picks up.</summary>
+    private void ReplaceDll() => File.Copy(Path.Combine(NodeLayout.BuiltPlugins, "Reloadable", "Reloadable.dll"), PluginDll, overwrite: true);
+
+    [Fact]
+    public async Task ReplacingTheDllUnderLoadFailsNoCall()
+    {
+        const int Swaps = 5;
+        var before = await _caller.CallValueAsync("test.reload.generation");
+        using var stop = new CancellationTokenSource();
+        int calls = 0;
+        var failures = new List<string>();
+        async Task LoopAsync()
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    var r = await _caller.CallAsync("test.reload.echo", ["ping"]);
+                    if (r.Args[0] as string != "ping") lock (failures) failures.Add($"wrong answer {r.Args[0]}");
+                }
+                catch (WampException e) { lock (failures) failures.Add(e.Message); }
+                Interlocked.Increment(ref calls);
+            }
+        }
+        var loops = Enumerable.Range(0, 2).Select(_ => Task.Run(LoopAsync)).ToArray();
+
+        for (int i = 1; i <= Swaps; i++)
+        {
+            ReplaceDll();
+            await _log.WaitForAsync("Component 'c1' reloaded from", count: i);
+        }
+        stop.Cancel();
+        await Task.WhenAll(loops).WaitAsync(Wait);
+
+        Assert.Empty(failures);
+        Assert.True(calls > Swaps * 10, $"only {calls} calls went through");
+        Assert.NotEqual(before, await _caller.CallValueAsync("test.reload.generation"));
+        await _log.WaitForAsync("generation \\d+: load context (collected|still alive)", count: Swaps);
+        Assert.Equal(0, _host.Diagnostics.ContextsLeaked);
+    }
+
+    [Fact]
+    public async Task InFlightInvocationFinishesOnTheOldGenerationBeforeItIsUnloaded()
+    {
+        var old = await _caller.CallValueAsync("test.reload.generation");
+        var started = Channel.CreateUnbounded<object?>();
+        await _caller.SubscribeAsync("test.reload.started", e => { started.Writer.TryWrite(e.Args[0]); return ValueTask.CompletedTask; });
+        var slow = _caller.CallAsync("test.reload.slow", [1000]);
+        Assert.Equal(old, await started.Reader.ReadAsync().AsTask().WaitAsync(Wait));
+
+        await _host.ReloadComponentAsync("c1");
+        Assert.NotEqual(old, await _caller.CallValueAsync("test.reload.generation"));
+        Assert.False(slow.IsCompleted, "the slow call should still be running on the old generation");
+        Assert.Equal(old, (await slow.WaitAsync(Wait)).Args[0]);
+        await _log.WaitForAsync("generation \\d+: load context (collected|still alive)");
+        Assert.Equal(0, _host.Diagnostics.ContextsLeaked);
+    }
+
+    [Fact]
+    public async Task ABrokenNewVersionKeepsTheOldOneServing()
+    {
+        var old = await _caller.CallValueAsync("test.reload.generation");
+        await File.WriteAllBytesAsync(PluginDll, [1, 2, 3]);
+        await _log.WaitForAsync("Hot reload of component 'c1' failed, generation \\d+ keeps serving");
+        Assert.Equal(old, await _caller.CallValueAsync("test.reload.generation"));
+        ReplaceDll();
+        await _log.WaitForAsync("Component 'c1' reloaded from");
+        Assert.NotEqual(old, await _caller.CallValueAsync("test.reload.generation"));
+    }
+
+    [Fact]
+    public async Task ManyReloadCyclesLeaveMemoryFlat()
+    {
+        const int Cycles = 200, Baseline = 20;
+        long baseline = 0;
+        var point = new Dictionary<string, object?> { ["x"] = 1.5, ["y"] = 2.5 };
+        for (int i = 1; i <= Cycles; i++)
+        {
+            await _host.ReloadComponentAsync("c1");
+            // Exercise the JSON conversion of a plugin-defined type in every generation.
+            var mirrored = Assert.IsType<Dictionary<string, object?>>(await _caller.CallValueAsync("test.reload.mirror", point));
+            Assert.Equal(1.5, mirrored["y"]);
+            if (i == Baseline)
+            {
+                await _log.WaitForAsync("generation \\d+: load context (collected|still alive)", count: Baseline);
+                baseline = GC.GetTotalMemory(forceFullCollection: true);
+            }
+        }
+        await _log.WaitForAsync("generation \\d+: load context (collected|still alive)", count: Cycles, timeout: TimeSpan.FromSeconds(90));
+        Assert.Equal(0, _host.Diagnostics.ContextsLeaked);
+        Assert.Equal(Cycles, _host.Diagnostics.ContextsCollected);
+        var growth = GC.GetTotalMemory(forceFullCollection: true) - baseline;
+        // A leaked generation costs 17–41 KB of managed heap; 180 of them would be several MB.
+        Assert.True(growth < 2_000_000, $"managed heap grew by {growth / 1024} KB over {Cycles - Baseline} reloads");
+    }
+}

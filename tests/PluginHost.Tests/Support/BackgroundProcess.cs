@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace PluginHost.Tests.Support;
+
+/// <summary>
+/// A helper process (e.g. a third-party router) that runs beside a test: started, ready once a
+/// stdout line matches, killed with its process tree on dispose.
+/// </summary>
+public sealed class BackgroundProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly Regex _ready;
+    private readonly TaskCompletionSource<Match> _readyMatch = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private BackgroundProcess(string fileName, IEnumerable<string> arguments, Regex ready)
+    {
+        _ready = ready;
+        var psi = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
+        _process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        _process.Exited += (_, _) => _readyMatch.TrySetException(new InvalidOperationException($"{fileName} exited early:\n{Output}"));
+    }
+
+    public string Output { get { lock (_output) return _output.ToString(); } }
+
+    /// <summary>The line that signalled readiness (regex groups give e.g. the port).</summary>
+    public Match Ready { get; private set; } = Match.Empty;
+
+    public static async Task<BackgroundProcess> StartAsync(string fileName, IEnumerable<string> arguments, string readyPattern, TimeSpan timeout)
+    {
+        var p = new BackgroundProcess(fileName, arguments, new Regex(readyPattern));
+        p._process.Start();
+        p._process.BeginOutputReadLine();
+        p._process.BeginErrorReadLine();
+        try { p.Ready = await p._readyMatch.Task.WaitAsync(timeout); }
+        catch
+        {
+            await p.DisposeAsync();
+            throw;
+        }
+        return p;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+        var m = _ready.Match(line);
+        if (m.Success) _readyMatch.TrySetResult(m);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException) { /* never started */ }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,6 @@
+namespace faultyhelper;
+
+public static class Helper
+{
+    public static string Hello() => "hello from the helper";
+}

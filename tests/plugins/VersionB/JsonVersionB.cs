@@ -1,0 +1,11 @@
+using Newtonsoft.Json;
+using PluginHost.Abstractions;
+
+namespace versions;
+
+/// <summary>Reports which Newtonsoft.Json its load context resolved.</summary>
+public sealed class JsonVersionB : WampComponent
+{
+    [WampProcedure("test.version.b")]
+    public string Version() => typeof(JsonConvert).Assembly.GetName().Version + " " + JsonConvert.SerializeObject(new[] { 1, 2 });
+}
