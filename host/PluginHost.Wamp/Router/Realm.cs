@@ -19,8 +19,38 @@ namespace PluginHost.Wamp.Router;
 //
 // The loop never awaits I/O: replies and events go to each session's BOUNDED outbound queue via a
 // non-blocking TryWrite (RouterSession.Send); the session's writer task drains it in batches. A
-// full queue marks the session a slow consumer: a warning is logged and that session's transport
-// is closed, while the loop carries on with everyone else.
+// full queue (the hard limit, RouterOptions.MaxOutboundQueue) marks the session a slow consumer: a
+// warning is logged and that session's transport is closed at once, while the loop carries on with
+// everyone else.
+//
+// FLOW CONTROL (TCP-like: bounded memory, and no healthy subscriber dropped because a publisher is
+// faster than delivery):
+//  1. Each session counts the messages it has accepted and not yet handed to its transport
+//     (RouterSession._queued, Interlocked; the loop adds, the writer subtracts per batch). Crossing the
+//     HIGH-WATER mark (MaxOutboundQueue / 2) makes it CONGESTED and increments this realm's congestion
+//     count; its writer draining it to the LOW-WATER mark (MaxOutboundQueue / 4) makes it uncongested
+//     again (count down). Only these transitions cost anything: one CAS on the session's flow word
+//     (state + epoch) and one Interlocked on the realm count (AddCongestion/RemoveCongestion).
+//  2. Readers apply back-pressure: before posting a PUBLISH or a CALL (the messages by which a client
+//     makes the router send to OTHER sessions, unsolicited) a reader waits while the realm is congested
+//     (WaitWhileCongestedAsync: a TaskCompletionSource gate, created by the first waiter, completed on
+//     transitions). While it waits it does not read its transport, so TCP pushes back on the client.
+//     Everything else is never gated: YIELD/ERROR answer an INVOCATION already admitted through a gated
+//     CALL, and SUBSCRIBE/UNSUBSCRIBE/REGISTER/CANCEL/GOODBYE/... must stay possible, above all for the
+//     sessions that are congested. The gate sits in front of the reader's post, so the order of a
+//     session's messages, and hence of events and calls, is unchanged.
+//  3. A session that is congested itself is never gated: its reader waiting would not relieve anything,
+//     and a client that waits for its own write before it reads on (a single-threaded client, an embedded
+//     component awaiting a publish while its in-process pipe is full) would otherwise deadlock with us.
+//  4. A session that stays congested longer than RouterOptions.SlowConsumerTimeout is a real slow
+//     consumer: a watchdog armed on the congestion transition (off the loop, through the thread pool)
+//     logs a warning and closes its transport, which releases its congestion so the others resume. A
+//     session that ends, in any way, releases its congestion too (RouterSession.ReleaseFlow).
+//  5. Commands posted before the gate closed are still routed; the realm command queue is therefore
+//     capped at MaxOutboundQueue / 4, inside the room between high-water and the hard limit, so that a
+//     flood that is already queued does not push healthy subscribers over the hard limit.
+// The loop itself never waits for the gate and takes no lock for it: in Send it only does the
+// Interlocked counting and, on a transition, a CAS, an Interlocked and a thread-pool post.
 //
 // The loop never throws out: every command is handled inside try/catch, and a failure is
 // contained to the session that caused it (that session is aborted; the realm keeps running).
@@ -73,7 +103,8 @@ internal sealed class Realm
         Config = config;
         Router = router;
         Log = log;
-        _commands = Channel.CreateBounded<RealmCommand>(new BoundedChannelOptions(Math.Max(16, options.RealmQueueCapacity))
+        // Flow control rule 5: at most MaxOutboundQueue / 4 commands between the readers' gate and the loop.
+        _commands = Channel.CreateBounded<RealmCommand>(new BoundedChannelOptions(Math.Max(16, Math.Min(options.RealmQueueCapacity, options.MaxOutboundQueue / 4)))
         {
             SingleReader = true,
             SingleWriter = false,
@@ -96,6 +127,53 @@ internal sealed class Realm
     internal Dealer Dealer { get; }
     internal MetaApi? Meta { get; }
     internal Authorizer Authorizer => _authorizer;
+
+    // ----- flow control (see CONCURRENCY DESIGN): thread-safe, lock-free -----
+
+    private int _congestion;             // sessions of this realm that are congested now (Interlocked)
+    private TaskCompletionSource? _gate; // what gated readers await; null when nobody waits (swapped with Interlocked)
+
+    /// <summary>True while at least one session of this realm is congested. One volatile read: the reader's hot path.</summary>
+    internal bool IsCongested => Volatile.Read(ref _congestion) > 0;
+
+    /// <summary>A session crossed its high-water mark (called once per transition, by RouterSession).</summary>
+    internal void AddCongestion()
+    {
+        Interlocked.Increment(ref _congestion);
+        // Wake the waiters so that they re-check: one of them may be the session that just became
+        // congested, which is not gated any more (rule 3). The others wait again on a fresh gate.
+        OpenGate();
+    }
+
+    /// <summary>A session drained to its low-water mark, or ended while congested (once per transition).</summary>
+    internal void RemoveCongestion()
+    {
+        if (Interlocked.Decrement(ref _congestion) == 0) OpenGate();
+    }
+
+    // Completing with RunContinuationsAsynchronously only queues the waiters to the thread pool: never blocks the caller.
+    private void OpenGate() => Interlocked.Exchange(ref _gate, null)?.TrySetResult();
+
+    /// <summary>
+    /// Back-pressure (rule 2): completes when the realm is not congested or <paramref name="session"/> is
+    /// congested itself (rule 3). Called by session readers only, never by the loop.
+    /// </summary>
+    internal async ValueTask WaitWhileCongestedAsync(RouterSession session, CancellationToken cancellationToken)
+    {
+        while (IsCongested && !session.IsCongested)
+        {
+            var gate = Volatile.Read(ref _gate);
+            if (gate is null)
+            {
+                var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                gate = Interlocked.CompareExchange(ref _gate, fresh, null) ?? fresh;
+            }
+            // Re-check after the gate is installed: a transition that happened before the install
+            // (and so could not complete it) is seen here; one after it completes this gate.
+            if (IsCongested && !session.IsCongested)
+                await (cancellationToken.CanBeCanceled ? gate.Task.WaitAsync(cancellationToken) : gate.Task).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Thread-safe: only reads the immutable role table.</summary>
     public bool RoleExists(string authrole) => _authorizer.RoleExists(authrole);

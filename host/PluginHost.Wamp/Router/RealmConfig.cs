@@ -97,12 +97,28 @@ public sealed record CryptosignPrincipal(IReadOnlyList<string> AuthorizedKeys, s
 /// <summary>Router-wide limits.</summary>
 public sealed record RouterOptions
 {
-    /// <summary>Messages queued for one session before it is considered a slow consumer and closed.</summary>
+    /// <summary>
+    /// Hard limit: messages queued for one session before it is closed at once as a slow consumer.
+    /// Flow control (Realm.cs, CONCURRENCY DESIGN) derives from it the high-water mark (half of it: the
+    /// session becomes congested and the realm's publishers and callers pause) and the low-water mark (a
+    /// quarter: no longer congested), and caps the realm command queue at a quarter of it.
+    /// </summary>
     public int MaxOutboundQueue { get; init; } = 16384;
+
+    /// <summary>
+    /// A session whose outbound queue stays above the low-water mark for this long after crossing the
+    /// high-water mark (congested continuously) is a slow consumer: it is logged and its transport closed,
+    /// which lets the realm's publishers and callers resume.
+    /// </summary>
+    public TimeSpan SlowConsumerTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>How long a new transport may take to send HELLO before it is closed.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Commands queued for one realm loop before session readers wait (back-pressure on inbound traffic).</summary>
+    /// <summary>
+    /// Commands queued for one realm loop before session readers wait (back-pressure on inbound traffic).
+    /// Capped at MaxOutboundQueue / 4 (at least 16): commands already queued when a session becomes congested
+    /// are still routed, so this cap keeps them inside the room between the high-water mark and the hard limit.
+    /// </summary>
     public int RealmQueueCapacity { get; init; } = 65536;
 }

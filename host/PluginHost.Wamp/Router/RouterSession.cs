@@ -19,6 +19,11 @@ namespace PluginHost.Wamp.Router;
 /// consumer and its transport is closed (see <see cref="Send"/>), so the loop never blocks and the
 /// queue never grows past <see cref="RouterOptions.MaxOutboundQueue"/>.
 ///
+/// Flow control (Realm.cs, CONCURRENCY DESIGN): the session is CONGESTED between crossing its
+/// high-water mark and draining to its low-water mark; the reader waits before posting a PUBLISH or a
+/// CALL while its realm has a congested session; a session congested for longer than
+/// <see cref="RouterOptions.SlowConsumerTimeout"/> is closed as a slow consumer.
+///
 /// Fields marked "loop-owned" are read and written only by the realm loop.
 /// </summary>
 internal sealed class RouterSession
@@ -31,6 +36,16 @@ internal sealed class RouterSession
     private readonly Channel<WampMessage> _outbound;
     private int _closed; // 1 once no more messages may be queued (closing, closed or slow consumer)
     private int _transportClosed;
+
+    // Flow control. _queued: messages accepted by Send and not yet handed to the transport (queue + the
+    // batch being written); Interlocked, the loop adds and the writer subtracts. _flow: the flow state in
+    // the low 2 bits, and in the others an epoch incremented on every Normal -> Congested transition,
+    // so that a slow-consumer watchdog only acts on the congestion period that armed it. Every change
+    // of _flow is a CAS, so each transition (and its realm count change) happens exactly once.
+    private const int FlowNormal = 0, FlowCongested = 1, FlowDead = 2, FlowStateMask = 3, FlowEpochUnit = 4;
+    private readonly int _highWater, _lowWater;
+    private int _queued;
+    private int _flow;
 
     public RouterSession(WampRouter router, IWampConnection connection, TransportAuthConfig auth, RouterOptions options, ILogger log)
     {
@@ -45,6 +60,8 @@ internal sealed class RouterSession
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: that is the slow-consumer signal
         });
+        _highWater = Math.Max(1, options.MaxOutboundQueue / 2);
+        _lowWater = Math.Min(_highWater - 1, options.MaxOutboundQueue / 4);
     }
 
     // Identity: set by the reader before the JoinCommand is posted, immutable afterwards.
@@ -80,6 +97,15 @@ internal sealed class RouterSession
 
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
+    /// <summary>Between crossing the high-water mark and draining to the low-water mark (flow control).</summary>
+    internal bool IsCongested => (Volatile.Read(ref _flow) & FlowStateMask) == FlowCongested;
+
+    /// <summary>
+    /// Diagnostics (tests): the most messages this session has had accepted and not yet written at once.
+    /// Written by whoever calls Send (the loop once joined) without synchronisation: approximate under races.
+    /// </summary>
+    internal int PeakQueued { get; private set; }
+
     /// <summary>Runs the session to its end. Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -110,6 +136,11 @@ internal sealed class RouterSession
                     break;
                 }
                 if (message is null) break; // peer closed the transport
+                // Flow control, rule 2 (Realm.cs): PUBLISH and CALL wait while the realm is congested; nothing
+                // else does (unsubscribing, leaving, answering invocations must stay possible). Not congested:
+                // one volatile read. While waiting this reader does not read on, so TCP pushes back.
+                if (message is PublishMessage or CallMessage && realm.IsCongested)
+                    await realm.WaitWhileCongestedAsync(this, cancellationToken).ConfigureAwait(false);
                 if (!await realm.PostAsync(new MessageCommand(this, message)).ConfigureAwait(false)) break;
             }
         }
@@ -179,14 +210,87 @@ internal sealed class RouterSession
     internal bool Send(WampMessage message)
     {
         if (Volatile.Read(ref _closed) != 0) return false;
-        if (_outbound.Writer.TryWrite(message)) return true;
+        // Counted before the write so that the writer's subtraction can never run ahead of it.
+        int queued = Interlocked.Increment(ref _queued);
+        if (_outbound.Writer.TryWrite(message))
+        {
+            if (queued > PeakQueued) PeakQueued = queued;
+            // Flow control, rule 1: crossing high-water is the only costly case (a transition).
+            if (queued >= _highWater && (Volatile.Read(ref _flow) & FlowStateMask) == FlowNormal) BecomeCongested();
+            return true;
+        }
+        Interlocked.Decrement(ref _queued);
         if (Interlocked.Exchange(ref _closed, 1) != 0) return false; // completed concurrently: not a slow consumer
+        // The hard limit: closed at once, as without flow control.
         _log.LogWarning(
             "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages queued (limit {Limit}); closing its transport",
             Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _outbound.Reader.Count, _options.MaxOutboundQueue);
         _outbound.Writer.TryComplete();
+        ReleaseFlow(); // rule 4: a closed session no longer holds the others back
         _ = CloseTransportAsync("slow consumer");
         return false;
+    }
+
+    /// <summary>Normal -> Congested (rule 1), then arms the slow-consumer watchdog (rule 4). Called from Send.</summary>
+    private void BecomeCongested()
+    {
+        var realm = Realm;
+        if (realm is null) return; // handshake messages before the join: not in a realm's flow control
+        int flow = Volatile.Read(ref _flow);
+        if ((flow & FlowStateMask) != FlowNormal) return;
+        int congested = (flow & ~FlowStateMask) + FlowEpochUnit | FlowCongested;
+        if (Interlocked.CompareExchange(ref _flow, congested, flow) != flow) return; // ended, or another transition won
+        realm.AddCongestion();
+        // The writer may have drained to low-water between our count and the CAS, and seen Normal then: it
+        // will not look again, so we do (the CAS and its Interlocked.Add are both full fences: one of us sees the other).
+        if (Volatile.Read(ref _queued) <= _lowWater) TryLeaveCongestion();
+        // Arm the watchdog off the loop: creating a timer takes the timer queue's lock, a thread-pool post does not.
+        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Session.WatchCongestionAsync(s.Flow), (Session: this, Flow: congested), preferLocal: false);
+    }
+
+    /// <summary>Congested -> Normal when drained to low-water (rule 1). Called by the writer, and by BecomeCongested.</summary>
+    private void TryLeaveCongestion()
+    {
+        int flow = Volatile.Read(ref _flow);
+        if ((flow & FlowStateMask) != FlowCongested) return;
+        if (Interlocked.CompareExchange(ref _flow, flow & ~FlowStateMask | FlowNormal, flow) == flow) Realm!.RemoveCongestion();
+    }
+
+    /// <summary>The session is over (or closing as a slow consumer): it leaves flow control for good, releasing its congestion.</summary>
+    private void ReleaseFlow()
+    {
+        while (true)
+        {
+            int flow = Volatile.Read(ref _flow);
+            if ((flow & FlowStateMask) == FlowDead) return;
+            if (Interlocked.CompareExchange(ref _flow, FlowDead, flow) != flow) continue;
+            if ((flow & FlowStateMask) == FlowCongested) Realm!.RemoveCongestion();
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Rule 4: still in the same congestion period after SlowConsumerTimeout (the flow word is unchanged,
+    /// epoch included) means congested all along: a slow consumer. Close it; that releases its congestion.
+    /// </summary>
+    private async Task WatchCongestionAsync(int congested)
+    {
+        try
+        {
+            await Task.Delay(_options.SlowConsumerTimeout).ConfigureAwait(false);
+            if (Interlocked.CompareExchange(ref _flow, FlowDead, congested) != congested) return; // drained in time, or ended
+            Volatile.Write(ref _closed, 1);
+            _log.LogWarning(
+                "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) stayed congested for {Timeout} ({Queued} messages not yet written; high-water {HighWater}, limit {Limit}); closing its transport",
+                Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued), _highWater, _options.MaxOutboundQueue);
+            Realm!.RemoveCongestion();
+            _outbound.Writer.TryComplete();
+            await CloseTransportAsync("slow consumer").ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "Slow-consumer watchdog of session {SessionId} failed", Id);
+        }
     }
 
     /// <summary>Queues a last message (GOODBYE/ABORT); the writer flushes it and closes the transport.</summary>
@@ -233,6 +337,8 @@ internal sealed class RouterSession
                 while (reader.TryRead(out var message)) batch.Add(message);
                 if (batch.Count == 0) continue;
                 await _connection.SendAsync(batch).ConfigureAwait(false);
+                // Flow control, rule 1: written, so no longer queued; drained to low-water ends a congestion.
+                if (Interlocked.Add(ref _queued, -batch.Count) <= _lowWater) TryLeaveCongestion();
                 batch.Clear();
             }
         }
@@ -244,6 +350,7 @@ internal sealed class RouterSession
         {
             Volatile.Write(ref _closed, 1);
             _outbound.Writer.TryComplete();
+            ReleaseFlow(); // rule 4: however the session ends, it no longer holds the realm back
             await CloseTransportAsync("session closed").ConfigureAwait(false);
         }
     }

@@ -10,7 +10,10 @@ public sealed class SlowConsumerTests : RouterTestBase
 {
     private readonly CapturingLoggerProvider _logs = new();
 
-    protected override RouterOptions Options => new() { MaxOutboundQueue = 8 };
+    // Flow control (Realm.cs): the stuck subscriber becomes congested at 4 queued messages (high-water), which
+    // pauses the publisher; it is closed when it stays congested for SlowConsumerTimeout. A short timeout keeps
+    // this test quick; the hard limit (8) is covered by the meta-event test below, which flow control does not gate.
+    protected override RouterOptions Options => new() { MaxOutboundQueue = 8, SlowConsumerTimeout = TimeSpan.FromMilliseconds(200) };
 
     protected override ILoggerFactory? LoggerFactory => Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(_logs));
 
@@ -30,7 +33,8 @@ public sealed class SlowConsumerTests : RouterTestBase
         var pub = await JoinAsync();
         await good.SubscribeAsync("t");
 
-        // 8 queued + 1 in the stalled writer's batch: the stuck session overflows well before 50 events.
+        // The stuck session is congested after a few events; the publisher's next PUBLISH then waits (its
+        // PUBLISHED comes late) until the stuck session has been closed after SlowConsumerTimeout.
         for (int i = 0; i < 50; i++)
         {
             await pub.PublishAckAsync("t", args: [(long)i]);
@@ -41,12 +45,45 @@ public sealed class SlowConsumerTests : RouterTestBase
         var warning = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Warning && e.Text.Contains("Slow consumer"));
         Assert.Contains(welcome.Session.ToString(), warning.Text);
         Assert.Contains((string)welcome.Details["authid"]!, warning.Text);
+        Assert.Contains("stayed congested", warning.Text);
 
         // The realm keeps routing for everyone else.
         await pub.PublishAckAsync("t", args: ["after"]);
         Assert.Equal("after", (await good.ExpectAsync<EventMessage>()).Arguments![0]);
         var count = await pub.CallResultAsync("wamp.session.count");
         Assert.Equal(2L, count.Arguments![0]);
+    }
+}
+
+/// <summary>The hard limit (MaxOutboundQueue) still closes at once; a long SlowConsumerTimeout shows it is not the timeout.</summary>
+public sealed class HardLimitTests : RouterTestBase
+{
+    private readonly CapturingLoggerProvider _logs = new();
+
+    protected override RouterOptions Options => new() { MaxOutboundQueue = 8, SlowConsumerTimeout = TimeSpan.FromMinutes(10) };
+
+    protected override ILoggerFactory? LoggerFactory => Microsoft.Extensions.Logging.LoggerFactory.Create(b => b.AddProvider(_logs));
+
+    [Fact]
+    public async Task Hard_limit_closes_at_once_for_traffic_flow_control_does_not_gate()
+    {
+        // Meta events come from the router, not from a gated PUBLISH: a subscriber to wamp.session.on_join that
+        // stops reading overflows its queue (8) when 20 sessions join, and is closed at once, long before the
+        // SlowConsumerTimeout (10 min): joins are never gated.
+        var stuck = new ScriptedConnection();
+        var serve = Router.ServeAsync(stuck);
+        stuck.Deliver(new HelloMessage("realm1", HelloDetails()));
+        var welcome = Assert.IsType<WelcomeMessage>(await stuck.NextSentAsync());
+        stuck.Deliver(new SubscribeMessage(1, Dict(), "wamp.session.on_join"));
+        Assert.IsType<SubscribedMessage>(await stuck.NextSentAsync());
+        stuck.StallSends();
+
+        for (int i = 0; i < 20; i++) await JoinAsync();
+        await stuck.Closed.WaitAsync(ReceiveTimeout);
+        await serve.WaitAsync(ReceiveTimeout);
+        var warning = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Warning && e.Text.Contains("Slow consumer"));
+        Assert.Contains(welcome.Session.ToString(), warning.Text);
+        Assert.Contains("messages queued (limit 8)", warning.Text);
     }
 }
 
