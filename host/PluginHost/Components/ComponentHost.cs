@@ -16,6 +16,16 @@ public sealed record ComponentHostOptions
     public IReadOnlyList<string> PluginDirs { get; init; } = [];
     /// <summary>Reload a component when its plugin DLL changes (a component's "hot_reload" overrides it).</summary>
     public bool HotReload { get; init; } = true;
+
+    /// <summary>
+    /// The sample components shipped with the CLI (./pluginhost builds plugins/* into plugins/ beside
+    /// itself). Workers search it last, so the guide's configs find timeservice.TimeService as they are.
+    /// </summary>
+    public static string BundledPluginDir => Path.Combine(AppContext.BaseDirectory, "plugins");
+
+    /// <summary>Options for a worker: its own plugin folders, then the bundled samples.</summary>
+    public static ComponentHostOptions ForWorker(string nodeDir, IReadOnlyList<string> pluginDirs)
+        => new() { NodeDir = nodeDir, PluginDirs = [.. pluginDirs, BundledPluginDir] };
 }
 
 /// <summary>Reported when a component stops for good (after its own retries), so a container can apply its shutdown/restart policy.</summary>

@@ -27,7 +27,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         _ct = ct;
         try
         {
-            _host = new ComponentHost(new ComponentHostOptions { NodeDir = nodeDir, PluginDirs = config.PluginDirs }, loggerFactory);
+            _host = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
             _host.Stopped += OnComponentStopped;
         }
         catch (Exception e)

@@ -31,12 +31,11 @@ internal static class Stopping
     }
 }
 
-/// <summary>One-line reasons for component failures (the component runtime may not be built in yet).</summary>
+/// <summary>One-line reasons for component failures.</summary>
 internal static class ComponentFailure
 {
     public static string Describe(Exception e) => e switch
     {
-        NotImplementedException => "the component runtime is not available in this build",
         TypeInitializationException { InnerException: { } inner } => Describe(inner),
         _ => e.Message,
     };

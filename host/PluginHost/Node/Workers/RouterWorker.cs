@@ -49,7 +49,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     {
         try
         {
-            _components ??= new ComponentHost(new ComponentHostOptions { NodeDir = nodeDir, PluginDirs = config.PluginDirs }, loggerFactory);
+            _components ??= new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
             await _components.StartRouterComponentAsync(_router!, component, ct);
             _log.LogInformation("Router '{Worker}': component '{Id}' ({Class}) started on realm '{Realm}'",
                 config.Id, component.Id, component.Classname ?? component.Type, component.Realm);
