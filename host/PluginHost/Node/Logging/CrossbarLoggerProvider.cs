@@ -21,11 +21,15 @@ public sealed class CrossbarLoggerProvider(
     /// <summary>
     /// ASP.NET Core's own categories (Kestrel, hosting: a line per HTTP request) speak only from warnings
     /// up, unless the user asked for debug or trace: at info they would drown the node's log.
+    /// The generic host's own start-up failure (a stack trace) repeats what the worker logs in one line
+    /// ("failed to start: Failed to bind to address ..."), so it is shown only when debugging.
     /// </summary>
     private LogLevel MinLevelFor(string category)
-        => category.StartsWith("Microsoft.", StringComparison.Ordinal) && MinLevel > LogLevel.Debug
-            ? (LogLevel)Math.Max((int)MinLevel, (int)LogLevel.Warning)
-            : MinLevel;
+    {
+        if (MinLevel <= LogLevel.Debug || !category.StartsWith("Microsoft.", StringComparison.Ordinal)) return MinLevel;
+        if (category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal)) return LogLevel.None;
+        return (LogLevel)Math.Max((int)MinLevel, (int)LogLevel.Warning);
+    }
 
     /// <summary>
     /// Router and transport internals say "Router", everything else "Controller". In the controller process only
