@@ -7,8 +7,8 @@ namespace PluginHost.Tests.Controller;
 
 /// <summary>
 /// The Crossbar guide's configs in config/ start as real nodes, unchanged except for the port (8080 is replaced
-/// by a free one so tests can run in parallel). Whether the C# TimeService component itself runs is the
-/// component runtime's test; here the node must boot and keep serving whatever the component does.
+/// by a free one so tests can run in parallel), and their C# TimeService (the sample shipped beside the CLI)
+/// answers an Autobahn|Python caller, as the guide's Python component did.
 /// </summary>
 public class GuideConfigTests
 {
@@ -29,6 +29,15 @@ public class GuideConfigTests
         using var http = new HttpClient();
         var page = await http.GetAsync($"http://127.0.0.1:{port}/.crossbar/config.json");
         Assert.True(page.IsSuccessStatusCode, $"static '..' serves the application folder: {page.StatusCode}");
+
+        // In a container the component registers after boot (it connects over the WebSocket): wait for it.
+        await node.WaitForLineAsync(@"Ok, registered procedure for WAMP RPC");
+        var script = Path.Combine(RepoPaths.InteropDir, "python", "call_procedure.py");
+        var call = await ExternalProcess.RunAsync("/usr/bin/python3",
+            [script, "--url", $"ws://127.0.0.1:{port}/ws", "--procedure", "com.timeservice.now"], TimeSpan.FromMinutes(1));
+        Assert.True(call.ExitCode == 0, $"Autobahn|Python call failed:\n{call.Output}\n--- node log ---\n{node.Log}");
+        Assert.Matches(@"RESULT ""\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ""", call.Output);
+        await node.WaitForLineAsync(@"I am being called;\)");
     }
 
     [Fact]
