@@ -51,8 +51,8 @@ internal static class ValueWriter
             case ArraySegment<byte> seg: sink.WriteBytes(seg.AsSpan()); return;
             case JsonElement element: WriteJsonElement(ref sink, element, depth); return;
             case JsonNode node: WriteJsonNode(ref sink, node, depth); return;
-            case IReadOnlyDictionary<string, object?> rd: WriteReadOnlyDictionary(ref sink, rd, Enter(depth)); return;
-            case IDictionary<string, object?> gd: WriteGenericDictionary(ref sink, gd, Enter(depth)); return;
+            case IReadOnlyDictionary<string, object?> rd: WriteEntries(ref sink, rd, rd.Count, Enter(depth)); return;
+            case IDictionary<string, object?> gd: WriteEntries(ref sink, gd, gd.Count, Enter(depth)); return;
             case IDictionary nd: WriteNonGenericDictionary(ref sink, nd, Enter(depth)); return;
             case IReadOnlyList<object?> rl: WriteReadOnlyList(ref sink, rl, Enter(depth)); return;
             case IList il: WriteNonGenericList(ref sink, il, Enter(depth)); return;
@@ -80,23 +80,12 @@ internal static class ValueWriter
         sink.EndMap();
     }
 
-    private static void WriteReadOnlyDictionary<TSink>(ref TSink sink, IReadOnlyDictionary<string, object?> d, int depth)
+    /// <summary>Other string-keyed maps (the Dictionary fast path above avoids boxing its enumerator).</summary>
+    private static void WriteEntries<TSink>(ref TSink sink, IEnumerable<KeyValuePair<string, object?>> entries, int count, int depth)
         where TSink : IValueSink, allows ref struct
     {
-        sink.StartMap(d.Count);
-        foreach (var kv in d)
-        {
-            sink.WriteKey(kv.Key);
-            Write(ref sink, kv.Value, depth);
-        }
-        sink.EndMap();
-    }
-
-    private static void WriteGenericDictionary<TSink>(ref TSink sink, IDictionary<string, object?> d, int depth)
-        where TSink : IValueSink, allows ref struct
-    {
-        sink.StartMap(d.Count);
-        foreach (var kv in d)
+        sink.StartMap(count);
+        foreach (var kv in entries)
         {
             sink.WriteKey(kv.Key);
             Write(ref sink, kv.Value, depth);
