@@ -183,8 +183,28 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
             catch (Exception ex) { logger.LogWarning(ex, "event handler {Handler} for {Topic} failed", binder.Describe(), e.Topic); }
             finally { Finished(); }
         };
-        return await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = (ClientMatch)(int)settings.Match }, ct)
+        var subscription = await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = (ClientMatch)(int)settings.Match }, ct)
             .ConfigureAwait(false);
+        lock (_subscriptions) _subscriptions.Add(subscription);
+        return subscription;
+    }
+
+    private readonly List<WampSubscription> _subscriptions = [];
+
+    /// <summary>
+    /// A retiring generation stops receiving events before it leaves, so that none of its handlers runs
+    /// (having claimed the event from the new generation) while its session is closing. Events still
+    /// queued here were, by then, delivered to the new generation too, which handles them.
+    /// </summary>
+    private async Task StopEventsAsync()
+    {
+        WampSubscription[] subscriptions;
+        lock (_subscriptions) subscriptions = [.. _subscriptions];
+        foreach (var s in subscriptions)
+        {
+            try { await s.UnsubscribeAsync().ConfigureAwait(false); }
+            catch (WampException) { /* the session ended: nothing more arrives */ }
+        }
     }
 
     public async Task PublishAsync(string topic, IReadOnlyList<object?>? args = null, IReadOnlyDictionary<string, object?>? kwargs = null,
@@ -237,6 +257,13 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
             if (!session.IsOpen) return true;
             idle = session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0 ? 0 : idle + 1;
             if (idle == 2) break;
+            try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
+        }
+        await StopEventsAsync().ConfigureAwait(false);
+        while (session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0)
+        {
+            if (!session.IsOpen) return true;
             try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { return false; }
         }
