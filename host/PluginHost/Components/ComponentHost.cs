@@ -73,11 +73,29 @@ public sealed class ComponentHost : IAsyncDisposable
     /// <summary>The WAMP session id of a running component (null while it is not joined).</summary>
     public long? SessionIdOf(string componentId) => _runners.TryGetValue(componentId, out var r) ? r.SessionId : null;
 
-    /// <summary>Loads and joins a router component. Throws (with a clear message) when it cannot be loaded or its join fails.</summary>
-    public async Task StartRouterComponentAsync(WampRouter router, ComponentConfig component, CancellationToken cancellationToken)
+    /// <summary>
+    /// Loads and joins a router component. Throws (with a clear message) when it cannot be loaded or its
+    /// join fails. When its session ends later (wamp.session.kill, ...) it joins again through the same
+    /// reconnect pipeline as a container component; once the router is disposed it stops.
+    /// </summary>
+    public Task StartRouterComponentAsync(WampRouter router, ComponentConfig component, CancellationToken cancellationToken)
     {
         var auth = new TransportAuthConfig { AnonymousRole = component.Role ?? "anonymous" };
-        var runner = Create(component, _ => Task.FromResult(router.ConnectInProcess(auth)), "the embedded router", reconnects: false);
+        return StartJoinedAsync(component, _ =>
+        {
+            try { return Task.FromResult(router.ConnectInProcess(auth)); }
+            catch (ObjectDisposedException)
+            {
+                throw new ComponentLoadException(component.Id, "the embedded router has stopped");
+            }
+        }, "the embedded router", cancellationToken);
+    }
+
+    /// <summary>Loads a component and joins it now over connections from <paramref name="connect"/> (router components; tests use it to put a filter between component and router).</summary>
+    internal async Task StartJoinedAsync(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target,
+        CancellationToken cancellationToken)
+    {
+        var runner = Create(component, connect, target);
         try
         {
             await runner.StartJoinedAsync(cancellationToken).ConfigureAwait(false);
@@ -98,17 +116,17 @@ public sealed class ComponentHost : IAsyncDisposable
             ?? (component.TransportUrl is { } url ? new ComponentTransportConfig { Type = "websocket", Url = url }
                 : throw new ComponentLoadException(component.Id, "a container component needs a transport"));
         var (connect, target) = Connector(component.Id, transport);
-        Create(component, connect, target, reconnects: true).StartConnecting();
+        Create(component, connect, target).StartConnecting();
         return Task.CompletedTask;
     }
 
-    private ComponentRunner Create(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target, bool reconnects)
+    private ComponentRunner Create(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target)
     {
         if (component.Classname is null)
             throw new ComponentLoadException(component.Id, $"type '{component.Type}' components are not supported; use type 'class' with a classname");
         var location = PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
         var generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory);
-        var runner = new ComponentRunner(component, generation, connect, target, reconnects, _context);
+        var runner = new ComponentRunner(component, generation, connect, target, _context);
         if (!_runners.TryAdd(component.Id, runner))
         {
             _ = runner.DisposeAsync().AsTask();

@@ -14,7 +14,7 @@ internal sealed class ComponentHostContext(ComponentHostOptions options, ILogger
 /// <summary>Counters about hot reloads, for logs and tests: how many swaps, and whether old contexts were collected.</summary>
 public sealed class ComponentHostDiagnostics
 {
-    private int _reloads, _collected, _leaked;
+    private int _reloads, _collected, _leaked, _duplicates;
 
     /// <summary>Generations that took over from an older one.</summary>
     public int Reloads => Volatile.Read(ref _reloads);
@@ -23,6 +23,10 @@ public sealed class ComponentHostDiagnostics
     /// <summary>Unloaded generations whose load context was still alive after repeated collections (a leak).</summary>
     public int ContextsLeaked => Volatile.Read(ref _leaked);
 
+    /// <summary>Events not handled a second time because the other generation of a hot-reload overlap handled them.</summary>
+    public int DuplicateEventsSuppressed => Volatile.Read(ref _duplicates);
+
+    internal void DuplicateEventSuppressed() => Interlocked.Increment(ref _duplicates);
     internal void Reloaded() => Interlocked.Increment(ref _reloads);
     internal void Unloaded(bool collected) => Interlocked.Increment(ref collected ? ref _collected : ref _leaked);
 }

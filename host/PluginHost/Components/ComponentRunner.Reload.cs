@@ -23,6 +23,7 @@ internal sealed partial class ComponentRunner
         catch (OperationCanceledException) { return; }
         try
         {
+            if (_stop.IsCancellationRequested) return;
             ComponentGeneration fresh;
             try { fresh = ComponentGeneration.Load(_config, _generation.Location, _host.Options.NodeDir, _host.LoggerFactory); }
             catch (ComponentLoadException e)
@@ -41,9 +42,14 @@ internal sealed partial class ComponentRunner
                 return;
             }
             ComponentSession next;
+            // Both generations will be subscribed for a moment: each event goes to the one that claims it first.
+            _claims.BeginOverlap();
             try { next = await JoinAsync(fresh, takingOverFrom: oldSession, _stop.Token).ConfigureAwait(false); }
             catch (Exception e)
             {
+                _claims.EndOverlap();
+                // It may have taken procedures over before it failed: the old generation registers them again.
+                await oldSession.RestoreTakenOverAsync().ConfigureAwait(false);
                 _log.LogError("Hot reload of component '{Id}': the new version failed to join, generation {Generation} keeps serving: {Error}",
                     Id, old.Number, e.Message);
                 Retire(fresh, null);
@@ -55,7 +61,7 @@ internal sealed partial class ComponentRunner
             _host.Diagnostics.Reloaded();
             _log.LogInformation("Component '{Id}' reloaded from {Dll}: generation {New} (session {Session}) took over from generation {Old}",
                 Id, fresh.Location.AssemblyPath, fresh.Number, next.SessionId, old.Number);
-            Retire(old, oldSession);
+            Retire(old, oldSession, endsOverlap: true);
         }
         finally
         {
@@ -69,11 +75,12 @@ internal sealed partial class ComponentRunner
     {
         public ComponentGeneration? Generation = generation;
         public ComponentSession? Session = session;
+        public bool EndsOverlap;
     }
 
-    private void Retire(ComponentGeneration generation, ComponentSession? session)
+    private void Retire(ComponentGeneration generation, ComponentSession? session, bool endsOverlap = false)
     {
-        var retiree = new Retiree(generation, session);
+        var retiree = new Retiree(generation, session) { EndsOverlap = endsOverlap };
         lock (_retiring)
         {
             _retiring.RemoveAll(t => t.IsCompleted);
@@ -96,6 +103,7 @@ internal sealed partial class ComponentRunner
                     Id, number, DrainLimit.TotalSeconds);
             await session.Wamp.DisposeAsync().ConfigureAwait(false);
         }
+        if (retiree.EndsOverlap) _claims.EndOverlap();
         await DisposeComponentAsync(generation, session is null ? null : new LeaveDetails("wamp.close.normal", "hot reload")).ConfigureAwait(false);
         var context = generation.Unload();
         // Drop this frame's references (async locals live in the state machine) before collecting.
@@ -125,6 +133,14 @@ internal sealed partial class ComponentRunner
         }
     }
 
+    private Retiree TakeForRetirement()
+    {
+        var retiree = new Retiree(_generation, _session);
+        _session = null;
+        _generation = null!;
+        return retiree;
+    }
+
     /// <summary>Stops watching and reconnecting, leaves the realm and unloads every generation.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -132,20 +148,17 @@ internal sealed partial class ComponentRunner
         _watcher?.Dispose();
         _stop.Cancel();
         await _gate.WaitAsync().ConfigureAwait(false);
-        ComponentSession? session;
-        try
-        {
-            session = _session;
-            _session = null;
-        }
+        // The runner (this state machine's `this`) stays reachable until the retirement below has checked
+        // that the context was collected: so it must not keep the generation or its session itself.
+        Retiree last;
+        try { last = TakeForRetirement(); }
         finally { _gate.Release(); }
         try { await _loop.ConfigureAwait(false); }
         catch (Exception e) { _log.LogDebug(e, "component loop ended with an error"); }
         Task[] retiring;
         lock (_retiring)
         {
-            var retiree = new Retiree(_generation, session);
-            _retiring.Add(Task.Run(() => RetireAsync(retiree)));
+            _retiring.Add(Task.Run(() => RetireAsync(last)));
             retiring = _retiring.ToArray();
         }
         await Task.WhenAll(retiring).ConfigureAwait(false);

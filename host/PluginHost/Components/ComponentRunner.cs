@@ -10,7 +10,8 @@ namespace PluginHost.Components;
 
 /// <summary>
 /// Runs one component: joins its current generation over connections from <c>connect</c>,
-/// rejoins after a connection loss (container components, through the reconnect pipeline) and
+/// rejoins through the reconnect pipeline whenever its session ends (a lost connection, a router
+/// shutdown, a wamp.session.kill; router and container components alike) and
 /// swaps generations on hot reload (ComponentRunner.Reload.cs). A gate serializes joins,
 /// reloads and stopping, so a reload never races a reconnect.
 /// </summary>
@@ -21,12 +22,13 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
     private readonly ComponentConfig _config;
     private readonly Func<CancellationToken, Task<IWampConnection>> _connect;
     private readonly string _target;
-    private readonly ResiliencePipeline? _reconnect; // null: router component, no reconnect
+    private readonly ResiliencePipeline _reconnect;
     private readonly ComponentHostContext _host;
     private readonly ILogger _log;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
-    private ComponentGeneration _generation;
+    private ComponentGeneration _generation; // null only once disposed
+    private readonly EventClaims _claims;
     private ComponentSession? _session;
     private PluginWatcher? _watcher;
     private Task _loop = Task.CompletedTask;
@@ -34,7 +36,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
     private DateTime? _outageSince;
 
     public ComponentRunner(ComponentConfig config, ComponentGeneration generation, Func<CancellationToken, Task<IWampConnection>> connect,
-        string target, bool reconnects, ComponentHostContext host)
+        string target, ComponentHostContext host)
     {
         _config = config;
         _generation = generation;
@@ -42,7 +44,8 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         _target = target;
         _host = host;
         _log = host.LoggerFactory.CreateLogger($"PluginHost.Components.{config.Id}");
-        _reconnect = reconnects ? ReconnectPipeline.Create(config.Reconnect, OnRetry) : null;
+        _reconnect = ReconnectPipeline.Create(config.Reconnect, OnRetry);
+        _claims = new EventClaims(host.Diagnostics.DuplicateEventSuppressed);
     }
 
     public string Id => _config.Id;
@@ -50,7 +53,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
     /// <summary>The session id of the current generation, when joined (for diagnostics and tests).</summary>
     public long? SessionId => _session?.SessionId;
 
-    /// <summary>Router components: joins now (throws when the join fails), then watches the session.</summary>
+    /// <summary>Router components: joins now (throws when the join fails), then watches the session and rejoins when it ends.</summary>
     public async Task StartJoinedAsync(CancellationToken ct)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -59,14 +62,14 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
             Id, _config.Classname, _config.Realm, _target, _session.SessionId);
         StartWatching();
-        _loop = Task.Run(RunRouterComponentAsync);
+        _loop = Task.Run(() => RunAsync(joined: true));
     }
 
     /// <summary>Container components: connects and joins in the background, retrying with backoff.</summary>
     public void StartConnecting()
     {
         StartWatching();
-        _loop = Task.Run(RunContainerComponentAsync);
+        _loop = Task.Run(() => RunAsync(joined: false));
     }
 
     private void StartWatching()
@@ -75,52 +78,18 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             _watcher = new PluginWatcher(_generation.Location.Directory, () => _ = ReloadAsync());
     }
 
-    private async Task RunRouterComponentAsync()
-    {
-        var info = await WaitForSessionEndAsync().ConfigureAwait(false);
-        if (info is null) return;
-        _log.LogWarning("Component '{Id}' left realm '{Realm}': {Reason} {Message}", Id, _config.Realm, info.Reason, info.Message);
-        await NotifyLeftAsync(_generation, info).ConfigureAwait(false);
-        _host.RaiseStopped(new ComponentStopped(Id, Failed: false, $"left the realm: {info.Reason}"));
-    }
-
-    private async Task RunContainerComponentAsync()
+    /// <summary>
+    /// Joins (unless <paramref name="joined"/>), waits for the session to end, and joins again through
+    /// the reconnect pipeline (exponential backoff with jitter and a cap), until stopped, until the
+    /// component itself fails to join, or until the retries are used up.
+    /// </summary>
+    private async Task RunAsync(bool joined)
     {
         var stop = _stop.Token;
         while (!stop.IsCancellationRequested)
         {
-            try
-            {
-                await _reconnect!.ExecuteAsync(async token =>
-                {
-                    await _gate.WaitAsync(token).ConfigureAwait(false);
-                    try { _session = await JoinAsync(_generation, null, token).ConfigureAwait(false); }
-                    finally { _gate.Release(); }
-                }, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
-            catch (ComponentLoadException e)
-            {
-                _log.LogError("{Message}", e.Message);
-                _host.RaiseStopped(new ComponentStopped(Id, Failed: true, e.Message));
-                return;
-            }
-            catch (Exception e)
-            {
-                _log.LogError("Component '{Id}' gave up connecting to {Target} after {Retries} retries: {Error}",
-                    Id, _target, _config.Reconnect.MaxRetries, e.Message);
-                _host.RaiseStopped(new ComponentStopped(Id, Failed: true, $"cannot connect to {_target}: {e.Message}"));
-                return;
-            }
-            if (_outageSince is { } since)
-                _log.LogInformation("Component '{Id}' rejoined realm '{Realm}' on {Target} as session {Session} after {Seconds:0.0} s",
-                    Id, _config.Realm, _target, _session!.SessionId, (DateTime.UtcNow - since).TotalSeconds);
-            else
-                _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
-                    Id, _config.Classname, _config.Realm, _target, _session!.SessionId);
-            _outageLogged = false;
-            _outageSince = null;
-
+            if (!joined && !await RejoinAsync(stop).ConfigureAwait(false)) return;
+            joined = false;
             var info = await WaitForSessionEndAsync().ConfigureAwait(false);
             if (info is null) return;
             // Logged once per outage; the retries that follow log at debug level only.
@@ -128,8 +97,49 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             _outageSince = DateTime.UtcNow;
             _log.LogWarning("Component '{Id}' lost its connection to {Target} ({Reason} {Message}); reconnecting with backoff up to {Max} s",
                 Id, _target, info.Reason, info.Message, _config.Reconnect.MaxDelay.TotalSeconds);
-            await NotifyLeftAsync(_generation, info).ConfigureAwait(false);
+            await NotifyLeftAsync(info).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Joins through the reconnect pipeline; false when the component stopped (for good or because it is disposed).</summary>
+    private async Task<bool> RejoinAsync(CancellationToken stop)
+    {
+        try
+        {
+            await _reconnect.ExecuteAsync(async token =>
+            {
+                await _gate.WaitAsync(token).ConfigureAwait(false);
+                try
+                {
+                    token.ThrowIfCancellationRequested();
+                    _session = await JoinAsync(_generation, null, token).ConfigureAwait(false);
+                }
+                finally { _gate.Release(); }
+            }, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested) { return false; }
+        catch (ComponentLoadException e)
+        {
+            _log.LogError("{Message}", e.Message);
+            _host.RaiseStopped(new ComponentStopped(Id, Failed: true, e.Message));
+            return false;
+        }
+        catch (Exception e)
+        {
+            _log.LogError("Component '{Id}' gave up connecting to {Target} after {Retries} retries: {Error}",
+                Id, _target, _config.Reconnect.MaxRetries, e.Message);
+            _host.RaiseStopped(new ComponentStopped(Id, Failed: true, $"cannot connect to {_target}: {e.Message}"));
+            return false;
+        }
+        if (_outageSince is { } since)
+            _log.LogInformation("Component '{Id}' rejoined realm '{Realm}' on {Target} as session {Session} after {Seconds:0.0} s",
+                Id, _config.Realm, _target, _session!.SessionId, (DateTime.UtcNow - since).TotalSeconds);
+        else
+            _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
+                Id, _config.Classname, _config.Realm, _target, _session!.SessionId);
+        _outageLogged = false;
+        _outageSince = null;
+        return true;
     }
 
     private void OnRetry(int attempt, Exception? error, TimeSpan delay)
@@ -192,10 +202,12 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             // ABORT (no such realm, not authorized ...): the router's configuration, not the network.
             throw new ComponentLoadException(Id, $"joining realm '{_config.Realm}' on {_target} was refused: {e.Message}", e);
         }
-        var session = new ComponentSession(wamp, generation.Converter, _log, takingOverFrom);
+        var session = new ComponentSession(wamp, generation.Converter, _log, takingOverFrom, generation.Number, _claims);
         var component = generation.Component;
         try
         {
+            // Before the first REGISTERED/SUBSCRIBED: a handler may run as soon as those arrive, and may use Session.
+            ((IComponentInitializer)component).SetSession(session);
             foreach (var (attribute, method) in generation.Procedures)
                 await session.RegisterAsync(attribute.Uri, new HandlerBinder(method, component, generation.Converter),
                     new ProcedureSettings { Match = attribute.UriMatch, Invoke = attribute.Invoke, DiscloseCaller = attribute.DiscloseCaller }, ct)
@@ -203,7 +215,6 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             foreach (var (attribute, method) in generation.Topics)
                 await session.SubscribeAsync(attribute.Uri, new HandlerBinder(method, component, generation.Converter),
                     new TopicSettings { Match = attribute.UriMatch }, ct).ConfigureAwait(false);
-            ((IComponentInitializer)component).SetSession(session);
             await component.OnJoinAsync(session, session.JoinDetails).ConfigureAwait(false);
             return session;
         }
@@ -218,9 +229,16 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         }
     }
 
-    private async Task NotifyLeftAsync(ComponentGeneration generation, WampCloseInfo info)
+    private async Task NotifyLeftAsync(WampCloseInfo info)
     {
-        var component = generation.Component;
+        await _gate.WaitAsync().ConfigureAwait(false);
+        WampComponent component;
+        try
+        {
+            if (_stop.IsCancellationRequested) return; // disposing: the retirement says goodbye
+            component = _generation.Component;
+        }
+        finally { _gate.Release(); }
         ((IComponentInitializer)component).SetSession(null);
         try
         {

@@ -12,16 +12,23 @@ namespace PluginHost.Components;
 /// A component's <see cref="IWampComponentSession"/> over one joined <see cref="WampSession"/>.
 /// It counts running handlers so that a hot reload can let them finish before unloading, and,
 /// while taking over from a previous generation, registers with force_reregister, falling back
-/// to unregister-then-register on routers that refuse the duplicate.
+/// to unregister-then-register on routers that refuse the duplicate. Its event handlers claim each
+/// publication in the runner's <see cref="EventClaims"/>, so that during a swap's overlap each event
+/// is handled by one generation only.
 /// </summary>
-internal sealed class ComponentSession(WampSession session, ValueConverter converter, ILogger logger, ComponentSession? takingOverFrom)
+internal sealed class ComponentSession(WampSession session, ValueConverter converter, ILogger logger, ComponentSession? takingOverFrom,
+    int generation, EventClaims claims)
     : IWampComponentSession
 {
     // Cleared once the takeover is done: a reference to the old session would keep the old generation loaded.
     private ComponentSession? _takingOverFrom = takingOverFrom;
 
-    private readonly ConcurrentDictionary<string, WampRegistration> _registrations = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Registered> _registrations = new(StringComparer.Ordinal);
     private int _running;
+
+    /// <summary>A registration and what it takes to make it again (when a takeover fails after it let go).</summary>
+    private sealed record Registered(WampRegistration Registration, Func<WampInvocation, CancellationToken, ValueTask<WampResult?>> Handler,
+        RegisterOptions Options);
 
     public WampSession Wamp => session;
     public long SessionId => session.SessionId;
@@ -86,23 +93,78 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
             DiscloseCaller = settings.DiscloseCaller,
             ForceReregister = _takingOverFrom is not null,
         };
+        var plain = new RegisterOptions { Match = options.Match, Invoke = options.Invoke, DiscloseCaller = options.DiscloseCaller };
         WampRegistration registration;
         try
         {
             registration = await session.RegisterAsync(procedure, handler, options, ct).ConfigureAwait(false);
         }
-        catch (WampException e) when (e.Error == WampErrors.ProcedureAlreadyExists && _takingOverFrom is { } previous)
+        catch (WampException e) when (e.Error == WampErrors.ProcedureAlreadyExists && _takingOverFrom is { } previous
+            && previous._registrations.ContainsKey(procedure))
         {
-            // A router without force_reregister: the old generation lets go first (a short gap, calls in it fail).
+            // A router without force_reregister: the old generation lets go first. Calls that reach the
+            // router between its UNREGISTER and our REGISTER fail with no_such_procedure.
             logger.LogDebug("router refused force_reregister for {Procedure}; unregistering the old generation first", procedure);
-            await previous.UnregisterAsync(procedure).ConfigureAwait(false);
-            registration = await session.RegisterAsync(procedure, handler, new RegisterOptions
-            {
-                Match = options.Match, Invoke = options.Invoke, DiscloseCaller = options.DiscloseCaller,
-            }, ct).ConfigureAwait(false);
+            registration = await TakeOverAsync(previous, procedure, handler, plain, ct).ConfigureAwait(false);
         }
-        _registrations[procedure] = registration;
+        _registrations[procedure] = new Registered(registration, handler, plain);
         return registration;
+    }
+
+    /// <summary>
+    /// Unregister-then-register. The REGISTER goes out right behind the old session's UNREGISTER, without
+    /// waiting for UNREGISTERED (shortening the gap); a router that sees them in the other order refuses
+    /// again, and we register once the UNREGISTER is acknowledged. If that still fails, the old generation
+    /// registers the procedure again, so that a failed reload leaves it serving everything it served.
+    /// </summary>
+    private async Task<WampRegistration> TakeOverAsync(ComponentSession previous, string procedure,
+        Func<WampInvocation, CancellationToken, ValueTask<WampResult?>> handler, RegisterOptions options, CancellationToken ct)
+    {
+        if (!previous._registrations.TryRemove(procedure, out var old))
+            return await session.RegisterAsync(procedure, handler, options, ct).ConfigureAwait(false);
+        var released = old.Registration.UnregisterAsync(ct);
+        try
+        {
+            try { return await session.RegisterAsync(procedure, handler, options, ct).ConfigureAwait(false); }
+            catch (WampException e) when (e.Error == WampErrors.ProcedureAlreadyExists)
+            {
+                await released.ConfigureAwait(false);
+                return await session.RegisterAsync(procedure, handler, options, ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception)
+        {
+            try { await released.ConfigureAwait(false); } catch (Exception) { /* RestoreAsync reports what matters */ }
+            await previous.RestoreAsync(procedure, old).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A new generation that failed to join may already have taken procedures over (force_reregister
+    /// revoked ours, or the fallback unregistered them): register those again, so that the old
+    /// generation keeps serving everything it served.
+    /// </summary>
+    public async Task RestoreTakenOverAsync()
+    {
+        foreach (var (procedure, registered) in _registrations.ToArray())
+            if (registered.Registration.RevokedReason is not null)
+                await RestoreAsync(procedure, registered).ConfigureAwait(false);
+    }
+
+    /// <summary>Registers a procedure again after a failed takeover took it (best effort, logged).</summary>
+    private async Task RestoreAsync(string procedure, Registered old)
+    {
+        if (!session.IsOpen) return;
+        try
+        {
+            var again = await session.RegisterAsync(procedure, old.Handler, old.Options).ConfigureAwait(false);
+            _registrations[procedure] = old with { Registration = again };
+        }
+        catch (Exception e)
+        {
+            logger.LogError("the old generation could not register {Procedure} again after a failed takeover: {Error}", procedure, e.Message);
+        }
     }
 
     public async Task<IAsyncDisposable> SubscribeAsync(string topic, Delegate handler, TopicSettings? settings = null,
@@ -112,15 +174,37 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
 
     internal async Task<IAsyncDisposable> SubscribeAsync(string topic, HandlerBinder binder, TopicSettings settings, CancellationToken ct)
     {
+        var key = $"{settings.Match}:{topic}";
         Func<WampEvent, ValueTask> handler = async e =>
         {
+            if (!claims.Claim(key, e.PublicationId, generation)) return; // the other generation of a swap handled it
             Interlocked.Increment(ref _running);
             try { await binder.HandleEventAsync(e).ConfigureAwait(false); }
             catch (Exception ex) { logger.LogWarning(ex, "event handler {Handler} for {Topic} failed", binder.Describe(), e.Topic); }
             finally { Finished(); }
         };
-        return await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = (ClientMatch)(int)settings.Match }, ct)
+        var subscription = await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = (ClientMatch)(int)settings.Match }, ct)
             .ConfigureAwait(false);
+        lock (_subscriptions) _subscriptions.Add(subscription);
+        return subscription;
+    }
+
+    private readonly List<WampSubscription> _subscriptions = [];
+
+    /// <summary>
+    /// A retiring generation stops receiving events before it leaves, so that none of its handlers runs
+    /// (having claimed the event from the new generation) while its session is closing. Events still
+    /// queued here were, by then, delivered to the new generation too, which handles them.
+    /// </summary>
+    private async Task StopEventsAsync()
+    {
+        WampSubscription[] subscriptions;
+        lock (_subscriptions) subscriptions = [.. _subscriptions];
+        foreach (var s in subscriptions)
+        {
+            try { await s.UnsubscribeAsync().ConfigureAwait(false); }
+            catch (WampException) { /* the session ended: nothing more arrives */ }
+        }
     }
 
     public async Task PublishAsync(string topic, IReadOnlyList<object?>? args = null, IReadOnlyDictionary<string, object?>? kwargs = null,
@@ -146,12 +230,6 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
     /// <summary>The new generation has taken over: later registrations are ordinary ones.</summary>
     public void EndTakeover() => _takingOverFrom = null;
 
-    private async Task UnregisterAsync(string procedure)
-    {
-        if (_registrations.TryRemove(procedure, out var registration))
-            await registration.UnregisterAsync().ConfigureAwait(false);
-    }
-
     private void Finished() => Interlocked.Decrement(ref _running);
 
     /// <summary>
@@ -170,6 +248,19 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
         }
         catch (WampException) { /* an ERROR (e.g. not authorized) is as good a barrier; a closed session has nothing to drain */ }
         catch (OperationCanceledException) { return false; }
+        // Events before the barrier are queued by now, but a queued event counts as running only once its
+        // handler starts (the client's per-subscription queue hands it to the thread pool): so the session
+        // counts as drained after two consecutive idle polls, not one.
+        int idle = 0;
+        while (idle < 2)
+        {
+            if (!session.IsOpen) return true;
+            idle = session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0 ? 0 : idle + 1;
+            if (idle == 2) break;
+            try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return false; }
+        }
+        await StopEventsAsync().ConfigureAwait(false);
         while (session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0)
         {
             if (!session.IsOpen) return true;

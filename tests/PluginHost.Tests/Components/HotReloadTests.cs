@@ -23,8 +23,11 @@ public sealed class HotReloadTests : IAsyncLifetime
     private readonly ComponentHost _host;
     private WampSession _caller = null!;
 
-    public HotReloadTests()
+    private readonly Xunit.Abstractions.ITestOutputHelper _output;
+
+    public HotReloadTests(Xunit.Abstractions.ITestOutputHelper output)
     {
+        _output = output;
         _router = OpenRouter();
         _host = _node.Host(_log, hotReload: true);
     }
@@ -84,6 +87,56 @@ public sealed class HotReloadTests : IAsyncLifetime
         Assert.NotEqual(before, await _caller.CallValueAsync("test.reload.generation"));
         await _log.WaitForAsync("generation \\d+: load context (collected|still alive)", count: Swaps);
         Assert.Equal(0, _host.Diagnostics.ContextsLeaked);
+    }
+
+    [Fact]
+    public async Task EachEventPublishedDuringSwapsIsHandledExactlyOnce()
+    {
+        const int Swaps = 3;
+        var handled = Channel.CreateUnbounded<(long Seq, string Generation)>();
+        await _caller.SubscribeAsync("test.reload.handled",
+            e => { handled.Writer.TryWrite(((long)e.Args[0]!, (string)e.Args[1]!)); return ValueTask.CompletedTask; });
+        var ack = new PublishOptions { Acknowledge = true };
+        using var stop = new CancellationTokenSource();
+        long published = 0;
+        using var progress = new SemaphoreSlim(0);
+        var publisher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await _caller.PublishAsync("test.reload.tick", [published++], null, ack);
+                if (published % 20 == 0) progress.Release();
+            }
+        });
+        // Each swap (and the end) only after another 20 publications: events flow before, during and after every overlap.
+        for (int i = 0; i <= Swaps; i++)
+        {
+            await progress.WaitAsync(Wait);
+            if (i < Swaps) await _host.ReloadComponentAsync("c1").WaitAsync(Wait);
+        }
+        stop.Cancel();
+        await publisher.WaitAsync(Wait);
+        // Every old generation has left (its handlers ran and reported before its session closed) ...
+        await _log.WaitForAsync("generation \\d+: load context (collected|still alive)", count: Swaps);
+        // ... and the current one handles in order: once the sentinel is reported, so is everything before it.
+        await _caller.PublishAsync("test.reload.tick", [-1L], null, ack);
+        var seen = new Dictionary<long, int>();
+        var generations = new HashSet<string>();
+        while (true)
+        {
+            var (seq, generation) = await handled.Reader.ReadAsync().AsTask().WaitAsync(Wait);
+            if (seq == -1) break;
+            seen[seq] = seen.GetValueOrDefault(seq) + 1;
+            generations.Add(generation);
+        }
+        var twice = seen.Where(kv => kv.Value > 1).Select(kv => kv.Key).ToList();
+        var missing = Enumerable.Range(0, (int)published).Where(s => !seen.ContainsKey(s)).ToList();
+        Assert.True(twice.Count == 0, $"handled more than once: {string.Join(", ", twice.Take(20))} (of {published})");
+        Assert.True(missing.Count == 0, $"never handled: {string.Join(", ", missing.Take(20))} (of {published})\n"
+            + string.Join('\n', _log.Lines.Where(l => l.Contains("Warn") || l.Contains("Error") || l.Contains("fail"))));
+        Assert.True(published > Swaps * 10, $"only {published} events were published during the swaps");
+        _output.WriteLine($"{published} events over {Swaps} swaps, handled by {generations.Count} generations; "
+            + $"{_host.Diagnostics.DuplicateEventsSuppressed} second deliveries suppressed");
     }
 
     [Fact]

@@ -85,6 +85,35 @@ public sealed class RouterComponentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AKilledRouterComponentRejoinsWithBackoffAndServesAgain()
+    {
+        var config = RouterComponent("timeservice.TimeService") with
+        {
+            Reconnect = new PluginHost.Node.Config.ReconnectConfig { InitialDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromSeconds(1) },
+        };
+        await _host.StartRouterComponentAsync(_router, config, CancellationToken.None);
+        var first = _host.SessionIdOf("c1")!.Value;
+        await using var admin = await CallerAsync(_router);
+        await admin.CallAsync("wamp.session.kill", [first]).WaitAsync(Wait);
+
+        await _log.WaitForAsync("Component 'c1' lost its connection to the embedded router");
+        await _log.WaitForAsync("Component 'c1' rejoined realm 'realm1' on the embedded router as session \\d+");
+        Assert.NotEqual(first, _host.SessionIdOf("c1"));
+        Assert.IsType<string>(await admin.CallValueAsync("com.timeservice.now"));
+    }
+
+    [Fact]
+    public async Task StoppingRightAfterStartingUnloadsTheContext()
+    {
+        // What a node does when its router worker fails to bind a port: the component was just loaded and joined.
+        await _host.StartRouterComponentAsync(_router, RouterComponent("timeservice.TimeService"), CancellationToken.None);
+        await _host.StopComponentAsync("c1");
+        Assert.Equal(1, _host.Diagnostics.ContextsCollected);
+        Assert.Equal(0, _host.Diagnostics.ContextsLeaked);
+        Assert.Equal(0, _log.Count("load context still alive"));
+    }
+
+    [Fact]
     public async Task PluginsWithDifferentVersionsOfOneLibraryRunSideBySide()
     {
         _node.CopyPlugin("VersionA");

@@ -25,6 +25,10 @@ public sealed class Echo : WampComponent
         return Generation;
     }
 
+    /// <summary>Reports every tick it handles, with its generation (hot reload must handle each exactly once).</summary>
+    [WampTopic("test.reload.tick")]
+    public Task OnTickAsync(long seq) => Session.PublishAsync("test.reload.handled", [seq, Generation]);
+
     /// <summary>A plugin-defined type through the host's JSON conversion (its metadata must not outlive the context).</summary>
     [WampProcedure("test.reload.mirror")]
     public Point Mirror(Point p) => new(p.Y, p.X);
