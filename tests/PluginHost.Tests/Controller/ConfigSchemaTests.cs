@@ -45,7 +45,9 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> GoodConfigs() => new()
     {
-        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "arguments": ["-c", "true"], "options": {"stdin": {"type": "json", "value": {"a": 1}, "close": false}, "stdout": "drop", "stderr": "close", "env": {"inherit": ["PATH"], "vars": {"A": "b"}}, "restart_backoff": {"initial_delay": 0.5, "max_delay": 5, "max_restarts": 3}}}]}""",
+        """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "arguments": ["-c", "true"], "options": {"stdin": {"type": "json", "value": {"a": 1}, "close": false}, "stdout": "drop", "stderr": "close", "env": {"inherit": ["PATH"], "vars": {"A": "b"}}, "restart_backoff": {"initial_delay": 0.5, "max_delay": 5, "max_restarts": 3, "reset_after": 60}}}]}""",
+        """{"version": 2, "controller": {"options": {"shutdown": ["shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"]}}, "workers": []}""",
+        """{"version": 2, "controller": {"options": {"shutdown": "shutdown_on_shutdown_requested"}}}""",
         """{"version": 2, "workers": [{"type": "router", "id": "edge_router", "options": {"title": "edge", "cpu_affinity": [0], "pythonpath": [".."], "disabled": "${OFF}", "env": {"inherit": false}}, "transports": [{"type": "rawsocket", "endpoint": {"type": "tcp", "port": "$PORT"}}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "options": {"shutdown": "shutdown-on-last-component-stopped", "restart": "restart-on-failed", "restart_backoff": {"max_restarts": 0}}}]}""",
         """{"workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "*", "call": true}]}]}]}]}""",
@@ -63,6 +65,9 @@ public class ConfigSchemaTests
     public static TheoryData<string> BadConfigs() => new()
     {
         """{"version": 2, "processes": []}""",
+        """{"version": 2, "controller": {"options": {"shutdown": "shutdown_on_worker_crash"}}}""",
+        """{"version": 2, "controller": {"options": {"shutdown": [true]}}}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"restart_backoff": {"reset_after": -1}}}]}""",
         """{"version": 3}""",
         """{"version": 2, "workers": [{"type": "router", "realm": []}]}""",
         """{"version": 2, "workers": [{"type": "router", "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": "80a"}}]}]}""",

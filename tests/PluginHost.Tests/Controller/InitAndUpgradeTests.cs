@@ -1,11 +1,15 @@
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using PluginHost.Cli;
 using PluginHost.Node.Config;
 using PluginHost.Tests.Support;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
 
 namespace PluginHost.Tests.Controller;
 
-/// <summary><c>init</c> and <c>upgrade</c>, run in-process through the CLI.</summary>
+/// <summary><c>init</c> and <c>upgrade</c>, run in-process through the CLI (and a real node started from what init wrote).</summary>
 public sealed class InitAndUpgradeTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("pluginhost-cli-").FullName;
@@ -40,6 +44,25 @@ public sealed class InitAndUpgradeTests : IDisposable
         Assert.True(Directory.Exists(Path.Combine(_dir, "plugins")));
         Assert.True(File.Exists(Path.Combine(_dir, "README.md")));
         Assert.Contains("created", output);
+    }
+
+    [Fact]
+    public async Task InitThenStartServesThePageAndTheTimeService()
+    {
+        Assert.Equal(0, (await Run("init", "--appdir", _dir)).Code);
+        var (web, raw) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        // init writes 8080/8081; free ports let tests run in parallel. Everything else runs as init wrote it.
+        await using var node = await NodeProcess.StartSampleAsync(_dir,
+            config => Regex.Replace(config, @"\b808[01]\b", m => (m.Value == "8080" ? web : raw).ToString()));
+        await node.WaitForLineAsync(@"\[Container\s+\d+\] Ok, registered procedure for WAMP RPC \(com.timeservice.now\)");
+
+        var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri($"ws://127.0.0.1:{web}/ws"), [WampSerializers.Json]);
+        await using (var session = await WampSession.JoinAsync(connection, "realm1"))
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", Assert.IsType<string>((await session.CallAsync("com.timeservice.now")).Args[0]));
+
+        using var http = new HttpClient();
+        var page = await http.GetStringAsync($"http://127.0.0.1:{web}/");
+        Assert.Equal(File.ReadAllText(Path.Combine(_dir, "web", "index.html")), page);
     }
 
     [Fact]

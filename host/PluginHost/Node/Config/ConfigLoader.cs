@@ -40,35 +40,42 @@ public static class ConfigLoader
             var workers = root.List("workers").Select(w => WorkerParser.Parse(w, ctx)).ToList();
             foreach (var dup in workers.GroupBy(w => w.Id).Where(g => g.Count() > 1))
                 throw root.Self.Child("workers").Error($"worker ID '{dup.Key}' is used more than once");
+            var (controllerId, triggers) = ParseController(root.Object("controller", "id", "options", "manhole", "connections", "keyring"), ctx);
             return new NodeConfig
             {
                 Version = version,
-                ControllerId = ParseController(root.Object("controller", "id", "options", "manhole", "connections", "keyring"), ctx),
+                ControllerId = controllerId,
+                ShutdownTriggers = triggers ?? NodeConfig.Empty.ShutdownTriggers,
                 Workers = workers,
                 Warnings = ctx.Warnings,
             };
         }
     }
 
-    private static string? ParseController(ConfigObject? o, ParseContext ctx)
+    private static readonly string[] ShutdownModes =
+        ["shutdown_on_shutdown_requested", "shutdown_on_worker_exit", "shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"];
+
+    /// <summary>Controller <c>options.shutdown</c>: one mode or a list of them (Crossbar 17.12 required a list).</summary>
+    private static HashSet<NodeShutdownTrigger>? ParseShutdown(ConfigValue? shutdown)
     {
-        if (o is null) return null;
+        if (shutdown is not { } value) return null;
+        IEnumerable<string> names = value.Kind == JsonValueKind.Array ? value.AsArray().Select(m => m.AsEnum(ShutdownModes)) : [value.AsEnum(ShutdownModes)];
+        return names.Select(n => (NodeShutdownTrigger)Array.IndexOf(ShutdownModes, n)).ToHashSet();
+    }
+
+    private static (string? Id, HashSet<NodeShutdownTrigger>? Triggers) ParseController(ConfigObject? o, ParseContext ctx)
+    {
+        if (o is null) return (null, null);
+        HashSet<NodeShutdownTrigger>? triggers = null;
         if (o.Object("options", "title", "shutdown", "enable_parallel_worker_start") is { } options)
         {
+            triggers = ParseShutdown(options.Get("shutdown"));
             options.String("title");
             if (options.Bool("enable_parallel_worker_start", false))
                 ctx.Warn(options.Self.Child("enable_parallel_worker_start").Path, "workers start one after the other in this build; ignored");
-            if (options.Get("shutdown") is { } shutdown)
-            {
-                string[] modes = ["shutdown_on_shutdown_requested", "shutdown_on_worker_exit", "shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"];
-                if (shutdown.Kind == JsonValueKind.Array) foreach (var m in shutdown.AsArray()) m.AsEnum(modes);
-                else shutdown.AsEnum(modes);
-                // Crossbar stops the node when a worker exits; PluginHost restarts the worker instead (options.restart_backoff).
-                ctx.Warn(shutdown.Path, "the node is not shut down on worker exit; dead workers are restarted (see options.restart_backoff); ignored");
-            }
         }
         foreach (var key in new[] { "manhole", "connections", "keyring" })
             if (o.Has(key)) ctx.Warn(o.Self.Child(key).Path, "not supported by this build; ignored");
-        return o.Has("id") ? ctx.IdOrDefault(o, "node") : null;
+        return (o.Has("id") ? ctx.IdOrDefault(o, "node") : null, triggers);
     }
 }

@@ -21,7 +21,7 @@ internal static class GuestParser
             Arguments = o.Strings("arguments"),
             WorkDir = workDir,
             Env = NativeOptionsParser.ParseEnv(options?.Object("env", "inherit", "vars")),
-            RestartBackoff = NativeOptionsParser.ParseBackoff(options?.Object("restart_backoff", "initial_delay", "max_delay", "max_restarts")),
+            RestartBackoff = NativeOptionsParser.ParseBackoff(options?.Object("restart_backoff", NativeOptionsParser.BackoffKeys)),
             Stdin = ParseStdin(options?.Get("stdin")),
             Stdout = ParseOutput(options?.Get("stdout")),
             Stderr = ParseOutput(options?.Get("stderr")),

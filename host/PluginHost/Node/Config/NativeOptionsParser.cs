@@ -28,7 +28,7 @@ internal static class NativeOptionsParser
             o.List("cpu_affinity").Select(cpu => cpu.AsInt(0, 1023)).ToList(),
             o.Strings("pythonpath").Select(p => Path.GetFullPath(Path.Combine(ctx.NodeDir, p))).ToList(),
             ParseEnv(o.Object("env", "inherit", "vars")),
-            ParseBackoff(o.Object("restart_backoff", "initial_delay", "max_delay", "max_restarts")));
+            ParseBackoff(o.Object("restart_backoff", BackoffKeys)));
     }
 
     /// <summary><c>{inherit: bool | [names] (default true), vars: {name: string}}</c>.</summary>
@@ -52,7 +52,9 @@ internal static class NativeOptionsParser
         return new ProcessEnvironment(inheritAll, names, vars);
     }
 
-    /// <summary>Seconds as numbers; max_delay must not undercut initial_delay.</summary>
+    public static readonly string[] BackoffKeys = ["initial_delay", "max_delay", "max_restarts", "reset_after"];
+
+    /// <summary>Seconds as numbers; max_delay must not undercut initial_delay; reset_after defaults to max_delay.</summary>
     public static RestartBackoff ParseBackoff(ConfigObject? o)
     {
         var defaults = new RestartBackoff();
@@ -60,7 +62,8 @@ internal static class NativeOptionsParser
         var initial = Seconds(o.Get("initial_delay")) ?? defaults.InitialDelay;
         var max = Seconds(o.Get("max_delay")) ?? (initial > defaults.MaxDelay ? initial : defaults.MaxDelay);
         if (max < initial) throw o.Required("max_delay").Error($"must be at least initial_delay ({initial.TotalSeconds} s)");
-        return new RestartBackoff { InitialDelay = initial, MaxDelay = max, MaxRestarts = o.Int("max_restarts", defaults.MaxRestarts, 0, 1_000_000) };
+        var backoff = new RestartBackoff { InitialDelay = initial, MaxDelay = max, MaxRestarts = o.Int("max_restarts", defaults.MaxRestarts, 0, 1_000_000) };
+        return Seconds(o.Get("reset_after")) is { } reset ? backoff with { ResetAfter = reset } : backoff;
     }
 
     internal static TimeSpan? Seconds(ConfigValue? v)

@@ -9,12 +9,17 @@ public sealed record NodeConfig
     /// <summary>2, or 1 for the old (0.10 era) form without a <c>version</c> key.</summary>
     public int Version { get; init; } = 2;
     public string? ControllerId { get; init; }
+    /// <summary>Controller <c>options.shutdown</c>; Crossbar's standalone default is shutdown_on_worker_exit.</summary>
+    public IReadOnlySet<NodeShutdownTrigger> ShutdownTriggers { get; init; } = new HashSet<NodeShutdownTrigger> { NodeShutdownTrigger.OnWorkerExit };
     public IReadOnlyList<WorkerConfig> Workers { get; init; } = [];
     /// <summary>Accepted settings this build does not act on, each prefixed with its JSON path.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
     public static NodeConfig Empty { get; } = new();
 }
+
+/// <summary>Crossbar's controller <c>options.shutdown</c> triggers (shutdown_on_*).</summary>
+public enum NodeShutdownTrigger { OnShutdownRequested, OnWorkerExit, OnWorkerExitWithError, OnLastWorkerExit }
 
 public abstract record WorkerConfig
 {

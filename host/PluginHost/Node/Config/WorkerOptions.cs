@@ -21,13 +21,22 @@ public sealed record ProcessEnvironment(bool InheritAll, IReadOnlyList<string> I
 /// <summary>
 /// <c>options.restart_backoff</c> (PluginHost extension; Crossbar never restarts workers, issue #47): exponential
 /// backoff from <see cref="InitialDelay"/> doubling up to <see cref="MaxDelay"/>, at most <see cref="MaxRestarts"/>
-/// restarts (0 = never restart) before the controller gives up on the worker.
+/// restarts in a row (0 = never restart) before the controller gives up on the worker. A run of at least
+/// <see cref="ResetAfter"/> (default: max_delay) starts a new count, so the cap stops crash loops, not a worker
+/// that fails once a week.
 /// </summary>
 public sealed record RestartBackoff
 {
+    private readonly TimeSpan? _resetAfter;
+
     public TimeSpan InitialDelay { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
     public int MaxRestarts { get; init; } = 10;
+    public TimeSpan ResetAfter { get => _resetAfter ?? MaxDelay; init => _resetAfter = value; }
+
+    /// <summary>The pause before restart number <paramref name="restart"/> (1-based): initial_delay doubling, capped at max_delay.</summary>
+    public TimeSpan DelayBefore(int restart)
+        => TimeSpan.FromTicks((long)Math.Min(MaxDelay.Ticks, InitialDelay.Ticks * Math.Pow(2, Math.Min(restart - 1, 62))));
 }
 
 /// <summary>Crossbar's container <c>options.shutdown</c> modes.</summary>

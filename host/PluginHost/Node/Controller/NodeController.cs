@@ -7,14 +7,19 @@ namespace PluginHost.Node.Controller;
 /// Crossbar's node controller: starts each worker as its own process in Crossbar's order (routers, then containers,
 /// then guests), one after the other, each only once the previous one reported ready; then logs the boot line,
 /// supervises the workers until <c>stop</c> fires, and stops them in reverse order (TERM, then KILL).
-/// A worker that fails during boot fails the node (exit 1); one that dies later is restarted and never takes
-/// the node down.
+/// A worker that fails during boot fails the node (exit 1); one that dies later is restarted per its
+/// restart_backoff, and only when it stays down for good do the controller's <c>options.shutdown</c> triggers decide
+/// whether the node stops (<see cref="NodeShutdownPolicy"/>): exit 1 when that worker failed, 0 when it exited 0.
+/// Shutdown requests (SIGINT, SIGTERM, <c>stop</c>) always stop the node, so shutdown_on_shutdown_requested alone
+/// means "never on a worker exit".
 /// </summary>
 public sealed class NodeController(NodeControllerOptions options, ILoggerFactory loggerFactory, WorkerLogSink sink)
 {
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Controller");
     private readonly List<WorkerSupervisor> _running = [];
     private readonly List<GuestWatcher> _watchers = [];
+    /// <summary>Set by a shutdown trigger, with the node's exit code.</summary>
+    private readonly TaskCompletionSource<int> _triggered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The supervisors of the running workers, in boot order (for tests).</summary>
     public IReadOnlyList<WorkerSupervisor> Workers => _running;
@@ -22,15 +27,21 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
     public async Task<int> RunAsync(NodeConfig config, CancellationToken stop)
     {
         foreach (var warning in config.Warnings) _log.LogWarning("Configuration: {Warning}", warning);
+        _log.LogInformation("Using node shutdown triggers [{Triggers}]", string.Join(", ", config.ShutdownTriggers.Order().Select(NodeShutdownPolicy.Name)));
         using var spawner = new ChildSpawner();
         await using var pipelines = new RestartPipelines(_log);
         try
         {
-            foreach (var worker in BootOrder(config.Workers)) await StartWorkerAsync(worker, spawner, pipelines, stop);
-            _log.LogInformation("Ok, local node configuration booted successfully!");
-            await Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            foreach (var worker in BootOrder(config.Workers))
+            {
+                if (_triggered.Task.IsCompleted) break;
+                await StartWorkerAsync(worker, spawner, pipelines, config.ShutdownTriggers, stop);
+            }
+            if (!_triggered.Task.IsCompleted) _log.LogInformation("Ok, local node configuration booted successfully!");
+            var stopped = Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
+            var first = await Task.WhenAny(stopped, _triggered.Task);
             await ShutdownAsync();
-            return 0;
+            return first == _triggered.Task ? _triggered.Task.Result : 0;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -49,7 +60,8 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
     public static IEnumerable<WorkerConfig> BootOrder(IEnumerable<WorkerConfig> workers)
         => workers.OrderBy(w => w switch { RouterWorkerConfig => 0, ContainerWorkerConfig => 1, _ => 2 });
 
-    private async Task StartWorkerAsync(WorkerConfig worker, ChildSpawner spawner, RestartPipelines pipelines, CancellationToken ct)
+    private async Task StartWorkerAsync(WorkerConfig worker, ChildSpawner spawner, RestartPipelines pipelines,
+        IReadOnlySet<NodeShutdownTrigger> triggers, CancellationToken ct)
     {
         if (worker.Disabled)
         {
@@ -64,7 +76,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
         };
         var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, pipelines.For(worker), options, _log);
-        _running.Add(supervisor);
+        lock (_running) _running.Add(supervisor);
         try
         {
             await supervisor.BootAsync(ct);
@@ -75,19 +87,42 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         }
         _log.LogInformation("{Kind} with ID '{Id}' and PID {Pid} started", worker.Kind, worker.Id, supervisor.Pid);
         supervisor.StartSupervising();
+        _ = supervisor.Ended.ContinueWith(t => OnWorkerEnded(supervisor, t.Result, triggers),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         if (worker is GuestWorkerConfig { Watch: { } watch }) _watchers.Add(new GuestWatcher(supervisor, watch, _log));
+    }
+
+    /// <summary>A worker stays down for good: apply the shutdown triggers and log the decision either way.</summary>
+    private void OnWorkerEnded(WorkerSupervisor ended, WorkerEnd end, IReadOnlySet<NodeShutdownTrigger> triggers)
+    {
+        int left;
+        lock (_running) left = _running.Count(w => w != ended && !w.Ended.IsCompleted);
+        var worker = ended.Worker;
+        if (NodeShutdownPolicy.Decide(triggers, worker is GuestWorkerConfig, end.Success, left) is { } trigger)
+        {
+            _log.LogInformation("Node worker {Kind} '{Id}' {Reason}, and trigger '{Trigger}' is active: shutting down the node ..",
+                worker.Kind, worker.Id, end.Reason, NodeShutdownPolicy.Name(trigger));
+            _triggered.TrySetResult(end.Success ? 0 : 1);
+        }
+        else
+        {
+            _log.LogInformation("Node worker {Kind} '{Id}' {Reason}; no shutdown trigger applies{Why}; node will continue to run ({Left} workers left)",
+                worker.Kind, worker.Id, end.Reason, worker is GuestWorkerConfig ? " (guest exits never trigger one, as in Crossbar)" : "", left);
+        }
     }
 
     private async Task ShutdownAsync()
     {
         foreach (var w in _watchers) w.Dispose();
         _watchers.Clear();
-        for (var i = _running.Count - 1; i >= 0; i--)
+        WorkerSupervisor[] running;
+        lock (_running) running = [.. _running];
+        for (var i = running.Length - 1; i >= 0; i--)
         {
-            var supervisor = _running[i];
+            var supervisor = running[i];
             _log.LogInformation("Stopping {Kind} '{Id}' ..", supervisor.Worker.Kind, supervisor.Worker.Id);
             await supervisor.StopAsync();
         }
-        _running.Clear();
+        lock (_running) _running.Clear();
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using PluginHost.Node.Config;
@@ -8,7 +9,8 @@ namespace PluginHost.Node.Controller;
 /// Keeps one worker alive: boots it, and when it dies (non-zero exit or a signal) restarts it through the worker's
 /// restart pipeline (exponential backoff with a cap, see <see cref="RestartBackoff"/>), logging every restart and its
 /// reason. A worker that exits 0 stopped deliberately and stays stopped. A guest <c>watch</c> restart is not a failure
-/// and does not count against the cap.
+/// and does not count against the cap. <see cref="Ended"/> reports when the worker stays down for good, which is what
+/// the controller's shutdown triggers look at.
 /// </summary>
 public sealed class WorkerSupervisor
 {
@@ -20,6 +22,8 @@ public sealed class WorkerSupervisor
     private readonly NodeControllerOptions _options;
     private readonly ILogger _log;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly TaskCompletionSource<WorkerEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _readyAt;
     private volatile WorkerProcess? _process;
     private int _restartRequested;
     private bool _exitHandled;
@@ -31,6 +35,8 @@ public sealed class WorkerSupervisor
 
     public WorkerConfig Worker => _worker;
     public int? Pid => _process?.Pid;
+    /// <summary>Completes when the worker stays down without being asked to stop (never during a controller stop).</summary>
+    public Task<WorkerEnd> Ended => _ended.Task;
     private string Name => $"{_worker.Kind} '{_worker.Id}'";
 
     /// <summary>Starts the first process and waits until it is ready. Throws if it dies or hangs first.</summary>
@@ -43,16 +49,19 @@ public sealed class WorkerSupervisor
         try
         {
             await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token);
+            _ended.TrySetResult(new WorkerEnd(true, "exited with success"));
         }
         catch (WorkerDiedException e)
         {
             _log.LogError("{Worker} died ({Reason}) and reached its restart limit ({Max}); not restarted again",
                 Name, e.Message, _worker.RestartBackoff.MaxRestarts);
+            _ended.TrySetResult(new WorkerEnd(false, $"died ({e.Message}) with no restarts left"));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested) { }
         catch (Exception e)
         {
             _log.LogError("{Worker} cannot be restarted: {Reason}", Name, e.Message);
+            _ended.TrySetResult(new WorkerEnd(false, $"cannot be restarted: {e.Message}"));
         }
     }
 
@@ -78,7 +87,7 @@ public sealed class WorkerSupervisor
             }
             var reason = WorkerProcess.DescribeExit(code);
             _log.LogWarning("{Worker} (PID {Pid}) died: {Reason}", Name, process.Pid, reason);
-            throw new WorkerDiedException(reason);
+            throw new WorkerDiedException(reason, Stopwatch.GetElapsedTime(_readyAt));
         }
     }
 
@@ -90,6 +99,7 @@ public sealed class WorkerSupervisor
         try
         {
             await process.Ready.WaitAsync(_options.WorkerReadyTimeout, ct);
+            _readyAt = Stopwatch.GetTimestamp();
         }
         catch (WorkerExitedException e)
         {
@@ -135,4 +145,11 @@ public sealed class WorkerSupervisor
 }
 
 /// <summary>A worker died unexpectedly; handled by the restart pipeline.</summary>
-public sealed class WorkerDiedException(string reason) : Exception(reason);
+/// <param name="uptime">How long it ran after it was ready (zero when it died before).</param>
+public sealed class WorkerDiedException(string reason, TimeSpan uptime = default) : Exception(reason)
+{
+    public TimeSpan Uptime { get; } = uptime;
+}
+
+/// <summary>How a worker ended for good: <paramref name="Success"/> when it exited 0 on its own.</summary>
+public sealed record WorkerEnd(bool Success, string Reason);

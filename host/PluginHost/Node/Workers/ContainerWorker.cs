@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Components;
+using System.Diagnostics;
 using PluginHost.Node.Config;
+using PluginHost.Node.Controller;
 
 namespace PluginHost.Node.Workers;
 
@@ -9,6 +11,8 @@ namespace PluginHost.Node.Workers;
 /// Crossbar's container policies when one stops for good — shutdown modes first (any-failed, any-stopped,
 /// last-stopped), then the restart mode (restart-always, or restart-on-failed after a failure). A shutdown by
 /// policy completes <see cref="Completion"/>, and the process exits 0 so the controller does not respawn it.
+/// Crossbar restarts a component at once, forever; here restarts in a row are paced by the worker's restart_backoff
+/// delays (no cap, reset after a run of reset_after), so a component whose OnJoin always throws cannot spin a core.
 /// </summary>
 public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory) : IRunningWorker
 {
@@ -16,6 +20,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Container");
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<string> _running = [];
+    private readonly Dictionary<string, (RestartBudget Budget, long StartedAt)> _restarts = [];
     private readonly Lock _gate = new();
     private ComponentHost? _host;
     private CancellationToken _ct;
@@ -44,6 +49,12 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     {
         try
         {
+            lock (_gate)
+            {
+                var budget = _restarts.TryGetValue(component.Id, out var r) ? r.Budget
+                    : new RestartBudget(config.RestartBackoff with { MaxRestarts = int.MaxValue });
+                _restarts[component.Id] = (budget, Stopwatch.GetTimestamp());
+            }
             await _host!.StartContainerComponentAsync(component, _ct);
             lock (_gate) _running.Add(component.Id);
             _log.LogInformation("Container '{Worker}': component '{Id}' ({Class}) {What} on realm '{Realm}'",
@@ -60,10 +71,12 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     {
         if (_ct.IsCancellationRequested) return;
         int remaining;
+        RestartDecision pace = default;
         lock (_gate)
         {
             _running.Remove(stopped.ComponentId);
             remaining = _running.Count;
+            if (_restarts.TryGetValue(stopped.ComponentId, out var r)) pace = r.Budget.OnDeath(Stopwatch.GetElapsedTime(r.StartedAt));
         }
         _log.Log(stopped.Failed ? LogLevel.Warning : LogLevel.Information, "Container '{Worker}': component '{Id}' {How}: {Reason}",
             config.Id, stopped.ComponentId, stopped.Failed ? "failed" : "stopped", stopped.Reason);
@@ -73,15 +86,37 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         {
             case ContainerPolicy.Action.Shutdown:
                 _log.LogInformation("Container '{Worker}': shutting down ({Mode}) after component '{Id}' {How}",
-                    config.Id, config.Shutdown, stopped.ComponentId, stopped.Failed ? "failed" : "stopped");
+                    config.Id, Name(config.Shutdown), stopped.ComponentId, stopped.Failed ? "failed" : "stopped");
                 _completion.TrySetResult();
                 break;
             case ContainerPolicy.Action.Restart when config.Components.FirstOrDefault(c => c.Id == stopped.ComponentId) is { } component:
-                _log.LogInformation("Container '{Worker}': restarting component '{Id}' ({Mode})", config.Id, component.Id, config.Restart);
-                _ = Task.Run(() => StartComponentAsync(component, restart: true));
+                _log.LogInformation("Container '{Worker}': restarting component '{Id}' in {Delay:0.###} s ({Mode}, restart {Attempt} in a row)",
+                    config.Id, component.Id, pace.Delay.TotalSeconds, Name(config.Restart), pace.Attempt);
+                _ = Task.Run(async () =>
+                {
+                    try { await Task.Delay(pace.Delay, _ct); }
+                    catch (OperationCanceledException) { return; }
+                    await StartComponentAsync(component, restart: true);
+                });
                 break;
         }
     }
+
+    /// <summary>Crossbar's spelling of the modes, as written in config.json.</summary>
+    private static string Name(ContainerShutdown mode) => mode switch
+    {
+        ContainerShutdown.OnLastComponentStopped => "shutdown-on-last-component-stopped",
+        ContainerShutdown.OnAnyComponentFailed => "shutdown-on-any-component-failed",
+        ContainerShutdown.OnAnyComponentStopped => "shutdown-on-any-component-stopped",
+        _ => "shutdown-manual",
+    };
+
+    private static string Name(ContainerRestart mode) => mode switch
+    {
+        ContainerRestart.Always => "restart-always",
+        ContainerRestart.OnFailed => "restart-on-failed",
+        _ => "restart-never",
+    };
 
     public async ValueTask DisposeAsync()
     {
