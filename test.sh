@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test. Installs what the tests need first (idempotent):
 #   apt:  python3-autobahn python3-twisted python3-msgpack python3-cbor2 python3-nacl (Autobahn|Python peers; nacl for cryptosign)
+#         chromium (the browser tests drive /usr/bin/chromium through Microsoft.Playwright; it never downloads one)
 #   npm:  autobahn, wampy, fox-wamp into tests/interop/node_modules (git-ignored)
 #   NuGet restore (dotnet test does it)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
-apt_pkgs=(python3-autobahn python3-twisted python3-msgpack python3-cbor2 python3-nacl)
+apt_pkgs=(python3-autobahn python3-twisted python3-msgpack python3-cbor2 python3-nacl chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -24,4 +25,5 @@ if [ "$(cat tests/interop/node_modules/.installed 2>/dev/null)" != "$want" ]; th
   (cd tests/interop && npm install --no-audit --no-fund --loglevel=error && echo "$want" > node_modules/.installed)
 fi
 
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 dotnet test "$root/PluginHost.sln" -c Release --nologo "$@"

@@ -40,11 +40,19 @@ public class GuideConfigTests
         await node.WaitForLineAsync(@"I am being called;\)");
     }
 
-    [Fact]
-    public async Task RouterAndGuestServeTheTimeService()
+    /// <summary>
+    /// The guest scenario: (a) the guide's Python TimeService on Python 3 with Debian's python3-autobahn,
+    /// (b) the same service as a C# console program on PluginHost.Wamp's client (samples/TimeServiceGuest, built by
+    /// ./pluginhost; its config names it relative to the repository, so the copy gets the absolute path).
+    /// </summary>
+    [Theory]
+    [InlineData("guide-router-guest")]
+    [InlineData("guide-router-guest-csharp")]
+    public async Task RouterAndGuestServeTheTimeService(string sample)
     {
         var port = NodeProcess.FreePort();
-        await using var node = await NodeProcess.StartSampleAsync(Sample("guide-router-guest"), OnPort(port));
+        await using var node = await NodeProcess.StartSampleAsync(Sample(sample),
+            config => OnPort(port)(config).Replace("../../.build/", Path.Combine(RepoPaths.Root, ".build") + "/"));
         var guest = await node.WorkerPidAsync("Guest", "worker002");
         await node.WaitForLineAsync($@"\[Guest\s+{guest}\] Ok, registered procedure for WAMP RPC");
 

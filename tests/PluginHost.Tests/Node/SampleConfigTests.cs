@@ -31,6 +31,8 @@ public class SampleConfigTests
         Assert.IsType<WebSocketPathConfig>(web.Paths["ws"]);
         Assert.Equal(8081, Assert.IsType<RawSocketTransportConfig>(router.Transports[1]).Endpoint.Port);
         Assert.True(File.Exists(RepoDir("config", "default", "web", "index.html")));
+        var container = Assert.IsType<ContainerWorkerConfig>(Load(cbdir).Workers[1]);
+        Assert.Equal("timeservice.TimeService", Assert.Single(container.Components).Classname);
     }
 
     [Fact]

@@ -42,6 +42,33 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         foreach (var t in config.Transports)
             _log.LogInformation("Router '{Worker}': transport '{Id}' started ({Type}, tcp port {Port})",
                 config.Id, t.Id, TypeName(t), _transports[t.Id].Port);
+        foreach (var t in config.Transports)
+            foreach (var hint in Urls(t, _transports[t.Id].Port))
+                _log.LogInformation("Router '{Worker}': {Hint}", config.Id, hint);
+    }
+
+    /// <summary>
+    /// What a newcomer needs from the log: where to point a browser (a web transport's static <c>/</c>) and where
+    /// WAMP clients connect (its WebSocket paths).
+    /// </summary>
+    public static IEnumerable<string> Urls(TransportConfig t, int port)
+    {
+        var host = t.Endpoint.Interface is null or "" or "0.0.0.0" or "::" ? "localhost" : t.Endpoint.Interface;
+        var secure = t.Endpoint.Tls is not null;
+        var http = $"{(secure ? "https" : "http")}://{host}:{port}";
+        var ws = $"{(secure ? "wss" : "ws")}://{host}:{port}";
+        var paths = t switch
+        {
+            WebTransportConfig w => w.Paths,
+            UniversalTransportConfig u => u.Paths,
+            _ => null,
+        };
+        if (t is WebSocketTransportConfig) yield return $"WAMP over WebSocket at {ws}/";
+        if (t is RawSocketTransportConfig) yield return $"WAMP over RawSocket at tcp://{host}:{port}";
+        if (paths is null) yield break;
+        if (paths.TryGetValue("/", out var root) && root is StaticPathConfig) yield return $"Open {http}/ in a browser";
+        foreach (var (path, p) in paths)
+            if (p is WebSocketPathConfig) yield return $"WAMP over WebSocket at {ws}/{path.TrimStart('/')}";
     }
 
     /// <summary>A component is the component runtime's business; its failure must not take the router down.</summary>
