@@ -84,6 +84,39 @@ public class StartPageBrowserTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>A guide config (static "/" = the folder holding .crossbar, index.html a link to the default page) answers the page too.</summary>
+    [Fact]
+    public async Task GuideConfigPageShowsTheTime()
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} missing: ./test.sh installs it (apt-get install chromium)");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        var port = NodeProcess.FreePort();
+        var sample = Path.Combine(RepoPaths.Root, "config", "guide-router-component");
+        await using var node = await NodeProcess.StartSampleAsync(sample, c => c.Replace("8080", port.ToString()));
+        var profile = Directory.CreateTempSubdirectory("pluginhost-chromium-").FullName;
+        try
+        {
+            using var playwright = await Playwright.CreateAsync();
+            await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                        "--disable-sync", "--no-first-run"],
+                ViewportSize = new() { Width = 900, Height = 560 },
+            });
+            var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
+            await page.GotoAsync($"http://localhost:{port}/");
+            var first = await WaitForTimeAsync(page, previous: null);
+            await WaitForTimeAsync(page, previous: first);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "guide-router-component.png") });
+        }
+        finally
+        {
+            try { Directory.Delete(profile, recursive: true); } catch (IOException) { }
+        }
+    }
+
     /// <summary>Waits (driven by the page, no sleeps here) until #now shows a time different from <paramref name="previous"/>.</summary>
     private static async Task<string> WaitForTimeAsync(IPage page, string? previous)
     {

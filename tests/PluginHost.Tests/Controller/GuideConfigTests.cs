@@ -29,6 +29,9 @@ public class GuideConfigTests
         using var http = new HttpClient();
         var page = await http.GetAsync($"http://127.0.0.1:{port}/.crossbar/config.json");
         Assert.True(page.IsSuccessStatusCode, $"static '..' serves the application folder: {page.StatusCode}");
+        // "/" answers the start page as the default config does (index.html links to config/default/web/index.html).
+        var start = await http.GetStringAsync($"http://127.0.0.1:{port}/");
+        Assert.Contains("com.timeservice.now", start);
 
         // In a container the component registers after boot (it connects over the WebSocket): wait for it.
         await node.WaitForLineAsync(@"Ok, registered procedure for WAMP RPC");
@@ -61,5 +64,7 @@ public class GuideConfigTests
         var result = await session.CallAsync("com.timeservice.now");
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", Assert.IsType<string>(result.Args[0]));
         await node.WaitForLineAsync($@"\[Guest\s+{guest}\] I am being called;\)");
+        using var http = new HttpClient();
+        Assert.Contains("com.timeservice.now", await http.GetStringAsync($"http://127.0.0.1:{port}/"));
     }
 }

@@ -72,7 +72,12 @@ public sealed partial class NodeProcess : IAsyncDisposable
         {
             var target = Path.Combine(app, Path.GetRelativePath(sampleDir, file));
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            File.Copy(file, target);
+            // A symlink (the guide configs' index.html -> ../default/web/index.html) stays a link, to its absolute
+            // target, so the static file service is tested following it as it does in the repository.
+            if (new FileInfo(file).LinkTarget is not null)
+                File.CreateSymbolicLink(target, new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)!.FullName);
+            else
+                File.Copy(file, target);
         }
         var config = Path.Combine(app, ".crossbar", "config.json");
         await File.WriteAllTextAsync(config, editConfig(await File.ReadAllTextAsync(config)));
