@@ -61,10 +61,19 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
 
         var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var first = await Task.WhenAny(stopped, controllerGone, running.Completion);
-        if (first == controllerGone) _log.LogWarning("{Kind} '{Id}': controller connection closed; shutting down", worker.Kind, id);
+        if (first == controllerGone)
+        {
+            // Nobody supervises us any more: shut down gracefully, but never outlive the controller for long
+            // (a shutdown stuck on a busy machine would leave an orphan holding ports).
+            _ = Task.Delay(OrphanGrace).ContinueWith(_ => Environment.Exit(WorkerProtocol.ExitDeliberate), TaskScheduler.Default);
+            _log.LogWarning("{Kind} '{Id}': controller connection closed; shutting down", worker.Kind, id);
+        }
         _log.LogInformation("{Kind} '{Id}' shutting down ..", worker.Kind, id);
         return WorkerProtocol.ExitDeliberate;
     }
+
+    /// <summary>How long a worker whose controller is gone may take to shut down before it exits regardless.</summary>
+    private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(5);
 
     /// <summary>Completes when stdin reaches end-of-file: the controller closed the pipe or died.</summary>
     private static Task WatchControllerAsync() => Task.Run(async () =>
