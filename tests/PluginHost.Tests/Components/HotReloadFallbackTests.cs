@@ -45,28 +45,12 @@ public sealed class HotReloadFallbackTests(ITestOutputHelper output) : IAsyncLif
         const int Swaps = 5;
         await using var caller = await CallerAsync(_router);
         var before = await caller.CallValueAsync("test.reload.generation");
-        using var stop = new CancellationTokenSource();
-        int calls = 0;
-        var failures = new List<string>();
-        async Task LoopAsync()
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    var r = await caller.CallAsync("test.reload.echo", ["ping"]);
-                    if (r.Args[0] as string != "ping") lock (failures) failures.Add($"wrong answer {r.Args[0]}");
-                }
-                catch (WampException e) { lock (failures) failures.Add(e.Error); }
-                Interlocked.Increment(ref calls);
-            }
-        }
-        var loops = Enumerable.Range(0, 2).Select(_ => Task.Run(LoopAsync)).ToArray();
+        var load = new EchoCallLoad(caller);
         for (int i = 0; i < Swaps; i++) await _host.ReloadComponentAsync("c1").WaitAsync(Wait);
-        stop.Cancel();
-        await Task.WhenAll(loops).WaitAsync(Wait);
+        await load.StopAsync(Wait);
+        var failures = load.Failures;
 
-        output.WriteLine($"{calls} calls over {Swaps} reloads without force_reregister: {failures.Count} failed "
+        output.WriteLine($"{load.Calls} calls over {Swaps} reloads without force_reregister: {failures.Count} failed "
             + $"({string.Join(", ", failures.GroupBy(f => f).Select(g => $"{g.Count()} × {g.Key}"))})");
         Assert.True(_stripped > Swaps, "the filter should have stripped force_reregister from every takeover REGISTER");
         Assert.Equal(Swaps, _host.Diagnostics.Reloads);

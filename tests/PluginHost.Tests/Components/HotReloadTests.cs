@@ -56,34 +56,17 @@ public sealed class HotReloadTests : IAsyncLifetime
     {
         const int Swaps = 5;
         var before = await _caller.CallValueAsync("test.reload.generation");
-        using var stop = new CancellationTokenSource();
-        int calls = 0;
-        var failures = new List<string>();
-        async Task LoopAsync()
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                try
-                {
-                    var r = await _caller.CallAsync("test.reload.echo", ["ping"]);
-                    if (r.Args[0] as string != "ping") lock (failures) failures.Add($"wrong answer {r.Args[0]}");
-                }
-                catch (WampException e) { lock (failures) failures.Add(e.Message); }
-                Interlocked.Increment(ref calls);
-            }
-        }
-        var loops = Enumerable.Range(0, 2).Select(_ => Task.Run(LoopAsync)).ToArray();
+        var load = new EchoCallLoad(_caller);
 
         for (int i = 1; i <= Swaps; i++)
         {
             ReplaceDll();
             await _log.WaitForAsync("Component 'c1' reloaded from", count: i);
         }
-        stop.Cancel();
-        await Task.WhenAll(loops).WaitAsync(Wait);
+        await load.StopAsync(Wait);
 
-        Assert.Empty(failures);
-        Assert.True(calls > Swaps * 10, $"only {calls} calls went through");
+        Assert.Empty(load.Failures);
+        Assert.True(load.Calls > Swaps * 10, $"only {load.Calls} calls went through");
         Assert.NotEqual(before, await _caller.CallValueAsync("test.reload.generation"));
         await _log.WaitForAsync("generation \\d+: load context (collected|still alive)", count: Swaps);
         Assert.Equal(0, _host.Diagnostics.ContextsLeaked);
