@@ -157,7 +157,7 @@ cat > "$NODE_DIR/config.json" <<'JSON'
 }
 JSON
 
-start_node() { # run-number; sets NODE_PID, NODE_URL
+start_node() { # run-number; sets NODE_PID (controller), ROUTER_PID (router worker), NODE_URL
   local logf="$OUT/node-$1.log" port=""
   local envs=()
   [ "$INLINE" = 1 ] && envs=(env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
@@ -170,9 +170,17 @@ start_node() { # run-number; sets NODE_PID, NODE_URL
     sleep 0.1
   done
   [ -n "$port" ] || { cat "$logf" >&2; die "node did not report its port within 30 s"; }
-  # The router's .NET process: the pluginhost script execs dotnet, so the pid is the same.
+  # The router runs in its own worker process (the controller starts it; it inherits the CPU pin):
+  # its pid is the one the harness must measure.
+  ROUTER_PID=""
+  for _ in $(seq 1 300); do
+    ROUTER_PID="$(grep -oE "Router with ID '[^']+' and PID [0-9]+ started" "$logf" | head -1 | grep -oE '[0-9]+ started$' | cut -d' ' -f1 || true)"
+    [ -n "$ROUTER_PID" ] && break
+    sleep 0.1
+  done
+  [ -n "$ROUTER_PID" ] || { cat "$logf" >&2; die "node did not report its router worker's pid within 30 s"; }
   NODE_URL="ws://127.0.0.1:$port/ws"
-  log "ours: node pid $NODE_PID on $NODE_URL (affinity $(taskset -cp "$NODE_PID" | awk '{print $NF}'))"
+  log "ours: node pid $NODE_PID, router worker pid $ROUTER_PID on $NODE_URL (affinity $(taskset -cp "$ROUTER_PID" | awk '{print $NF}'))"
 }
 
 run_harness() { # label outdir args... (in its own process group so the trap can stop it with its peers)
@@ -201,7 +209,7 @@ for run in $(seq 1 "$RUNS"); do
     for sc in $(echo "$SCENARIOS" | tr ',' ' '); do
       start_node "$run-$sc"
       log "run $run/$RUNS: ours $sc"
-      run_harness ours "$OUT/ours-$run-$sc" --url "$NODE_URL" --realm realm1 --pid "$NODE_PID" --pin-router --scenarios "$sc"
+      run_harness ours "$OUT/ours-$run-$sc" --url "$NODE_URL" --realm realm1 --pid "$ROUTER_PID" --pin-router --scenarios "$sc"
       kill -0 "$NODE_PID" 2>/dev/null || log "ours: the node exited during $sc (see $OUT/node-$run-$sc.log)"
       stop_group "$NODE_PID"; NODE_PID=""
     done
