@@ -42,14 +42,7 @@ public class StartPageBrowserTests(ITestOutputHelper output)
         {
             Assert.Contains($"Open http://localhost:{port}/ in a browser", node.Log);
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--no-first-run"],
-                ViewportSize = new() { Width = 900, Height = 560 },
-            });
+            await using var browser = await LaunchChromiumAsync(playwright, profile);
             var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
             page.Console += (_, m) => output.WriteLine($"console: {m.Text}");
             await page.GotoAsync($"http://localhost:{port}/");
@@ -97,14 +90,7 @@ public class StartPageBrowserTests(ITestOutputHelper output)
         try
         {
             using var playwright = await Playwright.CreateAsync();
-            await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new()
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                        "--disable-sync", "--no-first-run"],
-                ViewportSize = new() { Width = 900, Height = 560 },
-            });
+            await using var browser = await LaunchChromiumAsync(playwright, profile);
             var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
             await page.GotoAsync($"http://localhost:{port}/");
             var first = await WaitForTimeAsync(page, previous: null);
@@ -125,4 +111,15 @@ public class StartPageBrowserTests(ITestOutputHelper output)
             previous, new() { Timeout = Timeout });
         return (await page.TextContentAsync("#now"))!;
     }
+
+    /// <summary>Debian's chromium, headless, with a fresh profile and no background traffic (the machine has no network).</summary>
+    private static Task<IBrowserContext> LaunchChromiumAsync(IPlaywright playwright, string profile)
+        => playwright.Chromium.LaunchPersistentContextAsync(profile, new()
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--no-first-run"],
+            ViewportSize = new() { Width = 900, Height = 560 },
+        });
 }

@@ -21,13 +21,7 @@ public sealed class SlowConsumerTests : RouterTestBase
     public async Task Slow_consumer_is_closed_while_others_keep_working()
     {
         // A subscriber whose transport stops accepting writes.
-        var stuck = new ScriptedConnection();
-        var serve = Router.ServeAsync(stuck);
-        stuck.Deliver(new HelloMessage("realm1", HelloDetails()));
-        var welcome = Assert.IsType<WelcomeMessage>(await stuck.NextSentAsync());
-        stuck.Deliver(new SubscribeMessage(1, Dict(), "t"));
-        Assert.IsType<SubscribedMessage>(await stuck.NextSentAsync());
-        stuck.StallSends();
+        var (stuck, serve, welcome) = await StuckSubscriber.StartAsync(Router, "t");
 
         var good = await JoinAsync();
         var pub = await JoinAsync();
@@ -70,13 +64,7 @@ public sealed class HardLimitTests : RouterTestBase
         // Meta events come from the router, not from a gated PUBLISH: a subscriber to wamp.session.on_join that
         // stops reading overflows its queue (8) when 20 sessions join, and is closed at once, long before the
         // SlowConsumerTimeout (10 min): joins are never gated.
-        var stuck = new ScriptedConnection();
-        var serve = Router.ServeAsync(stuck);
-        stuck.Deliver(new HelloMessage("realm1", HelloDetails()));
-        var welcome = Assert.IsType<WelcomeMessage>(await stuck.NextSentAsync());
-        stuck.Deliver(new SubscribeMessage(1, Dict(), "wamp.session.on_join"));
-        Assert.IsType<SubscribedMessage>(await stuck.NextSentAsync());
-        stuck.StallSends();
+        var (stuck, serve, welcome) = await StuckSubscriber.StartAsync(Router, "wamp.session.on_join");
 
         for (int i = 0; i < 20; i++) await JoinAsync();
         await stuck.Closed.WaitAsync(ReceiveTimeout);
@@ -84,6 +72,22 @@ public sealed class HardLimitTests : RouterTestBase
         var warning = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Warning && e.Text.Contains("Slow consumer"));
         Assert.Contains(welcome.Session.ToString(), warning.Text);
         Assert.Contains("messages queued (limit 8)", warning.Text);
+    }
+}
+
+/// <summary>A session that joins, subscribes to a topic and then stops accepting writes.</summary>
+internal static class StuckSubscriber
+{
+    public static async Task<(ScriptedConnection Connection, Task Serve, WelcomeMessage Welcome)> StartAsync(WampRouter router, string topic)
+    {
+        var stuck = new ScriptedConnection();
+        var serve = router.ServeAsync(stuck);
+        stuck.Deliver(new HelloMessage("realm1", HelloDetails()));
+        var welcome = Assert.IsType<WelcomeMessage>(await stuck.NextSentAsync());
+        stuck.Deliver(new SubscribeMessage(1, Dict(), topic));
+        Assert.IsType<SubscribedMessage>(await stuck.NextSentAsync());
+        stuck.StallSends();
+        return (stuck, serve, welcome);
     }
 }
 
