@@ -26,8 +26,11 @@ internal static class CheckCommand
                 }
                 var node = ConfigLoader.LoadFile(file, nodeDir);
                 stdout.WriteLine($"Configuration '{file}' is valid (version {node.Version}{(node.Version == 1 ? ", the old form without \"version\"" : "")}).");
-                CheckReport.Write(node, stdout);
+                var problems = CheckReport.Write(node, nodeDir, stdout);
                 foreach (var warning in node.Warnings) stderr.WriteLine($"warning: {warning}");
+                // The configuration is valid; a component that cannot be found fails alone at start
+                // (the rest of the node runs), so it is a warning here too, not a failed check.
+                foreach (var problem in problems) stderr.WriteLine($"warning: {problem}");
                 return 0;
             }
             catch (ConfigException e)

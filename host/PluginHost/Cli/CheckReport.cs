@@ -7,8 +7,16 @@ namespace PluginHost.Cli;
 /// <summary>Human-readable summary of a validated configuration: what <c>start</c> would run, with the URLs clients use.</summary>
 internal static class CheckReport
 {
-    public static void Write(NodeConfig node, TextWriter w)
+    /// <summary>Writes the summary; returns the problems found on the way (component classes that cannot be found or read).</summary>
+    public static IReadOnlyList<string> Write(NodeConfig node, string nodeDir, TextWriter w)
     {
+        var problems = new List<string>();
+        void Component(ComponentConfig c, NativeWorkerConfig worker, string where)
+        {
+            w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) {where}");
+            if (ComponentReport.Write(c, worker, nodeDir, w) is { } problem) problems.Add(problem);
+        }
+
         if (node.Workers.Count == 0) w.WriteLine("No workers.");
         foreach (var worker in node.Workers)
         {
@@ -17,19 +25,18 @@ internal static class CheckReport
             {
                 case RouterWorkerConfig router:
                     foreach (var realm in router.Realms) WriteRealm(realm, w);
-                    foreach (var c in router.Components)
-                        w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}', role '{c.Role}'");
+                    foreach (var c in router.Components) Component(c, router, $"on realm '{c.Realm}', role '{c.Role}'");
                     foreach (var t in router.Transports) WriteTransport(t, w);
                     break;
                 case ContainerWorkerConfig container:
-                    foreach (var c in container.Components)
-                        w.WriteLine($"  component '{c.Id}' ({c.Classname ?? c.Type}) on realm '{c.Realm}' via {c.TransportUrl ?? "rawsocket"}");
+                    foreach (var c in container.Components) Component(c, container, $"on realm '{c.Realm}' via {c.TransportUrl ?? "rawsocket"}");
                     break;
                 case GuestWorkerConfig guest:
                     w.WriteLine($"  executable {guest.ExecutablePath} {string.Join(' ', guest.Arguments)} in {guest.WorkDir}");
                     break;
             }
         }
+        return problems;
     }
 
     private static void WriteRealm(RouterRealm realm, TextWriter w)

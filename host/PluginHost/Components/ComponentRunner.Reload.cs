@@ -61,6 +61,7 @@ internal sealed partial class ComponentRunner
             _host.Diagnostics.Reloaded();
             _log.LogInformation("Component '{Id}' reloaded from {Dll}: generation {New} (session {Session}) took over from generation {Old}",
                 Id, fresh.Location.AssemblyPath, fresh.Number, next.SessionId, old.Number);
+            LogRegistrations(next);
             Retire(old, oldSession, endsOverlap: true);
         }
         finally

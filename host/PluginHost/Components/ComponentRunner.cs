@@ -61,6 +61,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         finally { _gate.Release(); }
         _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
             Id, _config.Classname, _config.Realm, _target, _session.SessionId);
+        LogRegistrations(_session);
         StartWatching();
         _loop = Task.Run(() => RunAsync(joined: true));
     }
@@ -137,9 +138,19 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         else
             _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
                 Id, _config.Classname, _config.Realm, _target, _session!.SessionId);
+        LogRegistrations(_session);
         _outageLogged = false;
         _outageSince = null;
         return true;
+    }
+
+    /// <summary>Tells the operator what the component offers now: every procedure and topic, declared or made in OnJoinAsync.</summary>
+    private void LogRegistrations(ComponentSession session)
+    {
+        var (procedures, topics) = session.Made();
+        _log.LogInformation("Component '{Id}' registered {Procedures} and subscribed to {Topics}", Id,
+            procedures.Count == 0 ? "no procedures" : string.Join(", ", procedures),
+            topics.Count == 0 ? "no topics" : string.Join(", ", topics));
     }
 
     private void OnRetry(int attempt, Exception? error, TimeSpan delay)

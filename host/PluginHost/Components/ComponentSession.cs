@@ -227,6 +227,14 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
         }
     }
 
+    /// <summary>The procedures registered and topics subscribed through this session so far (sorted), for the startup log.</summary>
+    public (IReadOnlyList<string> Procedures, IReadOnlyList<string> Topics) Made()
+    {
+        string[] topics;
+        lock (_subscriptions) topics = [.. _subscriptions.Select(s => s.Topic)];
+        return ([.. _registrations.Keys.Order(StringComparer.Ordinal)], [.. topics.Distinct().Order(StringComparer.Ordinal)]);
+    }
+
     /// <summary>The new generation has taken over: later registrations are ordinary ones.</summary>
     public void EndTakeover() => _takingOverFrom = null;
 

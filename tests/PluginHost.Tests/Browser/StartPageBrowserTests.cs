@@ -81,11 +81,34 @@ public class StartPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task GuideConfigPageShowsTheTime()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} missing: ./test.sh installs it (apt-get install chromium)");
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
         var port = NodeProcess.FreePort();
         var sample = Path.Combine(RepoPaths.Root, "config", "guide-router-component");
-        await using var node = await NodeProcess.StartSampleAsync(sample, c => c.Replace("8080", port.ToString()));
+        await PageShowsTheTimeAsync(sample, port, c => c.Replace("8080", port.ToString()), "guide-router-component.png");
+    }
+
+    /// <summary>The walk a newcomer takes in an empty folder: <c>init</c>, then <c>start</c>, then the browser.</summary>
+    [Fact]
+    public async Task InitThenStartPageShowsTheTime()
+    {
+        var app = Directory.CreateTempSubdirectory("pluginhost-init-").FullName;
+        try
+        {
+            Assert.Equal(0, await PluginHost.Cli.CliApp.RunAsync(["init", "--appdir", app], TextWriter.Null, TextWriter.Null));
+            var (port, rawPort) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+            // init writes ports 8080/8081; free ones let tests run side by side. Nothing else is changed.
+            await PageShowsTheTimeAsync(app, port, c => c.Replace("8080", port.ToString()).Replace("8081", rawPort.ToString()), "init-start.png");
+        }
+        finally
+        {
+            Directory.Delete(app, recursive: true);
+        }
+    }
+
+    private static async Task PageShowsTheTimeAsync(string appDir, int port, Func<string, string> onPorts, string screenshot)
+    {
+        Assert.True(File.Exists(Chromium), $"{Chromium} missing: ./test.sh installs it (apt-get install chromium)");
+        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+        await using var node = await NodeProcess.StartSampleAsync(appDir, onPorts);
         var profile = Directory.CreateTempSubdirectory("pluginhost-chromium-").FullName;
         try
         {
@@ -95,7 +118,7 @@ public class StartPageBrowserTests(ITestOutputHelper output)
             await page.GotoAsync($"http://localhost:{port}/");
             var first = await WaitForTimeAsync(page, previous: null);
             await WaitForTimeAsync(page, previous: first);
-            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, "guide-router-component.png") });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Artifacts, screenshot) });
         }
         finally
         {

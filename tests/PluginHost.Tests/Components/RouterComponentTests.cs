@@ -41,6 +41,17 @@ public sealed class RouterComponentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheLogListsWhatEachComponentRegisteredAndSubscribed()
+    {
+        await _host.StartRouterComponentAsync(_router, RouterComponent("timeservice.TimeService", id: "time"), CancellationToken.None);
+        await _host.StartRouterComponentAsync(_router, RouterComponent("ticker.Ticker", id: "ticker"), CancellationToken.None);
+
+        // Imperative (made in OnJoinAsync) and declarative alike, sorted.
+        await _log.WaitForAsync(@"Component 'time' registered com\.timeservice\.now and subscribed to no topics");
+        await _log.WaitForAsync(@"Component 'ticker' registered com\.ticker\.add, com\.ticker\.countdown, com\.ticker\.stats and subscribed to com\.ticker\.tick");
+    }
+
+    [Fact]
     public async Task DeclarativeProceduresBindArgsKwargsProgressAndErrors()
     {
         var extra = JsonDocument.Parse("""{ "step_ms": 1, "greeting": "hi there" }""").RootElement;

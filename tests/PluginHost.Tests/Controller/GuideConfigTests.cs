@@ -35,6 +35,8 @@ public class GuideConfigTests
 
         // In a container the component registers after boot (it connects over the WebSocket): wait for it.
         await node.WaitForLineAsync(@"Ok, registered procedure for WAMP RPC");
+        // The node's own line says what the component offers, whichever worker it runs in.
+        await node.WaitForLineAsync($@"\[{(sample == "guide-router-container" ? "Container" : "Router")}\s+\d+\] Component 'component001' registered com\.timeservice\.now and subscribed to no topics");
         var script = Path.Combine(RepoPaths.InteropDir, "python", "call_procedure.py");
         var call = await ExternalProcess.RunAsync("/usr/bin/python3",
             [script, "--url", $"ws://127.0.0.1:{port}/ws", "--procedure", "com.timeservice.now"], TimeSpan.FromMinutes(1));

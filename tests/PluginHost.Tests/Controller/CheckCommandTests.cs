@@ -1,0 +1,94 @@
+using PluginHost.Cli;
+using PluginHost.Tests.Components;
+
+namespace PluginHost.Tests.Controller;
+
+/// <summary><c>check</c>, run in-process: what a newcomer learns before starting — URLs, components and their registrations.</summary>
+public sealed class CheckCommandTests : IDisposable
+{
+    private readonly NodeLayout _layout = new("Outlines");
+
+    public void Dispose() => _layout.Dispose();
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args)
+    {
+        var (stdout, stderr) = (new StringWriter(), new StringWriter());
+        var code = await CliApp.RunAsync(args, stdout, stderr);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private void WriteConfig(string components)
+        => File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), $$$"""
+            {"version": 2, "workers": [{"type": "router",
+              "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [
+                {"uri": "", "match": "prefix", "allow": {"call": true, "register": true, "publish": true, "subscribe": true}}]}]}],
+              "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 9123}}],
+              "components": [{{{components}}}]}]}
+            """);
+
+    [Fact]
+    public async Task InitThenCheckShowsWhereToConnectAndWhatTheTimeServiceRegisters()
+    {
+        var app = Path.Combine(_layout.Root, "app");
+        Assert.Equal(0, (await Run("init", "--appdir", app)).Code);
+
+        var (code, output, err) = await Run("check", "--cbdir", Path.Combine(app, ".crossbar"));
+
+        Assert.True(code == 0, err);
+        Assert.Contains("http://localhost:8080/  static", output);
+        Assert.Contains("ws://localhost:8080/ws  websocket", output);
+        Assert.Contains("rs://localhost:8081  rawsocket", output);
+        Assert.Matches(@"component 'component001' \(timeservice.TimeService\) on realm 'realm1' via ws://127.0.0.1:8080/ws\n"
+            + @"    class from .*/plugins/TimeService/TimeService.dll\n"
+            + @"    registers \(in code\) com.timeservice.now\n", output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public async Task DeclaredAndImperativeRegistrationsAreListedPerComponent()
+    {
+        WriteConfig("""
+            {"id": "declared", "type": "class", "realm": "realm1", "classname": "outlines.Declared"},
+            {"id": "imperative", "type": "class", "realm": "realm1", "classname": "outlines.Imperative"}
+            """);
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        Assert.True(code == 0, err);
+        Assert.Equal("", err);
+        var text = output.ReplaceLineEndings("\n");
+        Assert.Contains("""
+              component 'declared' (outlines.Declared) on realm 'realm1', role 'anonymous'
+            """.ReplaceLineEndings("\n"), text);
+        Assert.Contains("""
+                procedure com.outlines.add -> Add()
+                procedure com.outlines. (prefix match) -> Sum()
+                procedure com.outlines.sum -> Sum()
+                procedure com.outlines.base -> FromBase()
+                topic com.outlines.tick -> OnTick()
+
+            """.ReplaceLineEndings("\n"), text);
+        Assert.Contains("""
+                registers (in code) com.outlines.method, com.outlines.lambda, com.outlines.const
+                registers (in code) 2 procedure(s) named at run time; the startup log lists them
+                subscribes to (in code) com.outlines.topic
+                publishes to (in code) com.outlines.joined
+                calls (in code) com.outlines.name
+
+            """.ReplaceLineEndings("\n"), text);
+        Assert.DoesNotContain("hidden", text);
+    }
+
+    [Fact]
+    public async Task AComponentClassThatIsNotFoundIsAWarningNamingSimilarClasses()
+    {
+        WriteConfig("""{"id": "typo", "type": "class", "realm": "realm1", "classname": "outlines.Declard"}""");
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        // The configuration itself is valid, and at start the rest of the node would run: exit 0, with a warning.
+        Assert.Equal(0, code);
+        Assert.Contains("    ! class 'outlines.Declard' not found", output);
+        Assert.Contains("warning: component 'typo': class 'outlines.Declard' not found", err);
+        Assert.Contains("similar classes: outlines.Declared", err);
+    }
+}
