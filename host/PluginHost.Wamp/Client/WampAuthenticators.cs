@@ -10,6 +10,9 @@ public interface IWampAuthenticator
     /// <summary>The method this authenticator answers, e.g. "ticket" or "wampcra".</summary>
     string AuthMethod { get; }
 
+    /// <summary>Whether this authenticator answers a CHALLENGE of <paramref name="authMethod"/> (a set answers several).</summary>
+    bool Answers(string authMethod) => authMethod == AuthMethod;
+
     ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken);
 }
 

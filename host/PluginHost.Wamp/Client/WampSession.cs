@@ -140,7 +140,7 @@ public sealed partial class WampSession : IAsyncDisposable
     private static async Task<WampAuthResponse> AnswerChallengeAsync(IWampConnection connection,
         IWampAuthenticator? authenticator, ChallengeMessage challenge, CancellationToken ct)
     {
-        if (authenticator is null || authenticator.AuthMethod != challenge.AuthMethod)
+        if (authenticator is null || !authenticator.Answers(challenge.AuthMethod))
             await AbortJoinAsync(connection, WampErrors.NoMatchingAuthMethod,
                 $"no authenticator for authmethod '{challenge.AuthMethod}'").ConfigureAwait(false);
         try

@@ -202,7 +202,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         try
         {
             var connection = await _connect(limit.Token).ConfigureAwait(false);
-            wamp = await WampSession.JoinAsync(connection, _config.Realm, new WampJoinOptions { Logger = _log }, limit.Token).ConfigureAwait(false);
+            wamp = await WampSession.JoinAsync(connection, _config.Realm, ComponentCredentials.JoinOptions(_config.Auth, _log), limit.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

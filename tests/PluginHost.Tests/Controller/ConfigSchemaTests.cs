@@ -51,6 +51,7 @@ public class ConfigSchemaTests
         """{"version": 2, "workers": [{"type": "router", "id": "edge_router", "options": {"title": "edge", "cpu_affinity": [0], "pythonpath": [".."], "disabled": "${OFF}", "env": {"inherit": false}}, "transports": [{"type": "rawsocket", "endpoint": {"type": "tcp", "port": "$PORT"}}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "options": {"shutdown": "shutdown-on-last-component-stopped", "restart": "restart-on-failed", "restart_backoff": {"max_restarts": 0}}}]}""",
         """{"workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "*", "call": true}]}]}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "hot_reload": false, "auth": {"ticket": {"authid": "joe", "ticket": "${PORT}", "authextra": {"a": 1}}, "anonymous": {}}}]}]}""",
     };
 
     [Theory]
@@ -87,6 +88,11 @@ public class ConfigSchemaTests
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"watch": {"directories": ["."], "action": "reload"}}}]}""",
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"disabled": true}}]}""",
         """{"version": 2, "workers": [{"type": "proxy"}]}""",
+        """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {}}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"tls": {}}}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"ticket": {"authid": "joe"}}}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"wampcra": {"secret": "s", "salt": "x"}}}]}]}""",
+        """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"cryptosign": {"privkey": 1}}}]}]}""",
     };
 
     [Theory]

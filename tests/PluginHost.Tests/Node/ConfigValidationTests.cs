@@ -258,4 +258,38 @@ public class ConfigValidationTests
         Assert.True(Parse(json, new Dictionary<string, string> { ["OFF"] = "1" }).Workers[0].Disabled);
         Assert.False(Parse(json).Workers[0].Disabled);
     }
+
+    private static string ContainerWithAuth(string auth) => $$$"""
+        {"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1",
+          "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}},
+          "auth": {{{auth}}}}]}]}
+        """;
+
+    [Theory]
+    [InlineData("""{"cryptosign": {"privkey": "abcd"}}""", "workers[0].components[0].auth.cryptosign.privkey", "32 bytes")]
+    [InlineData("""{"ticket": {"authid": "joe", "ticket": "${NOT_SET}"}}""", "workers[0].components[0].auth.ticket.ticket", "NOT_SET")]
+    [InlineData("""{"scram": {}}""", "workers[0].components[0].auth.scram", "not supported")]
+    [InlineData("""{"wampcra": {"authid": "joe", "secret": "s", "authrole": "x"}}""", "workers[0].components[0].auth.wampcra.authrole", "unknown key")]
+    [InlineData("""{}""", "workers[0].components[0].auth", "no authentication method")]
+    public void ComponentCredentialErrorsNameTheirPath(string auth, string path, string message)
+    {
+        var e = Fail(ContainerWithAuth(auth));
+        Assert.Equal(path, e.Path);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void ComponentCredentialsAreReadInConfigOrderWithSecretsFromTheEnvironment()
+    {
+        var node = ConfigLoader.Parse(ContainerWithAuth("""
+            {"cryptosign": {"authid": "joe", "privkey": "4d57d97a68f555696620a6d849c0ce582568518d729eb753dc7c732de2804510", "authextra": {"x": 1}},
+             "ticket": {"ticket": "${TICKET}"}}
+            """), Path.GetTempPath(), name => name == "TICKET" ? "from-env" : null);
+        var auth = ((ContainerWorkerConfig)node.Workers[0]).Components[0].Auth!;
+        Assert.Equal(["cryptosign", "ticket"], auth.Methods);
+        Assert.Equal("joe", auth.AuthId);
+        Assert.Equal("from-env", auth.Ticket);
+        Assert.Equal(1L, auth.AuthExtra!["x"]);
+        Assert.Equal(64, Assert.IsType<string>(auth.AuthExtra["pubkey"]).Length);
+    }
 }

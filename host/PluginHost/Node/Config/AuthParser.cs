@@ -68,7 +68,7 @@ internal static class AuthParser
     /// A ticket or secret: literal, or "${VAR}" read from the environment (Crossbar's maybe_from_env). Crossbar only
     /// warns when VAR is unset and keeps the literal text, which would then be a valid ticket; here it is an error.
     /// </summary>
-    private static string Secret(ConfigObject principal, string key, ParseContext ctx)
+    internal static string Secret(ConfigObject principal, string key, ParseContext ctx)
     {
         var v = principal.Required(key);
         var s = v.AsString();

@@ -21,6 +21,26 @@ public sealed record ComponentConfig
     public bool? HotReload { get; init; }
     /// <summary>Container components only: connect/reconnect backoff.</summary>
     public ReconnectConfig Reconnect { get; init; } = new();
+    /// <summary>Container components only: the credentials offered when joining (<c>auth</c>); null = anonymous without an authid.</summary>
+    public ComponentAuthConfig? Auth { get; init; }
+}
+
+/// <summary>
+/// A container component's <c>auth</c>, in the shape of Autobahn's Component <c>authentication</c> (and Crossbar's
+/// function components): one entry per method, offered in HELLO.authmethods in config order.
+/// </summary>
+public sealed record ComponentAuthConfig
+{
+    /// <summary>HELLO.authid: the first authid of any method.</summary>
+    public string? AuthId { get; init; }
+    /// <summary>HELLO.authextra (merged from the methods; cryptosign adds its pubkey).</summary>
+    public IReadOnlyDictionary<string, object?>? AuthExtra { get; init; }
+    /// <summary>The methods in config order: "anonymous", "ticket", "wampcra", "cryptosign".</summary>
+    public IReadOnlyList<string> Methods { get; init; } = [];
+    public string? Ticket { get; init; }
+    public string? WampCraSecret { get; init; }
+    /// <summary>The Ed25519 private key (32-byte seed) in hex.</summary>
+    public string? CryptosignPrivateKey { get; init; }
 }
 
 /// <summary>The transport a container component connects over: websocket (url, serializers) or rawsocket (host, port, serializer).</summary>

@@ -29,9 +29,10 @@ internal static class ComponentParser
     {
         var type = value.Member("type").AsEnum("class", "function");
         var o = type == "class"
-            ? value.AsObject("id", "type", "realm", "transport", "classname", "extra", "hot_reload")
+            ? value.AsObject("id", "type", "realm", "transport", "classname", "extra", "hot_reload", "auth")
             : value.AsObject("id", "type", "realm", "transport", "auth", "callbacks", "extra");
-        if (type == "function") { o.Required("auth").AsObject("anonymous", "ticket", "wampcra", "tls", "cryptosign", "scram"); }
+        // Crossbar requires "auth" on function components only; class components may have it here (an extension).
+        var auth = type == "function" ? o.Required("auth") : o.Get("auth");
         var transport = o.Required("transport");
         var transportType = transport.Member("type").AsEnum("websocket", "rawsocket");
         var t = transportType == "websocket"
@@ -51,6 +52,7 @@ internal static class ComponentParser
             Extra = o.Get("extra")?.Element.Clone(),
             HotReload = o.Get("hot_reload")?.AsBool(),
             Reconnect = ParseReconnect(t),
+            Auth = auth is { } a ? ComponentAuthParser.Parse(a, ctx) : null,
         };
     }
 

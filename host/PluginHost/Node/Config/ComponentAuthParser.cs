@@ -1,0 +1,76 @@
+using System.Text.Json;
+using PluginHost.Wamp.Client;
+
+namespace PluginHost.Node.Config;
+
+/// <summary>
+/// A container component's <c>auth</c> (Autobahn Component's <c>authentication</c>): <c>anonymous {authid}</c>,
+/// <c>ticket {authid, ticket}</c>, <c>wampcra {authid, secret}</c>, <c>cryptosign {authid, privkey}</c>, each with
+/// an optional <c>authextra</c>. Tickets, secrets and keys may be "${VAR}" (read from the environment).
+/// </summary>
+internal static class ComponentAuthParser
+{
+    private static readonly string[] Supported = ["anonymous", "ticket", "wampcra", "cryptosign"];
+
+    public static ComponentAuthConfig Parse(ConfigValue value, ParseContext ctx)
+    {
+        var auth = value.AsObject([.. Supported, "tls", "scram"]);
+        foreach (var method in new[] { "tls", "scram" })
+            if (auth.Get(method) is { } m)
+                throw m.Error($"authentication method '{method}' is not supported by this build for components (anonymous, ticket, wampcra, cryptosign)");
+
+        var methods = new List<string>();
+        string? authId = null, ticket = null, secret = null, privkey = null;
+        var extra = new Dictionary<string, object?>(StringComparer.Ordinal);
+        // Config order is HELLO.authmethods order: the router picks the first it accepts.
+        foreach (var (method, entry) in WebPathParser.Members(value))
+        {
+            var o = method switch
+            {
+                "anonymous" => entry.AsObject("authid", "authextra"),
+                "ticket" => entry.AsObject("authid", "ticket", "authextra"),
+                "wampcra" => entry.AsObject("authid", "secret", "authextra"),
+                _ => entry.AsObject("authid", "privkey", "authextra"),
+            };
+            methods.Add(method);
+            authId ??= o.String("authid");
+            switch (method)
+            {
+                case "ticket": ticket = AuthParser.Secret(o, "ticket", ctx); break;
+                case "wampcra": secret = AuthParser.Secret(o, "secret", ctx); break;
+                case "cryptosign":
+                    privkey = AuthParser.Secret(o, "privkey", ctx);
+                    try { extra["pubkey"] = new CryptosignAuthenticator(privkey).PublicKeyHex; }
+                    catch (ArgumentException e) { throw o.Required("privkey").Error(e.Message); }
+                    break;
+            }
+            if (o.Get("authextra") is { } ae)
+            {
+                if (ae.Kind != JsonValueKind.Object) throw ae.Expected("an object");
+                foreach (var p in ae.Element.EnumerateObject()) extra[p.Name] = ToValue(p.Value);
+            }
+        }
+        if (methods.Count == 0) throw value.Error("no authentication method configured (anonymous, ticket, wampcra or cryptosign)");
+        return new ComponentAuthConfig
+        {
+            AuthId = authId,
+            Methods = methods,
+            Ticket = ticket,
+            WampCraSecret = secret,
+            CryptosignPrivateKey = privkey,
+            AuthExtra = extra.Count > 0 ? extra : null,
+        };
+    }
+
+    /// <summary>A JSON value as a WAMP value: strings, integers, floats, booleans, null, lists and dictionaries.</summary>
+    private static object? ToValue(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => e.GetString(),
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Array => e.EnumerateArray().Select(ToValue).ToList(),
+        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => ToValue(p.Value)),
+        _ => null,
+    };
+}
