@@ -23,6 +23,9 @@ internal sealed class Broker(Realm realm)
 
     private UriCheckMode UriCheck => realm.Config.UriCheck;
 
+    /// <summary>Event retention (Retention.cs): the realm's retained events.</summary>
+    internal Retention Retention { get; } = new();
+
     public void Subscribe(RouterSession session, SubscribeMessage m)
     {
         // Pattern-based subscriptions: options.match is exact (default), prefix or wildcard.
@@ -34,6 +37,12 @@ internal sealed class Broker(Realm realm)
         if (!UriValidator.IsValidPattern(m.Topic, match, UriCheck))
         {
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.InvalidUri, $"subscribe for invalid topic URI '{m.Topic}' (uri check {UriCheck})"));
+            return;
+        }
+        // Event retention: get_retained|bool ("lack of the key MUST be interpreted as false").
+        if (m.Options.TryGetValue("get_retained", out var getRetained) && getRetained is not (null or bool))
+        {
+            session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.InvalidArgument, "invalid type for option 'get_retained' (expected a boolean)"));
             return;
         }
         if (!realm.Authorizer.Authorize(session.AuthRole, WampAction.Subscribe, m.Topic).Allowed)
@@ -58,6 +67,8 @@ internal sealed class Broker(Realm realm)
             realm.Meta?.OnSubscribe(session, sub);
         }
         session.Send(new SubscribedMessage(m.RequestId, sub.Id));
+        // Event retention: the retained events this subscriber is eligible for follow SUBSCRIBED at once.
+        if (getRetained is true) Retention.DeliverTo(session, sub);
     }
 
     public void Unsubscribe(RouterSession session, UnsubscribeMessage m)
@@ -75,50 +86,82 @@ internal sealed class Broker(Realm realm)
     {
         // Basic profile: PUBLISHED (or ERROR) is only sent when options.acknowledge is true.
         bool ack = m.Options.GetBool("acknowledge");
-        if (!UriValidator.IsValid(m.Topic, UriCheck))
+        // Payload passthru mode: a PUBLISH with ppt_scheme from a publisher that did not announce
+        // payload_passthru_mode "MUST be treated as PROTOCOL ERROR" (ABORT wamp.error.protocol_violation).
+        if (PptOptions.IsRequested(m.Options) && !session.PublisherPayloadPassthru)
         {
-            if (ack) session.Send(Realm.Error(WampMessageType.Publish, m.RequestId, WampErrors.InvalidUri, $"publish with invalid topic URI '{m.Topic}' (uri check {UriCheck})"));
+            realm.Abort(session, WampErrors.ProtocolViolation, "PUBLISH with ppt_scheme, but the publisher did not announce payload_passthru_mode");
             return;
         }
-        if (UriValidator.IsReserved(m.Topic))
-        {
-            if (ack) session.Send(Realm.Error(WampMessageType.Publish, m.RequestId, WampErrors.InvalidUri, $"publish to reserved topic URI '{m.Topic}'"));
-            return;
-        }
-        var auth = realm.Authorizer.Authorize(session.AuthRole, WampAction.Publish, m.Topic);
-        if (!auth.Allowed)
-        {
-            if (ack) session.Send(Realm.Error(WampMessageType.Publish, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to publish to topic '{m.Topic}'"));
-            return;
-        }
+        var error = Route(session, m.Topic, m.Options, m.Arguments, m.ArgumentsKw, out long publication);
+        if (!ack) return;
+        session.Send(error is { } e
+            ? Realm.Error(WampMessageType.Publish, m.RequestId, e.Uri, e.Message)
+            : new PublishedMessage(m.RequestId, publication));
+    }
 
-        long publication = WampIds.NewGlobalId(); // publication ids are global scope: random
-        // Publisher identification: disclose_me, or the role permission's disclose.publisher.
-        bool disclose = auth.Disclose || m.Options.GetBool("disclose_me");
-        Deliver(session, m.Topic, publication, m.Options, disclose, m.Arguments, m.ArgumentsKw);
-        if (ack) session.Send(new PublishedMessage(m.RequestId, publication));
+    /// <summary>
+    /// Validates, authorizes, retains and dispatches one publication of <paramref name="publisher"/> (a PUBLISH, or a
+    /// testament at session end). Returns the error (URI, text) when it is not routed; the caller decides whether to report it.
+    /// </summary>
+    internal (string Uri, string Message)? Route(RouterSession publisher, string topic, IReadOnlyDictionary<string, object?> options,
+        IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw, out long publication)
+    {
+        publication = 0;
+        if (!UriValidator.IsValid(topic, UriCheck)) return (WampErrors.InvalidUri, $"publish with invalid topic URI '{topic}' (uri check {UriCheck})");
+        if (UriValidator.IsReserved(topic)) return (WampErrors.InvalidUri, $"publish to reserved topic URI '{topic}'");
+        if (!PptOptions.TryParse(options, out var ppt, out var pptError)) return (WampErrors.InvalidArgument, pptError);
+        // Event retention: retain|bool ("lack of the key MUST be interpreted as false").
+        if (options.TryGetValue("retain", out var retainValue) && retainValue is not (null or bool))
+            return (WampErrors.InvalidArgument, "invalid type for option 'retain' (expected a boolean)");
+        var auth = realm.Authorizer.Authorize(publisher.AuthRole, WampAction.Publish, topic);
+        if (!auth.Allowed) return (WampErrors.NotAuthorized, $"session is not authorized to publish to topic '{topic}'");
+
+        publication = WampIds.NewGlobalId(); // publication ids are global scope: random
+        // EVENT.Details common to every subscription: publisher identification (disclose_me, or the role
+        // permission's disclose.publisher) and payload passthru mode (ppt_* forwarded unchanged).
+        Dictionary<string, object?>? details = null;
+        if (auth.Disclose || options.GetBool("disclose_me"))
+        {
+            details = new Dictionary<string, object?>
+            {
+                ["publisher"] = publisher.Id,
+                ["publisher_authid"] = publisher.AuthId,
+                ["publisher_authrole"] = publisher.AuthRole,
+            };
+        }
+        if (ppt is not null) ppt.CopyTo(details ??= new Dictionary<string, object?>());
+        // Event retention: an authorized retain=true publication becomes the topic's retained event, subscribers or not.
+        if (retainValue is true)
+        {
+            var lists = new ReceiverFilter(null, options);
+            Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
+        }
+        // Publisher exclusion: exclude_me defaults to true.
+        var filter = new ReceiverFilter(options.GetBool("exclude_me", true) ? publisher : null, options);
+        Deliver(topic, publication, filter, details, arguments, argumentsKw);
+        return null;
     }
 
     /// <summary>Router-originated event (meta events): no publisher, no filters.</summary>
     public void PublishFromRouter(string topic, IReadOnlyList<object?> arguments)
-        => Deliver(null, topic, WampIds.NewGlobalId(), null, false, arguments, null);
+        => Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null);
 
-    private void Deliver(RouterSession? publisher, string topic, long publication, IReadOnlyDictionary<string, object?>? options,
-        bool disclose, IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
+    private void Deliver(string topic, long publication, ReceiverFilter? filter, Dictionary<string, object?>? details,
+        IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
     {
-        var filter = options is null ? null : new ReceiverFilter(publisher, options);
         if (_byUri.TryGetValue((topic, MatchPolicy.Exact), out var exact))
-            DeliverTo(exact, publisher, topic, publication, filter, disclose, arguments, argumentsKw);
+            DeliverTo(exact, topic, publication, filter, details, arguments, argumentsKw);
         foreach (var sub in _patterns)
         {
             // Pattern-based subscriptions: an event is delivered once per matching subscription.
             bool matches = sub.Match == MatchPolicy.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
-            if (matches) DeliverTo(sub, publisher, topic, publication, filter, disclose, arguments, argumentsKw);
+            if (matches) DeliverTo(sub, topic, publication, filter, details, arguments, argumentsKw);
         }
     }
 
-    private static void DeliverTo(Subscription sub, RouterSession? publisher, string topic, long publication, ReceiverFilter? filter,
-        bool disclose, IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
+    private static void DeliverTo(Subscription sub, string topic, long publication, ReceiverFilter? filter,
+        Dictionary<string, object?>? baseDetails, IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
     {
         // The EVENT is built once per subscription and the same object is queued to every receiver, so a
         // serializer's encode cache encodes it once per serializer.
@@ -128,54 +171,13 @@ internal sealed class Broker(Realm realm)
             if (filter is not null && !filter.Accepts(subscriber)) continue;
             if (ev is null)
             {
-                var details = new Dictionary<string, object?>();
+                var details = baseDetails is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(baseDetails);
                 // Pattern-based subscriptions: EVENT.Details.topic carries the concrete topic.
                 if (sub.Match != MatchPolicy.Exact) details["topic"] = topic;
-                if (disclose && publisher is not null)
-                {
-                    details["publisher"] = publisher.Id;
-                    details["publisher_authid"] = publisher.AuthId;
-                    details["publisher_authrole"] = publisher.AuthRole;
-                }
                 ev = new EventMessage(sub.Id, publication, details, arguments, argumentsKw);
             }
             subscriber.Send(ev);
         }
-    }
-
-    /// <summary>Publisher exclusion and subscriber black/white-listing (advanced pubsub).</summary>
-    private sealed class ReceiverFilter
-    {
-        private readonly RouterSession? _excludedPublisher;
-        private readonly HashSet<long>? _exclude, _eligible;
-        private readonly HashSet<string>? _excludeAuthId, _eligibleAuthId, _excludeAuthRole, _eligibleAuthRole;
-
-        public ReceiverFilter(RouterSession? publisher, IReadOnlyDictionary<string, object?> options)
-        {
-            // Publisher exclusion: exclude_me defaults to true.
-            if (options.GetBool("exclude_me", true)) _excludedPublisher = publisher;
-            _exclude = ToSet(options.GetInt64List("exclude"));
-            _eligible = ToSet(options.GetInt64List("eligible"));
-            _excludeAuthId = ToSet(options.GetStringList("exclude_authid"));
-            _eligibleAuthId = ToSet(options.GetStringList("eligible_authid"));
-            _excludeAuthRole = ToSet(options.GetStringList("exclude_authrole"));
-            _eligibleAuthRole = ToSet(options.GetStringList("eligible_authrole"));
-        }
-
-        public bool Accepts(RouterSession s)
-        {
-            if (ReferenceEquals(s, _excludedPublisher)) return false;
-            // Whitelists: when given, the receiver must be on every one; blacklists win over whitelists.
-            if (_eligible is not null && !_eligible.Contains(s.Id)) return false;
-            if (_eligibleAuthId is not null && !_eligibleAuthId.Contains(s.AuthId)) return false;
-            if (_eligibleAuthRole is not null && !_eligibleAuthRole.Contains(s.AuthRole)) return false;
-            if (_exclude is not null && _exclude.Contains(s.Id)) return false;
-            if (_excludeAuthId is not null && _excludeAuthId.Contains(s.AuthId)) return false;
-            if (_excludeAuthRole is not null && _excludeAuthRole.Contains(s.AuthRole)) return false;
-            return true;
-        }
-
-        private static HashSet<T>? ToSet<T>(List<T>? list) => list is null ? null : new HashSet<T>(list);
     }
 
     public void RemoveSession(RouterSession session)
@@ -223,4 +225,46 @@ internal sealed class Broker(Realm realm)
         }
         return result;
     }
+}
+
+/// <summary>
+/// Publisher exclusion and subscriber black/white-listing (advanced pubsub): who of the subscribers may receive
+/// a publication. Also kept with a retained event, to decide who may get it later.
+/// </summary>
+internal sealed class ReceiverFilter
+{
+    private readonly RouterSession? _excludedPublisher;
+    private readonly HashSet<long>? _exclude, _eligible;
+    private readonly HashSet<string>? _excludeAuthId, _eligibleAuthId, _excludeAuthRole, _eligibleAuthRole;
+
+    /// <param name="excludedPublisher">The publisher when it is excluded (exclude_me, default true), else null.</param>
+    public ReceiverFilter(RouterSession? excludedPublisher, IReadOnlyDictionary<string, object?> options)
+    {
+        _excludedPublisher = excludedPublisher;
+        _exclude = ToSet(options.GetInt64List("exclude"));
+        _eligible = ToSet(options.GetInt64List("eligible"));
+        _excludeAuthId = ToSet(options.GetStringList("exclude_authid"));
+        _eligibleAuthId = ToSet(options.GetStringList("eligible_authid"));
+        _excludeAuthRole = ToSet(options.GetStringList("exclude_authrole"));
+        _eligibleAuthRole = ToSet(options.GetStringList("eligible_authrole"));
+    }
+
+    /// <summary>True when the publication had any black/white list (restricted distribution).</summary>
+    public bool HasLists => _exclude is not null || _eligible is not null || _excludeAuthId is not null || _eligibleAuthId is not null
+                            || _excludeAuthRole is not null || _eligibleAuthRole is not null;
+
+    public bool Accepts(RouterSession s)
+    {
+        if (ReferenceEquals(s, _excludedPublisher)) return false;
+        // Whitelists: when given, the receiver must be on every one; blacklists win over whitelists.
+        if (_eligible is not null && !_eligible.Contains(s.Id)) return false;
+        if (_eligibleAuthId is not null && !_eligibleAuthId.Contains(s.AuthId)) return false;
+        if (_eligibleAuthRole is not null && !_eligibleAuthRole.Contains(s.AuthRole)) return false;
+        if (_exclude is not null && _exclude.Contains(s.Id)) return false;
+        if (_excludeAuthId is not null && _excludeAuthId.Contains(s.AuthId)) return false;
+        if (_excludeAuthRole is not null && _excludeAuthRole.Contains(s.AuthRole)) return false;
+        return true;
+    }
+
+    private static HashSet<T>? ToSet<T>(List<T>? list) => list is null ? null : new HashSet<T>(list);
 }

@@ -31,12 +31,16 @@ internal sealed class PendingCall(RouterSession caller, long callRequestId, Rout
     public bool Completed;
     public bool KillRequested;
     public Timer? Timer;
+    /// <summary>Progressive call invocations: the caller is still streaming CALLs (its final CALL has not come yet).</summary>
+    public bool InvocationsOpen;
+    /// <summary>Progressive call invocations: INVOCATION.Details of the initiating CALL (frozen), without progress.</summary>
+    public Dictionary<string, object?>? BaseDetails;
 }
 
 /// <summary>
 /// The dealer role of one realm. Runs only on the realm loop (see Realm.cs): no locks.
 /// </summary>
-internal sealed class Dealer(Realm realm)
+internal sealed partial class Dealer(Realm realm)
 {
     internal const string InvokeSingle = "single";
     private static readonly HashSet<string> InvokePolicies = ["single", "roundrobin", "random", "first", "last"];
@@ -137,35 +141,66 @@ internal sealed class Dealer(Realm realm)
         session.Send(new UnregisteredMessage(m.RequestId));
     }
 
-    public void Call(RouterSession session, CallMessage m)
+    /// <summary>
+    /// A new call (Call in Dealer.Progressive.cs has already dealt with progressive continuations and the
+    /// protocol errors). Returns false when the call was refused (an ERROR was sent), true when it was
+    /// answered by the meta API or an INVOCATION was sent.
+    /// </summary>
+    private bool StartCall(RouterSession session, CallMessage m, bool progress)
     {
         if (!UriValidator.IsValid(m.Procedure, UriCheck))
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.InvalidUri, $"call with invalid procedure URI '{m.Procedure}' (uri check {UriCheck})"));
-            return;
+            return false;
+        }
+        if (!PptOptions.TryParse(m.Options, out var ppt, out var pptError))
+        {
+            session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.InvalidArgument, pptError));
+            return false;
         }
         var auth = realm.Authorizer.Authorize(session.AuthRole, WampAction.Call, m.Procedure);
         if (!auth.Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to call procedure '{m.Procedure}'"));
-            return;
+            return false;
         }
-        // Meta procedures are router-owned registrations, answered right here in the loop.
-        if (realm.Meta is not null && realm.Meta.TryHandleCall(session, m)) return;
+        // Meta procedures are router-owned registrations, answered right here in the loop. The router as their
+        // callee supports neither progressive call invocations nor payload passthru mode.
+        if (realm.Meta is not null && realm.Meta.IsProcedure(m.Procedure))
+        {
+            if (progress || ppt is not null)
+            {
+                session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.FeatureNotSupported,
+                    $"meta procedure '{m.Procedure}' does not support {(progress ? "progressive call invocations" : "payload passthru mode")}"));
+                return false;
+            }
+            realm.Meta.TryHandleCall(session, m);
+            return true;
+        }
 
         var reg = Match(m.Procedure);
         if (reg is null)
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NoSuchProcedure, $"no callee registered for procedure '{m.Procedure}'"));
-            return;
-        }
-        if (session.CallsAsCaller.ContainsKey(m.RequestId))
-        {
-            realm.Abort(session, WampErrors.ProtocolViolation, $"CALL request id {m.RequestId} is already in use by a pending call");
-            return;
+            return false;
         }
 
         var callee = Pick(reg);
+        // Progressive call invocations: "if the Callee does not support progressive call invocations or call
+        // cancelling, the call MUST be treated as an application error": wamp.error.feature_not_supported.
+        if (progress && !(callee.Session.CalleeProgressiveCallInvocations && callee.Session.CalleeCallCanceling))
+        {
+            session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.FeatureNotSupported,
+                $"the callee of '{m.Procedure}' does not support progressive call invocations (with call canceling)"));
+            return false;
+        }
+        // Payload passthru mode: routed to a callee that did not announce it: application error, feature_not_supported.
+        if (ppt is not null && !callee.Session.CalleePayloadPassthru)
+        {
+            session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.FeatureNotSupported,
+                $"the callee of '{m.Procedure}' does not support payload passthru mode"));
+            return false;
+        }
         long invocationId = callee.Session.NextInvocationId();
         var details = new Dictionary<string, object?>();
         // Pattern-based registrations: INVOCATION.Details.procedure carries the concrete procedure.
@@ -183,30 +218,66 @@ internal sealed class Dealer(Realm realm)
         // Call timeout: options.timeout in ms, 0 (default) = none. The dealer runs the timer; the callee is told too.
         long timeout = m.Options.GetInt64("timeout") ?? 0;
         if (timeout > 0) details["timeout"] = timeout;
+        // Payload passthru mode: ppt_* of the CALL are forwarded in INVOCATION.Details.
+        ppt?.CopyTo(details);
 
         var pending = new PendingCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout);
+        if (progress)
+        {
+            // Progressive call invocations: the options of this initiating CALL hold for the whole call (frozen),
+            // so its INVOCATION.Details are kept for the following INVOCATIONs; only progress changes.
+            pending.InvocationsOpen = true;
+            pending.BaseDetails = new Dictionary<string, object?>(details);
+            details["progress"] = true;
+        }
         session.CallsAsCaller[m.RequestId] = pending;
         callee.Session.InvocationsAsCallee[invocationId] = pending;
         if (timeout > 0)
             pending.Timer = new Timer(static state => { var p = (PendingCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
                 pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
         callee.Session.Send(new InvocationMessage(invocationId, reg.Id, details, m.Arguments, m.ArgumentsKw));
+        return true;
     }
 
     public void Yield(RouterSession session, YieldMessage m)
     {
+        // Payload passthru mode: a YIELD with ppt_scheme from a callee that did not announce payload_passthru_mode
+        // "MUST be treated as PROTOCOL ERROR".
+        if (PptOptions.IsRequested(m.Options) && !session.CalleePayloadPassthru)
+        {
+            realm.Abort(session, WampErrors.ProtocolViolation, "YIELD with ppt_scheme, but the callee did not announce payload_passthru_mode");
+            return;
+        }
         // YIELD for an unknown (finished, canceled, timed out) invocation is ignored.
         if (!session.InvocationsAsCallee.TryGetValue(m.RequestId, out var p)) return;
-        if (m.Options.GetBool("progress"))
+        bool progress = m.Options.GetBool("progress");
+        Dictionary<string, object?>? details = progress ? new() { ["progress"] = true } : null;
+        if (PptOptions.IsRequested(m.Options))
+        {
+            // Payload passthru mode: ppt_* of the YIELD are forwarded in RESULT.Details. A caller that did not announce
+            // the feature: "the Dealer MUST respond to the Callee with wamp.error.feature_not_supported" (and, so that
+            // nobody waits forever, the call fails for the caller too).
+            string? error = null, message = null;
+            if (!PptOptions.TryParse(m.Options, out var ppt, out var pptError)) (error, message) = (WampErrors.InvalidArgument, pptError);
+            else if (!p.Caller.CallerPayloadPassthru) (error, message) = (WampErrors.FeatureNotSupported, "the caller does not support payload passthru mode");
+            if (error is not null)
+            {
+                Complete(p);
+                session.Send(Realm.Error(WampMessageType.Yield, m.RequestId, error, message!));
+                p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, error, message!));
+                return;
+            }
+            ppt!.CopyTo(details ??= new Dictionary<string, object?>());
+        }
+        if (progress)
         {
             // Progressive call results: forwarded as RESULT with details.progress, the call stays pending.
             // A caller that did not ask for progress gets only the final result.
-            if (p.ReceiveProgress)
-                p.Caller.Send(new ResultMessage(p.CallRequestId, new Dictionary<string, object?> { ["progress"] = true }, m.Arguments, m.ArgumentsKw));
+            if (p.ReceiveProgress) p.Caller.Send(new ResultMessage(p.CallRequestId, details!, m.Arguments, m.ArgumentsKw));
             return;
         }
         Complete(p);
-        p.Caller.Send(new ResultMessage(p.CallRequestId, new Dictionary<string, object?>(), m.Arguments, m.ArgumentsKw));
+        p.Caller.Send(new ResultMessage(p.CallRequestId, details ?? new Dictionary<string, object?>(), m.Arguments, m.ArgumentsKw));
     }
 
     public void CalleeError(RouterSession session, ErrorMessage m)
@@ -283,6 +354,12 @@ internal sealed class Dealer(Realm realm)
     {
         if (p.Completed) return;
         p.Completed = true;
+        // Progressive call invocations: the call ended before the caller's final CALL; its remaining CALLs are dropped.
+        if (p.InvocationsOpen)
+        {
+            p.InvocationsOpen = false;
+            p.Caller.EndedProgressiveCalls.Add(p.CallRequestId);
+        }
         p.Timer?.Dispose();
         p.Caller.CallsAsCaller.Remove(p.CallRequestId);
         p.Callee.InvocationsAsCallee.Remove(p.InvocationId);

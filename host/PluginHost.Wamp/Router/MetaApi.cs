@@ -14,10 +14,12 @@ internal sealed class MetaApi
 {
     private readonly Realm _realm;
     private readonly Dictionary<string, Func<RouterSession, CallMessage, IReadOnlyList<object?>>> _procedures;
+    private readonly Testaments _testaments;
 
     public MetaApi(Realm realm)
     {
         _realm = realm;
+        _testaments = new Testaments(realm);
         _procedures = new(StringComparer.Ordinal)
         {
             ["wamp.session.count"] = SessionCount,
@@ -27,6 +29,9 @@ internal sealed class MetaApi
             ["wamp.session.kill_by_authid"] = (s, c) => KillWhere(s, c, "authid", x => x.AuthId),
             ["wamp.session.kill_by_authrole"] = (s, c) => KillWhere(s, c, "authrole", x => x.AuthRole),
             ["wamp.session.kill_all"] = KillAll,
+            // Testament meta API (Testaments.cs).
+            ["wamp.session.add_testament"] = _testaments.Add,
+            ["wamp.session.flush_testaments"] = _testaments.Flush,
             ["wamp.registration.list"] = (_, _) => [Lists(_realm.Dealer.All.Select(r => (r.Id, r.Match)))],
             ["wamp.registration.lookup"] = RegistrationLookup,
             ["wamp.registration.match"] = (_, c) => [_realm.Dealer.Match(UriArg(c, 0))?.Id],
@@ -43,6 +48,8 @@ internal sealed class MetaApi
     }
 
     public IEnumerable<string> Procedures => _procedures.Keys;
+
+    public bool IsProcedure(string procedure) => _procedures.ContainsKey(procedure);
 
     /// <summary>Answers a CALL to a meta procedure with RESULT or ERROR. False when the procedure is not a meta procedure.</summary>
     public bool TryHandleCall(RouterSession caller, CallMessage call)
@@ -62,7 +69,8 @@ internal sealed class MetaApi
         return true;
     }
 
-    private sealed class MetaError(string uri, string message) : Exception(message)
+    /// <summary>A meta procedure's ERROR reply (thrown by the procedure, answered by TryHandleCall).</summary>
+    internal sealed class MetaError(string uri, string message) : Exception(message)
     {
         public string Uri { get; } = uri;
     }
@@ -226,6 +234,9 @@ internal sealed class MetaApi
     public void OnJoin(RouterSession s) => Publish("wamp.session.on_join", [SessionDetails(s)]);
 
     public void OnLeave(RouterSession s) => Publish("wamp.session.on_leave", [s.Id, s.AuthId, s.AuthRole]);
+
+    /// <summary>Testament meta API: the leaving session's testaments are published (before wamp.session.on_leave, as Crossbar).</summary>
+    public void PublishTestaments(RouterSession s) => _testaments.PublishOnLeave(s);
 
     public void OnRegistrationCreate(RouterSession s, Registration r)
     {

@@ -317,6 +317,8 @@ internal sealed class Realm
             ["publisher_exclusion"] = true,
             ["subscriber_blackwhite_listing"] = true,
             ["pattern_based_subscription"] = true,
+            ["event_retention"] = true,            // Retention.cs
+            ["payload_passthru_mode"] = true,      // Passthru.cs
         };
         var dealer = new Dictionary<string, object?>
         {
@@ -327,6 +329,8 @@ internal sealed class Realm
             ["call_canceling"] = true,
             ["call_timeout"] = true,
             ["registration_revocation"] = true,
+            ["progressive_call_invocations"] = true, // Dealer.Progressive.cs
+            ["payload_passthru_mode"] = true,        // Passthru.cs
         };
         if (meta)
         {
@@ -334,6 +338,7 @@ internal sealed class Realm
             broker["subscription_meta_api"] = true;
             dealer["session_meta_api"] = true;
             dealer["registration_meta_api"] = true;
+            dealer["testament_meta_api"] = true; // Testaments.cs
         }
         return new Dictionary<string, object?>
         {
@@ -399,7 +404,12 @@ internal sealed class Realm
         Sessions.Remove(session.Id);
         Dealer.RemoveSession(session);
         Broker.RemoveSession(session);
-        if (!_stopped) Meta?.OnLeave(session);
+        if (!_stopped)
+        {
+            // Testament meta API: published once the session has left everything (it never receives its own).
+            Meta?.PublishTestaments(session);
+            Meta?.OnLeave(session);
+        }
         Log.LogDebug("Session {SessionId} left realm {Realm}", session.Id, Name);
     }
 

@@ -78,6 +78,11 @@ internal sealed class RouterSession
     // Client features announced in HELLO.Details.roles (advanced: feature announcement).
     public bool CalleeCallCanceling { get; private set; }
     public bool CalleeRegistrationRevocation { get; private set; }
+    public bool CallerProgressiveCallInvocations { get; private set; }
+    public bool CalleeProgressiveCallInvocations { get; private set; }
+    public bool PublisherPayloadPassthru { get; private set; }
+    public bool CallerPayloadPassthru { get; private set; }
+    public bool CalleePayloadPassthru { get; private set; }
 
     // Loop-owned state.
     internal bool Joined;
@@ -86,6 +91,11 @@ internal sealed class RouterSession
     internal readonly HashSet<Registration> Registrations = new();
     internal readonly Dictionary<long, PendingCall> CallsAsCaller = new();
     internal readonly Dictionary<long, PendingCall> InvocationsAsCallee = new();
+    /// <summary>Progressive call invocations: request ids of progressive CALLs that ended (answered, failed, refused) before
+    /// the caller sent its final CALL; the caller's further CALLs with that id are dropped up to and including the final one.</summary>
+    internal readonly HashSet<long> EndedProgressiveCalls = new();
+    /// <summary>Testament meta API: this session's testaments, created on the first add_testament.</summary>
+    internal SessionTestaments? Testaments;
     private long _lastInvocationId;
 
     /// <summary>INVOCATION request ids are session scoped: 1, 2, 3 ... wrapping after 2^53 (basic/building_blocks.md). Loop-owned.</summary>
@@ -357,8 +367,14 @@ internal sealed class RouterSession
 
     private void ReadClientFeatures(IReadOnlyDictionary<string, object?> details)
     {
-        CalleeCallCanceling = HasFeature(details, "callee", "call_canceling");
+        // "call_cancelling" (two l's) is how advanced/rpc_progressive_call_invocations.md spells it: accepted too.
+        CalleeCallCanceling = HasFeature(details, "callee", "call_canceling") || HasFeature(details, "callee", "call_cancelling");
         CalleeRegistrationRevocation = HasFeature(details, "callee", "registration_revocation");
+        CallerProgressiveCallInvocations = HasFeature(details, "caller", "progressive_call_invocations");
+        CalleeProgressiveCallInvocations = HasFeature(details, "callee", "progressive_call_invocations");
+        PublisherPayloadPassthru = HasFeature(details, "publisher", "payload_passthru_mode");
+        CallerPayloadPassthru = HasFeature(details, "caller", "payload_passthru_mode");
+        CalleePayloadPassthru = HasFeature(details, "callee", "payload_passthru_mode");
     }
 
     private static bool HasFeature(IReadOnlyDictionary<string, object?> details, string role, string feature)

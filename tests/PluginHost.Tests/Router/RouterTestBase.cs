@@ -28,9 +28,10 @@ public abstract class RouterTestBase : IAsyncLifetime
         await Router.DisposeAsync();
     }
 
-    internal async Task<WampTestClient> JoinAsync(string realm = "realm1", TransportAuthConfig? auth = null, bool callCanceling = true)
+    internal async Task<WampTestClient> JoinAsync(string realm = "realm1", TransportAuthConfig? auth = null, bool callCanceling = true,
+        params (string Role, string Feature)[] features)
     {
-        var client = await WampTestClient.JoinAsync(Router, realm, auth, callCanceling);
+        var client = await WampTestClient.JoinAsync(Router, realm, auth, callCanceling, features);
         _clients.Add(client);
         return client;
     }

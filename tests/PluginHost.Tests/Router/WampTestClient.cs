@@ -39,10 +39,21 @@ internal sealed class WampTestClient : IAsyncDisposable
         ("publisher", Dict(("features", Dict(("publisher_exclusion", true), ("publisher_identification", true))))),
         ("subscriber", Dict(("features", Dict(("pattern_based_subscription", true))))))));
 
-    public static async Task<WampTestClient> JoinAsync(WampRouter router, string realm, TransportAuthConfig? auth = null, bool callCanceling = true)
+    /// <summary>HELLO.Details with the four client roles plus extra features, e.g. ("caller", "progressive_call_invocations").</summary>
+    public static Dictionary<string, object?> HelloDetailsWith(bool callCanceling, params (string Role, string Feature)[] extra)
+    {
+        var details = HelloDetails(callCanceling);
+        var roles = (Dictionary<string, object?>)details["roles"]!;
+        foreach (var (role, feature) in extra)
+            ((Dictionary<string, object?>)((Dictionary<string, object?>)roles[role]!)["features"]!)[feature] = true;
+        return details;
+    }
+
+    public static async Task<WampTestClient> JoinAsync(WampRouter router, string realm, TransportAuthConfig? auth = null, bool callCanceling = true,
+        params (string Role, string Feature)[] features)
     {
         var client = new WampTestClient(router.ConnectInProcess(auth));
-        await client.SendAsync(new HelloMessage(realm, HelloDetails(callCanceling)));
+        await client.SendAsync(new HelloMessage(realm, HelloDetailsWith(callCanceling, features)));
         var welcome = await client.ExpectAsync<WelcomeMessage>();
         client.SessionId = welcome.Session;
         client.WelcomeDetails = welcome.Details;
@@ -118,6 +129,23 @@ internal sealed class WampTestClient : IAsyncDisposable
         var error = Assert.IsType<ErrorMessage>(message);
         Assert.Equal(WampMessageType.Unsubscribe, error.RequestType);
         Assert.Equal(id, error.RequestId);
+    }
+
+    /// <summary>
+    /// Barrier like <see cref="AssertNothingPendingAsync"/>, but returns everything the router queued for this
+    /// session before the barrier's ERROR (for asserting an exact sequence, e.g. the retained EVENTs).
+    /// </summary>
+    public async Task<List<WampMessage>> DrainAsync()
+    {
+        var id = NextRequestId();
+        await SendAsync(new UnsubscribeMessage(id, 1));
+        var received = new List<WampMessage>();
+        while (true)
+        {
+            var message = await ReceiveAsync();
+            if (message is ErrorMessage { RequestType: WampMessageType.Unsubscribe } e && e.RequestId == id) return received;
+            received.Add(message);
+        }
     }
 
     // ----- pubsub -----

@@ -130,6 +130,39 @@ const scenarios = {
     expect(count >= 4, 'wamp.session.count ' + count)
   },
 
+  async retained (ctx) {
+    // Event retention: publish retain=true with nobody subscribed; a later get_retained subscriber gets it, flagged retained.
+    const base = 'com.example.retained.js' + Math.floor(Math.random() * 1e12) + '.'
+    const pub = await ctx.session()
+    await pub.publish(base + 'state', ['old'], {}, { acknowledge: true, retain: true })
+    await pub.publish(base + 'state', ['new'], { unit: 'C' }, { acknowledge: true, retain: true })
+    const sub = await ctx.session()
+    let got
+    const event = new Promise((resolve) => { got = resolve })
+    await sub.subscribe(base, (a, kw, details) => got([a, kw, details.retained, details.topic]), { match: 'prefix', get_retained: true })
+    const [a, kw, retained, topic] = await withTimeout(event, 'retained event')
+    expect(deepEqual(a, ['new']) && deepEqual(kw, { unit: 'C' }), 'retained payload ' + JSON.stringify([a, kw]))
+    expect(retained === true && topic === base + 'state', 'retained flag/topic ' + retained + ' ' + topic)
+  },
+
+  async testament (ctx) {
+    // Testament meta API: published when the session leaves (here with GOODBYE); a flushed one is not.
+    const topic = 'com.example.testament.js'
+    const observer = await ctx.session(); const s = await ctx.session()
+    const got = []
+    let done
+    const first = new Promise((resolve) => { done = resolve })
+    await observer.subscribe(topic, (a, kw) => { got.push([a, kw]); done() })
+    const sid = s.id
+    await s.call('wamp.session.add_testament', [topic, ['flushed'], {}])
+    await s.call('wamp.session.flush_testaments')
+    await s.call('wamp.session.add_testament', [topic, ['bye', sid], { n: 1 }], { scope: 'detached' })
+    ctx.connections[1].close()
+    await withTimeout(first, 'testament event')
+    await observer.call('wamp.session.count') // barrier: a second testament event would have come before this answer
+    expect(deepEqual(got, [[['bye', sid], { n: 1 }]]), 'testament events ' + JSON.stringify(got))
+  },
+
   async cancel (ctx) {
     const callee = await ctx.session(); const caller = await ctx.session()
     let started; const isStarted = new Promise((resolve) => { started = resolve })

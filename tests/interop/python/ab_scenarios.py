@@ -11,6 +11,7 @@ tests start our router and run every scenario with every serializer/transport.
 """
 import argparse
 import asyncio
+import random
 import sys
 from urllib.parse import urlparse
 
@@ -422,6 +423,71 @@ async def authorization_flat(ctx):
     await authorization(ctx, realm="restricted_flat")
 
 
+async def retained(ctx):
+    # Event retention: a retain=true publication (with nobody subscribed) is delivered to a later
+    # get_retained subscriber right after SUBSCRIBED, flagged retained; also under a prefix subscription.
+    base = "com.example.retained.r{}.".format(random.getrandbits(48))  # fresh per run: retention outlives sessions
+    topic = base + "state"
+    pub = await ctx.session()
+    features = pub._router_roles["broker"]
+    expect(features.event_retention is True, "broker does not announce event_retention")
+    ack = PublishOptions(acknowledge=True, retain=True)
+    await pub.publish(topic, "state-1", options=ack)
+    await pub.publish(topic, "state-2", unit="C", options=ack)
+    await pub.publish(topic, "live-only", options=PublishOptions(acknowledge=True))  # not retained
+
+    sub = await ctx.session()
+    loop = asyncio.get_running_loop()
+    exact, prefix = loop.create_future(), loop.create_future()
+
+    def handler(fut):
+        def on(*args, details=None, **kwargs):
+            if not fut.done():
+                fut.set_result((list(args), kwargs, details.retained, details.topic))
+        return on
+
+    await sub.subscribe(handler(exact), topic, SubscribeOptions(get_retained=True, details_arg="details"))
+    args, kwargs, was_retained, _ = await asyncio.wait_for(exact, TIMEOUT)
+    expect(args == ["state-2"] and kwargs == {"unit": "C"}, "retained event {} {}".format(args, kwargs))
+    expect(was_retained is True, "EVENT.Details.retained {}".format(was_retained))
+    await sub.subscribe(handler(prefix), base, SubscribeOptions(match="prefix", get_retained=True, details_arg="details"))
+    args, _, was_retained, concrete = await asyncio.wait_for(prefix, TIMEOUT)
+    expect(args == ["state-2"] and was_retained is True and concrete == topic, "prefix retained {} {} {}".format(args, was_retained, concrete))
+
+
+async def testament(ctx):
+    # Testament meta API: the "destroyed" testament is published when the session's transport is lost;
+    # a flushed one is not.
+    topic = "com.example.testament"
+    observer, s = await ctx.session(), await ctx.session()
+    expect(s._router_roles["dealer"].testament_meta_api is True, "dealer does not announce testament_meta_api")
+    loop = asyncio.get_running_loop()
+    got = []
+    done = loop.create_future()
+
+    def on(*args, **kwargs):
+        got.append((list(args), kwargs))
+        if not done.done():
+            done.set_result(True)
+
+    await observer.subscribe(on, topic)
+    sid = s._session_id
+    r = await s.call("wamp.session.add_testament", topic, ["gone", sid], {"why": "lost"})
+    expect(r is None, "add_testament returned {}".format(r))
+    await s.call("wamp.session.add_testament", topic, ["flushed"], {}, scope="detached")
+    await s.call("wamp.session.flush_testaments", scope="detached")
+    try:
+        await s.call("wamp.session.add_testament", topic, ["x"], {}, scope="sometime")
+        raise Failed("add_testament with a bad scope did not raise")
+    except ApplicationError as e:
+        expect(e.error == "wamp.error.invalid_argument", "got {}".format(e.error))
+    s._transport.close()  # transport loss, no GOODBYE
+    await asyncio.wait_for(done, TIMEOUT)
+    # a barrier: anything else from the testament would have arrived before this round trip's answer
+    await observer.call("wamp.session.count")
+    expect(got == [(["gone", sid], {"why": "lost"})], "testament events {}".format(got))
+
+
 async def no_such_realm(ctx):
     try:
         await ctx.session(realm="no.such.realm")
@@ -433,7 +499,7 @@ async def no_such_realm(ctx):
 SCENARIOS = {f.__name__: f for f in [
     rpc, binary, progressive, cancel, timeout, callee_leaves, shared, force_reregister, pattern_rpc,
     caller_disclosure, pubsub, exclude_me, black_white, pattern_pubsub, publisher_disclosure, meta,
-    reserved_uri, authorization, authorization_flat, no_such_realm]}
+    reserved_uri, authorization, authorization_flat, no_such_realm, retained, testament]}
 
 
 async def main():
