@@ -13,6 +13,17 @@ public sealed class ProgressiveCallInvocationTests : RouterTestBase
     private Task<WampTestClient> CallerAsync() => JoinAsync(features: CallerFeature);
     private Task<WampTestClient> CalleeAsync(bool callCanceling = true) => JoinAsync(callCanceling: callCanceling, features: CalleeFeature);
 
+    /// <summary>A callee of com.upload and a caller that has sent the first chunk (1) of a progressive call, as the callee received it.</summary>
+    private async Task<(WampTestClient Callee, WampTestClient Caller, long Id, InvocationMessage First)> StartStreamAsync()
+    {
+        var callee = await CalleeAsync();
+        await callee.RegisterAsync("com.upload");
+        var caller = await CallerAsync();
+        var id = caller.NextRequestId();
+        await caller.SendAsync(new CallMessage(id, Progress(), "com.upload", [1L]));
+        return (callee, caller, id, await callee.ExpectAsync<InvocationMessage>());
+    }
+
     private static Dictionary<string, object?> Progress(params (string Key, object? Value)[] more)
     {
         var d = Dict(more);
@@ -168,12 +179,7 @@ public sealed class ProgressiveCallInvocationTests : RouterTestBase
     [Fact]
     public async Task Callee_error_mid_stream_ends_the_call_and_swallows_the_remaining_chunks()
     {
-        var callee = await CalleeAsync();
-        await callee.RegisterAsync("com.upload");
-        var caller = await CallerAsync();
-        var id = caller.NextRequestId();
-        await caller.SendAsync(new CallMessage(id, Progress(), "com.upload", [1L]));
-        var inv = await callee.ExpectAsync<InvocationMessage>();
+        var (callee, caller, id, inv) = await StartStreamAsync();
         await callee.SendAsync(new ErrorMessage(WampMessageType.Invocation, inv.RequestId, Dict(), "com.error.too_big"));
         await caller.ExpectErrorAsync(WampMessageType.Call, id, "com.error.too_big");
 
@@ -186,11 +192,7 @@ public sealed class ProgressiveCallInvocationTests : RouterTestBase
     [Fact]
     public async Task Caller_leaving_mid_stream_interrupts_the_callee_killnowait()
     {
-        var callee = await CalleeAsync();
-        await callee.RegisterAsync("com.upload");
-        var caller = await CallerAsync();
-        await caller.SendAsync(new CallMessage(caller.NextRequestId(), Progress(), "com.upload", [1L]));
-        var inv = await callee.ExpectAsync<InvocationMessage>();
+        var (callee, caller, _, inv) = await StartStreamAsync();
         await caller.Connection.CloseAsync();
         var interrupt = await callee.ExpectAsync<InterruptMessage>();
         Assert.Equal(inv.RequestId, interrupt.RequestId);
@@ -200,12 +202,7 @@ public sealed class ProgressiveCallInvocationTests : RouterTestBase
     [Fact]
     public async Task Cancel_mid_stream_interrupts_and_fails_the_call()
     {
-        var callee = await CalleeAsync();
-        await callee.RegisterAsync("com.upload");
-        var caller = await CallerAsync();
-        var id = caller.NextRequestId();
-        await caller.SendAsync(new CallMessage(id, Progress(), "com.upload", [1L]));
-        var inv = await callee.ExpectAsync<InvocationMessage>();
+        var (callee, caller, id, inv) = await StartStreamAsync();
         await caller.SendAsync(new CancelMessage(id, Dict(("mode", "killnowait"))));
         Assert.Equal(inv.RequestId, (await callee.ExpectAsync<InterruptMessage>()).RequestId);
         await caller.ExpectErrorAsync(WampMessageType.Call, id, WampErrors.Canceled);
@@ -217,12 +214,7 @@ public sealed class ProgressiveCallInvocationTests : RouterTestBase
     [Fact]
     public async Task A_non_progressive_call_reusing_a_pending_request_id_is_still_a_protocol_violation()
     {
-        var callee = await CalleeAsync();
-        await callee.RegisterAsync("com.upload");
-        var caller = await CallerAsync();
-        var id = caller.NextRequestId();
-        await caller.SendAsync(new CallMessage(id, Progress(), "com.upload", [1L]));
-        await callee.ExpectAsync<InvocationMessage>();
+        var (callee, caller, id, _) = await StartStreamAsync();
         await caller.SendAsync(new CallMessage(id, Dict(), "com.upload", [2L])); // final chunk: the stream is closed
         await callee.ExpectAsync<InvocationMessage>();
         await caller.SendAsync(new CallMessage(id, Dict(), "com.upload", [3L])); // the call is still pending
