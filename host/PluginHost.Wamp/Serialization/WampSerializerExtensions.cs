@@ -11,12 +11,6 @@ public static class WampSerializerExtensions
     private const int MaxRetainedBuffer = 1 << 20;
 
     /// <summary>
-    /// The message encoded by <paramref name="serializer"/>, cached on the message so an EVENT
-    /// fanned out to many subscribers is encoded once per serializer. The message keeps one
-    /// cached encoding (the latest serializer's); concurrent callers may both encode, which is
-    /// harmless because the results are identical. Callers must not mutate the returned bytes.
-    /// </summary>
-    /// <summary>
     /// The encoded message for sending: EVENTs (the one message type the router fans out to many
     /// receivers) go through <see cref="SerializeCached"/>; every other message has exactly one
     /// receiver, so it is encoded into the caller's reusable <paramref name="scratch"/> buffer instead
@@ -30,6 +24,12 @@ public static class WampSerializerExtensions
         return scratch.WrittenMemory;
     }
 
+    /// <summary>
+    /// The message encoded by <paramref name="serializer"/>, cached on the message so an EVENT
+    /// fanned out to many subscribers is encoded once per serializer. The message keeps one
+    /// cached encoding (the latest serializer's); concurrent callers may both encode, which is
+    /// harmless because the results are identical. Callers must not mutate the returned bytes.
+    /// </summary>
     public static ReadOnlyMemory<byte> SerializeCached(this IWampSerializer serializer, WampMessage message)
     {
         var cached = Volatile.Read(ref message.Encoded);

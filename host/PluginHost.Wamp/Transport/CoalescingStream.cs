@@ -41,6 +41,8 @@ public sealed class CoalescingStream(Stream inner) : Stream
         }
         finally
         {
+            // Between batches nothing is held: the buffer goes back to the pool (an idle session keeps none).
+            ReturnHeldBuffer();
             _writeLock.Release();
         }
     }
@@ -141,10 +143,16 @@ public sealed class CoalescingStream(Stream inner) : Stream
     {
         // Only when no write is in progress; a racing writer keeps the buffer (the GC takes it).
         if (!_writeLock.Wait(0)) return;
+        ReturnHeldBuffer();
+        _writeLock.Release();
+    }
+
+    /// <summary>Gives the buffer back to the pool (caller holds the lock; whatever was held is dropped).</summary>
+    private void ReturnHeldBuffer()
+    {
         var buffer = _buffer;
         _buffer = null;
         _count = 0;
         if (buffer is not null) ArrayPool<byte>.Shared.Return(buffer);
-        _writeLock.Release();
     }
 }

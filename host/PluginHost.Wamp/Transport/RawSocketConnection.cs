@@ -201,8 +201,6 @@ public sealed class RawSocketConnection : IWampConnection
         return true;
     }
 
-    private ArrayBufferWriter<byte>? _sendScratch; // used under _writeLock only
-
     public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -210,19 +208,25 @@ public sealed class RawSocketConnection : IWampConnection
         {
             if (_outputCompleted) throw new IOException("RawSocket connection is closed");
             WampMessageTooLargeException? tooLarge = null;
-            var scratch = _sendScratch ??= new ArrayBufferWriter<byte>(4096);
-            foreach (var message in messages)
+            var scratch = ScratchBuffers.Rent();
+            try
             {
-                // WriteFrame copies into the pipe, so the scratch buffer is free again for the next message.
-                ReadOnlyMemory<byte> bytes = _serializer.SerializeForSend(message, scratch);
-                if (bytes.Length > _sendLimit)
+                foreach (var message in messages)
                 {
-                    tooLarge = new WampMessageTooLargeException(bytes.Length, _sendLimit);
-                    break;
+                    // WriteFrame copies into the pipe, so the scratch buffer is free again for the next message.
+                    ReadOnlyMemory<byte> bytes = _serializer.SerializeForSend(message, scratch);
+                    if (bytes.Length > _sendLimit)
+                    {
+                        tooLarge = new WampMessageTooLargeException(bytes.Length, _sendLimit);
+                        break;
+                    }
+                    WriteFrame(FrameMessage, new ReadOnlySequence<byte>(bytes));
                 }
-                WriteFrame(FrameMessage, new ReadOnlySequence<byte>(bytes));
             }
-            if (scratch.Capacity > 64 * 1024) _sendScratch = null; // do not keep a large one-off buffer
+            finally
+            {
+                ScratchBuffers.Return(scratch);
+            }
             await FlushAsync(cancellationToken).ConfigureAwait(false); // one flush for the whole batch
             if (tooLarge is not null) throw tooLarge;
         }

@@ -16,7 +16,6 @@ public sealed class WebSocketConnection : IWampConnection
 {
     public const int DefaultMaxMessageSize = 16 * 1024 * 1024;
     private const int InitialBufferSize = 4 * 1024;
-    private const int RetainedBufferLimit = 64 * 1024; // larger receive buffers go back to the pool after use
     private const int MaxCloseReasonBytes = 123;       // RFC 6455 5.5: control payload ≤ 125 incl. the 2-byte code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
@@ -32,7 +31,6 @@ public sealed class WebSocketConnection : IWampConnection
     private int _closeStarted;
 
     private readonly CoalescingStream? _coalescer;
-    private ArrayBufferWriter<byte>? _sendScratch; // used under _sendLock only
 
     /// <param name="coalescer">
     /// The stream under <paramref name="socket"/> when it is a <see cref="CoalescingStream"/>: a batch of
@@ -59,11 +57,20 @@ public sealed class WebSocketConnection : IWampConnection
             // After the close handshake (either side) there is nothing more to read.
             if (_disposed || _socket.State is WebSocketState.Closed or WebSocketState.Aborted or WebSocketState.CloseReceived) return null;
             _receiving = true;
-            _buffer ??= ArrayPool<byte>.Shared.Rent(InitialBufferSize);
         }
         try
         {
-            int count = await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
+            // A zero-byte read waits for the next frame without a buffer, so an idle session holds none;
+            // the buffer is rented once data is there and returned after the message.
+            var next = await _socket.ReceiveAsync(Memory<byte>.Empty, cancellationToken).ConfigureAwait(false);
+            if (next.MessageType == WebSocketMessageType.Close)
+            {
+                await OnCloseFrameAsync().ConfigureAwait(false);
+                return null;
+            }
+            _buffer = ArrayPool<byte>.Shared.Rent(InitialBufferSize);
+            // An empty message (a frame with EndOfMessage and no payload) was consumed by the zero-byte read.
+            int count = next.EndOfMessage ? 0 : await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
             if (count < 0) return null;
             return _serializer.Deserialize(new ReadOnlySequence<byte>(_buffer!, 0, count));
         }
@@ -81,7 +88,7 @@ public sealed class WebSocketConnection : IWampConnection
             lock (_gate)
             {
                 _receiving = false;
-                if (_disposed || _buffer!.Length > RetainedBufferLimit) ReturnBuffer();
+                ReturnBuffer();
             }
         }
     }
@@ -97,10 +104,7 @@ public sealed class WebSocketConnection : IWampConnection
             var result = await _socket.ReceiveAsync(_buffer.AsMemory(count), cancellationToken).ConfigureAwait(false);
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                _closeReceived.TrySetResult();
-                // Peer-initiated close: answer with our close frame to finish the handshake.
-                if (_socket.State == WebSocketState.CloseReceived)
-                    await CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
+                await OnCloseFrameAsync().ConfigureAwait(false);
                 return -1;
             }
             count += result.Count;
@@ -113,6 +117,14 @@ public sealed class WebSocketConnection : IWampConnection
             }
             if (result.EndOfMessage) return count;
         }
+    }
+
+    private async ValueTask OnCloseFrameAsync()
+    {
+        _closeReceived.TrySetResult();
+        // Peer-initiated close: answer with our close frame to finish the handshake.
+        if (_socket.State == WebSocketState.CloseReceived)
+            await CloseOutputAsync(WebSocketCloseStatus.NormalClosure, null).ConfigureAwait(false);
     }
 
     private void Grow(int used)
@@ -141,7 +153,7 @@ public sealed class WebSocketConnection : IWampConnection
             if (_closeStarted != 0) throw new IOException("WebSocket connection is closed");
             var coalescer = messages.Count > 1 ? _coalescer : null;
             coalescer?.Cork();
-            var scratch = _sendScratch ??= new ArrayBufferWriter<byte>(InitialBufferSize);
+            var scratch = ScratchBuffers.Rent();
             try
             {
                 foreach (var message in messages)
@@ -153,9 +165,9 @@ public sealed class WebSocketConnection : IWampConnection
             }
             finally
             {
+                ScratchBuffers.Return(scratch);
                 // One write (one flush, one send) for the whole batch.
                 if (coalescer is not null) await coalescer.UncorkAsync(cancellationToken).ConfigureAwait(false);
-                if (scratch.Capacity > RetainedBufferLimit) _sendScratch = null; // do not keep a large one-off buffer
             }
         }
         catch (WebSocketException e)
