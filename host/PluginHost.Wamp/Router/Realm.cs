@@ -295,6 +295,7 @@ internal sealed class Realm
         var details = new Dictionary<string, object?>
         {
             ["realm"] = Name,
+            ["agent"] = Client.WampHello.Agent, // optional in the spec; shown by clients that log the router they joined
             ["authid"] = session.AuthId,
             ["authrole"] = session.AuthRole,
             ["authmethod"] = session.AuthMethod,

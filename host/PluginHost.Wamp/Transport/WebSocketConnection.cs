@@ -9,13 +9,15 @@ namespace PluginHost.Wamp.Transport;
 
 /// <summary>
 /// WAMP over a WebSocket (basic/transports.md): one WAMP message per WebSocket message, text
-/// frames for JSON and binary frames for msgpack/cbor. Works over Kestrel's server-side sockets
-/// and <see cref="ClientWebSocket"/> alike.
+/// frames for JSON and binary frames for msgpack/cbor; in batched mode (the ".batched" subprotocols,
+/// <see cref="BatchedFraming"/>) one WebSocket message carries a writer batch of WAMP messages. Works over
+/// Kestrel's server-side sockets and <see cref="ClientWebSocket"/> alike.
 /// </summary>
 public sealed class WebSocketConnection : IWampConnection
 {
     public const int DefaultMaxMessageSize = 16 * 1024 * 1024;
     private const int InitialBufferSize = 4 * 1024;
+    private const int MaxBatchBytes = 64 * 1024; // a batched WebSocket message is closed once it reaches this size
     private const int MaxCloseReasonBytes = 123;       // RFC 6455 5.5: control payload ≤ 125 incl. the 2-byte code
     private static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(5);
 
@@ -31,15 +33,18 @@ public sealed class WebSocketConnection : IWampConnection
     private int _closeStarted;
 
     private readonly CoalescingStream? _coalescer;
+    private readonly bool _batched;
+    private readonly Queue<WampMessage> _received = new(); // batched mode: decoded, not yet returned (reader only)
 
     /// <param name="coalescer">
     /// The stream under <paramref name="socket"/> when it is a <see cref="CoalescingStream"/>: a batch of
     /// messages is then written to the transport in one write (one flush) instead of one per frame.
     /// </param>
     public WebSocketConnection(WebSocket socket, IWampSerializer serializer, TransportDetails details, int maxMessageSize = DefaultMaxMessageSize,
-        CoalescingStream? coalescer = null)
+        CoalescingStream? coalescer = null, bool batched = false)
     {
         _socket = socket;
+        _batched = batched;
         _coalescer = coalescer;
         _serializer = serializer;
         _maxMessageSize = maxMessageSize > 0 ? maxMessageSize : DefaultMaxMessageSize;
@@ -52,6 +57,7 @@ public sealed class WebSocketConnection : IWampConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
+        if (_received.TryDequeue(out var queued)) return queued;
         lock (_gate)
         {
             // After the close handshake (either side) there is nothing more to read.
@@ -72,7 +78,10 @@ public sealed class WebSocketConnection : IWampConnection
             // An empty message (a frame with EndOfMessage and no payload) was consumed by the zero-byte read.
             int count = next.EndOfMessage ? 0 : await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
             if (count < 0) return null;
-            return _serializer.Deserialize(new ReadOnlySequence<byte>(_buffer!, 0, count));
+            if (!_batched) return _serializer.Deserialize(new ReadOnlySequence<byte>(_buffer!, 0, count));
+            foreach (var part in BatchedFraming.Split(_serializer, _buffer.AsMemory(0, count)))
+                _received.Enqueue(_serializer.Deserialize(new ReadOnlySequence<byte>(part)));
+            return _received.Dequeue();
         }
         catch (WebSocketException e)
         {
@@ -151,6 +160,11 @@ public sealed class WebSocketConnection : IWampConnection
         try
         {
             if (_closeStarted != 0) throw new IOException("WebSocket connection is closed");
+            if (_batched)
+            {
+                await SendBatchedAsync(messages, cancellationToken).ConfigureAwait(false);
+                return;
+            }
             var coalescer = messages.Count > 1 ? _coalescer : null;
             coalescer?.Cork();
             var scratch = ScratchBuffers.Rent();
@@ -177,6 +191,32 @@ public sealed class WebSocketConnection : IWampConnection
         finally
         {
             _sendLock.Release();
+        }
+    }
+
+    /// <summary>Batched mode: the messages framed into WebSocket messages of up to <see cref="MaxBatchBytes"/> (caller holds the send lock).</summary>
+    private async ValueTask SendBatchedAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken)
+    {
+        var scratch = ScratchBuffers.Rent();
+        var batch = ScratchBuffers.Rent();
+        try
+        {
+            foreach (var message in messages)
+            {
+                BatchedFraming.Append(_serializer, _serializer.SerializeForSend(message, scratch).Span, batch);
+                if (batch.WrittenCount >= MaxBatchBytes)
+                {
+                    await _socket.SendAsync(batch.WrittenMemory, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                    batch.ResetWrittenCount();
+                }
+            }
+            if (batch.WrittenCount > 0)
+                await _socket.SendAsync(batch.WrittenMemory, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ScratchBuffers.Return(scratch);
+            ScratchBuffers.Return(batch);
         }
     }
 

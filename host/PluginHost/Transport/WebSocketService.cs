@@ -56,6 +56,7 @@ internal sealed class WebSocketService
         }
 
         var (serializer, protocol, error) = Negotiate(context.WebSockets.WebSocketRequestedProtocols);
+        bool batched = protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true;
         if (serializer is null)
         {
             _logger.LogDebug("transport '{Transport}': WebSocket rejected: {Error}", _transportId, error);
@@ -84,7 +85,7 @@ internal sealed class WebSocketService
         }
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
             protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
-        var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>());
+        var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched);
         await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
     }
 
@@ -111,14 +112,16 @@ internal sealed class WebSocketService
                 return (null, null, $"WebSocket subprotocol required; offer one of: {SubprotocolList()}");
             return (Serializers.FirstOrDefault(s => s.Name == "json") ?? Serializers[0], null, null);
         }
+        // The client's order is its preference; each serializer is offered plain and batched (as Crossbar does).
         foreach (var protocol in offered)
             foreach (var serializer in Serializers)
-                if (string.Equals(serializer.Subprotocol, protocol, StringComparison.OrdinalIgnoreCase))
+                if (string.Equals(serializer.Subprotocol, protocol, StringComparison.OrdinalIgnoreCase)
+                    || string.Equals(serializer.Subprotocol + BatchedFraming.Suffix, protocol, StringComparison.OrdinalIgnoreCase))
                     return (serializer, protocol, null);
         return (null, null, $"no supported WAMP subprotocol among [{string.Join(", ", offered)}]; supported: {SubprotocolList()}");
     }
 
-    private string SubprotocolList() => string.Join(", ", Serializers.Select(s => s.Subprotocol));
+    private string SubprotocolList() => string.Join(", ", Serializers.SelectMany(s => new[] { s.Subprotocol, s.Subprotocol + BatchedFraming.Suffix }));
 
     private static Task RespondAsync(HttpContext context, int status, string message)
     {

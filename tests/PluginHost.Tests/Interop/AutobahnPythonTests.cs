@@ -13,6 +13,8 @@ public sealed class AutobahnPythonTests(InteropNodeFixture fixture)
     [InlineData("ws", "json")]
     [InlineData("ws", "msgpack")]
     [InlineData("ws", "cbor")]
+    [InlineData("ws", "json.batched")]
+    [InlineData("ws", "msgpack.batched")]
     [InlineData("rs", "json")]
     [InlineData("rs", "msgpack")]
     [InlineData("rs", "cbor")]

@@ -29,7 +29,11 @@ from autobahn.wamp.types import (CallOptions, ComponentConfig, PublishOptions,
 if not hasattr(WampRawSocketClientProtocol, "transport_details"):
     WampRawSocketClientProtocol.transport_details = property(lambda self: self._transport_details)
 
-SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}
+SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer,
+               # batched WebSocket subprotocols (wamp.2.json.batched ...): several WAMP messages per WebSocket message
+               "json.batched": lambda: JsonSerializer(batched=True),
+               "msgpack.batched": lambda: MsgPackSerializer(batched=True),
+               "cbor.batched": lambda: CBORSerializer(batched=True)}
 TIMEOUT = 10
 
 
