@@ -123,6 +123,18 @@ public sealed partial class WampSession
         }
     }
 
+    private int _pendingEvents;
+
+    /// <summary>
+    /// Events received and not yet handled: queued for, or running in, their handlers. Events are queued by
+    /// the receive loop in arrival order, so once the answer to a later request (e.g. PUBLISHED) arrived,
+    /// every event the router sent before it is counted here until handled.
+    /// </summary>
+    public int PendingEvents => Volatile.Read(ref _pendingEvents);
+
+    internal void EventQueued() => Interlocked.Increment(ref _pendingEvents);
+    internal void EventHandled() => Interlocked.Decrement(ref _pendingEvents);
+
     private void OnEvent(EventMessage message)
     {
         // Unknown ids are dropped, not treated as violations: an EVENT can legitimately cross

@@ -31,8 +31,25 @@ public sealed class WampSubscription : IAsyncDisposable
     /// <summary>Topic plus match policy: subscribe/unsubscribe for the same key are serialized.</summary>
     internal string Key { get; }
 
-    /// <summary>Queues an event; this handler sees its events one at a time, in arrival order.</summary>
-    internal void Enqueue(WampEvent e) => _queue.Enqueue(() => _active ? _handler(e) : ValueTask.CompletedTask);
+    /// <summary>Queues an event; this handler sees its events one at a time, in arrival order.
+    /// The session counts it as pending from here until its handler has returned (or it was dropped).</summary>
+    internal void Enqueue(WampEvent e)
+    {
+        _session.EventQueued();
+        _queue.Enqueue(() => HandleAsync(e));
+    }
+
+    private async ValueTask HandleAsync(WampEvent e)
+    {
+        try
+        {
+            if (_active) await _handler(e).ConfigureAwait(false);
+        }
+        finally
+        {
+            _session.EventHandled();
+        }
+    }
 
     /// <summary>Stops delivery to this handler at once (queued events are dropped), then unsubscribes
     /// at the router if no other local handler uses the subscription. Idempotent.</summary>

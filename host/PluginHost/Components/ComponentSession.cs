@@ -256,23 +256,19 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
         }
         catch (WampException) { /* an ERROR (e.g. not authorized) is as good a barrier; a closed session has nothing to drain */ }
         catch (OperationCanceledException) { return false; }
-        // Events before the barrier are queued by now, but a queued event counts as running only once its
-        // handler starts (the client's per-subscription queue hands it to the thread pool): so the session
-        // counts as drained after two consecutive idle polls, not one.
-        int idle = 0;
-        while (idle < 2)
-        {
-            if (!session.IsOpen) return true;
-            idle = session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0 ? 0 : idle + 1;
-            if (idle == 2) break;
-            try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) { return false; }
-        }
+        // Every event and invocation the router sent before the barrier is counted by now (the client counts an
+        // event from the moment it is queued for its handler until the handler returns): wait until none is left.
+        if (!await WaitUntilIdleAsync(timeout.Token).ConfigureAwait(false)) return false;
         await StopEventsAsync().ConfigureAwait(false);
-        while (session.RunningInvocations > 0 || Volatile.Read(ref _running) > 0)
+        return await WaitUntilIdleAsync(timeout.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Polls until no invocation or event of this session is pending or running (or the session closed); false on timeout.</summary>
+    private async Task<bool> WaitUntilIdleAsync(CancellationToken timeout)
+    {
+        while (session.IsOpen && (session.RunningInvocations > 0 || session.PendingEvents > 0 || Volatile.Read(ref _running) > 0))
         {
-            if (!session.IsOpen) return true;
-            try { await Task.Delay(PollInterval, timeout.Token).ConfigureAwait(false); }
+            try { await Task.Delay(PollInterval, timeout).ConfigureAwait(false); }
             catch (OperationCanceledException) { return false; }
         }
         return true;

@@ -96,6 +96,35 @@ public class PubSubTests
     }
 
     [Fact]
+    public async Task Pending_events_count_from_arrival_until_the_handler_returns()
+    {
+        var (session, router) = await FakeRouter.JoinAsync();
+        await using var scope = router;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await SubscribeAsync(session, router, async _ => await release.Task);
+
+        for (long i = 0; i < 3; i++) await router.SendAsync(new EventMessage(500, 1000 + i, Dict(), [i]));
+        // A reply the router sends after the events: by the time it is seen, all three were received and counted.
+        var barrier = session.PublishAsync("com.barrier", options: new PublishOptions { Acknowledge = true });
+        await router.SendAsync(new PublishedMessage((await router.ExpectAsync<PublishMessage>()).RequestId, 1));
+        await barrier.Within();
+        Assert.Equal(3, session.PendingEvents);
+
+        release.SetResult();
+        await WaitUntilAsync(() => session.PendingEvents == 0);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not met within 30 s");
+            await Task.Delay(5);
+        }
+    }
+
+    [Fact]
     public async Task Subscribe_sends_match_option()
     {
         var (session, router) = await FakeRouter.JoinAsync();
