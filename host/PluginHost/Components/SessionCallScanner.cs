@@ -53,7 +53,11 @@ internal static class SessionCallScanner
             {
                 var method = md.GetMethodDefinition(mh);
                 if (method.RelativeVirtualAddress == 0) continue; // abstract, extern
-                ScanBody(md, pe.GetMethodBody(method.RelativeVirtualAddress).GetILReader(), literal, computed);
+                try { ScanBody(md, pe.GetMethodBody(method.RelativeVirtualAddress).GetILReader(), literal, computed); }
+                catch (Exception e) when (e is BadImageFormatException or ArgumentException or InvalidOperationException)
+                {
+                    // A body this reader cannot follow (obfuscated, unusual compiler): what it registers shows in the startup log.
+                }
             }
         return new SessionCalls(
             literal.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)p.Value.Distinct().ToList()),
