@@ -181,7 +181,9 @@ internal static partial class WebPathParser
             var text = item.AsString().Trim();
             if (!text.Contains('/') && IPAddress.TryParse(text, out var host))
                 text += host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? "/32" : "/128";
-            if (!IPNetwork.TryParse(text, out var network))
+            // IPNetwork.TryParse would quietly clear host bits; Python's ip_network (Crossbar) refuses them.
+            if (!IPNetwork.TryParse(text, out var network) || !IPAddress.TryParse(text[..text.IndexOf('/')], out var address)
+                || !network.BaseAddress.Equals(address))
                 throw item.Error($"invalid network '{item.AsString()}' (expected an address or CIDR like 10.0.0.0/8, without host bits set)");
             networks.Add(network);
         }
