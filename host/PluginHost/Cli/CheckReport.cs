@@ -116,8 +116,32 @@ internal static class CheckReport
                 case NestedPathConfig n:
                     WritePaths(n.Paths, tls, authority, key == "/" ? prefix : $"{prefix}/{key}", w);
                     break;
+                case BridgePathConfig b:
+                    w.WriteLine($"    {http}  {DescribeBridge(b)}");
+                    break;
             }
         }
+    }
+
+    /// <summary>e.g. "http bridge publisher (realm1, role backend, signed, tls only, ip 10.0.0.0/8, body <= 4096 bytes)".</summary>
+    internal static string DescribeBridge(BridgePathConfig b)
+    {
+        var (kind, extra) = b switch
+        {
+            PublisherPathConfig => ("publisher", null),
+            CallerPathConfig => ("caller", null),
+            WebhookPathConfig h => ("webhook", $"topic {h.Topic}"),
+            _ => (b.GetType().Name, (string?)null),
+        };
+        var parts = new List<string> { b.Realm, $"role {b.Role}" };
+        if (extra is not null) parts.Add(extra);
+        var o = b.Options;
+        if (o.Signed) parts.Add("signed");
+        if (o.GithubSecret is not null) parts.Add("github signature");
+        if (o.RequireTls) parts.Add("tls only");
+        if (o.RequireIp is { } ip) parts.Add($"ip {string.Join(" ", ip)}");
+        if (o.PostBodyLimit > 0) parts.Add($"body <= {o.PostBodyLimit} bytes");
+        return $"http bridge {kind} ({string.Join(", ", parts)})";
     }
 
     private static string Serializers(IReadOnlyList<string> names)

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Transport.Bridge;
 using PluginHost.Wamp.Router;
 
 namespace PluginHost.Transport;
@@ -37,13 +38,15 @@ public sealed class RouterTransports : IAsyncDisposable
 {
     private readonly WebApplication? _app; // null when there is nothing to listen on
     private readonly SessionRunner _runner;
+    private readonly BridgeServices? _bridges;
     private readonly TimeSpan _shutdownTimeout;
     private int _disposed;
 
-    private RouterTransports(WebApplication? app, SessionRunner runner, TimeSpan shutdownTimeout, IReadOnlyList<StartedTransport> transports)
+    private RouterTransports(WebApplication? app, SessionRunner runner, BridgeServices? bridges, TimeSpan shutdownTimeout, IReadOnlyList<StartedTransport> transports)
     {
         _app = app;
         _runner = runner;
+        _bridges = bridges;
         _shutdownTimeout = shutdownTimeout;
         Transports = transports;
     }
@@ -57,17 +60,25 @@ public sealed class RouterTransports : IAsyncDisposable
     /// <summary>Connections currently handed to the session handler.</summary>
     public int ActiveConnections => _runner.ActiveCount;
 
-    /// <summary>Starts the transports with every connection served by <paramref name="router"/>.</summary>
+    /// <summary>
+    /// Starts the transports with every connection served by <paramref name="router"/>; HTTP bridge paths
+    /// (publisher, caller, webhook) get embedded sessions on it.
+    /// </summary>
     public static Task<RouterTransports> StartAsync(IReadOnlyList<TransportConfig> transports, WampRouter router,
         ILoggerFactory? loggerFactory = null, RouterTransportsOptions? options = null, CancellationToken cancellationToken = default)
-        => StartAsync(transports, router.ServeAsync, loggerFactory, options, cancellationToken);
+        => StartCoreAsync(transports, router.ServeAsync, router, loggerFactory, options, cancellationToken);
 
     /// <summary>
     /// Binds every transport (port 0 = a free port, see <see cref="Transports"/>) and starts serving;
-    /// each established WAMP connection goes to <paramref name="sessionHandler"/>.
+    /// each established WAMP connection goes to <paramref name="sessionHandler"/>. Without a router there
+    /// can be no HTTP bridge paths.
     /// </summary>
-    public static async Task<RouterTransports> StartAsync(IReadOnlyList<TransportConfig> transports, WampSessionHandler sessionHandler,
+    public static Task<RouterTransports> StartAsync(IReadOnlyList<TransportConfig> transports, WampSessionHandler sessionHandler,
         ILoggerFactory? loggerFactory = null, RouterTransportsOptions? options = null, CancellationToken cancellationToken = default)
+        => StartCoreAsync(transports, sessionHandler, null, loggerFactory, options, cancellationToken);
+
+    private static async Task<RouterTransports> StartCoreAsync(IReadOnlyList<TransportConfig> transports, WampSessionHandler sessionHandler,
+        WampRouter? router, ILoggerFactory? loggerFactory, RouterTransportsOptions? options, CancellationToken cancellationToken)
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         options ??= new RouterTransportsOptions();
@@ -75,7 +86,7 @@ public sealed class RouterTransports : IAsyncDisposable
         var runner = new SessionRunner(sessionHandler, logger);
         var bindings = transports.Select(t => new TransportBinding(t)).ToList();
         // Kestrel without endpoints would bind its default localhost:5000.
-        if (bindings.Count == 0) return new RouterTransports(null, runner, options.ShutdownTimeout, []);
+        if (bindings.Count == 0) return new RouterTransports(null, runner, null, options.ShutdownTimeout, []);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddLogging();
@@ -96,15 +107,18 @@ public sealed class RouterTransports : IAsyncDisposable
         });
 
         var app = builder.Build();
+        var bridges = new BridgeServices(router, loggerFactory.CreateLogger("PluginHost.Transport.Bridge"));
         try
         {
             foreach (var binding in bindings)
-                binding.CreateServices(app.Services, runner, logger);
+                binding.CreateServices(app.Services, runner, bridges, logger);
+            await bridges.StartAsync(cancellationToken).ConfigureAwait(false); // sessions join before anyone can send a request
             app.Run(context => context.Features.Get<TransportBinding>()?.Http?.Invoke(context) ?? NotFound(context));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            await bridges.DisposeAsync().ConfigureAwait(false);
             await app.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -115,7 +129,7 @@ public sealed class RouterTransports : IAsyncDisposable
             started.Add(binding.Describe(out var line));
             logger.LogInformation("transport '{Id}' started: {Urls}", binding.Config.Id, line);
         }
-        return new RouterTransports(app, runner, options.ShutdownTimeout, started);
+        return new RouterTransports(app, runner, bridges, options.ShutdownTimeout, started);
     }
 
     private static Task NotFound(HttpContext context)
@@ -135,6 +149,8 @@ public sealed class RouterTransports : IAsyncDisposable
             try { await _app.StopAsync(timeout.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { }
         }
+        // After the server stopped: requests still in flight had their chance to finish.
+        if (_bridges is not null) await _bridges.DisposeAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
+using PluginHost.Transport.Bridge;
 
 namespace PluginHost.Transport;
 
@@ -50,7 +51,7 @@ internal sealed class TransportBinding(TransportConfig config)
 
     private static Task Reject(ConnectionContext context) => Task.CompletedTask;
 
-    public void CreateServices(IServiceProvider services, SessionRunner runner, ILogger logger)
+    public void CreateServices(IServiceProvider services, SessionRunner runner, BridgeServices bridges, ILogger logger)
     {
         WebSocketService ForPath(WebSocketServiceConfig ws)
         {
@@ -70,7 +71,7 @@ internal sealed class TransportBinding(TransportConfig config)
                 RawSocket = new RawSocketService(Config.Id, rs, runner, logger);
                 break;
             case WebTransportConfig web:
-                Http = WebPipeline.Build(services, web.Paths, ForPath);
+                Http = WebPipeline.Build(services, web.Paths, ForPath, bridges.Create);
                 _paths.AddRange(WebPipeline.Flatten(web.Paths));
                 break;
             case UniversalTransportConfig universal:
@@ -78,7 +79,7 @@ internal sealed class TransportBinding(TransportConfig config)
                     RawSocket = new RawSocketService(Config.Id, rawSocket, runner, logger);
                 if (universal.Paths is { } paths)
                 {
-                    Http = WebPipeline.Build(services, paths, ForPath);
+                    Http = WebPipeline.Build(services, paths, ForPath, bridges.Create);
                     _paths.AddRange(WebPipeline.Flatten(paths));
                 }
                 break;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using PluginHost.Wamp.Transport;
+using PluginHost.Transport.Bridge;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
@@ -16,8 +17,9 @@ namespace PluginHost.Transport;
 internal static class WebPipeline
 {
     public static RequestDelegate Build(IServiceProvider services, IReadOnlyDictionary<string, WebPathConfig> paths,
-        Func<WebSocketServiceConfig, WebSocketService> webSocket)
+        Func<WebSocketServiceConfig, WebSocketService> webSocket, Func<BridgePathConfig, RequestDelegate>? bridge = null)
     {
+        bridge ??= b => throw new InvalidOperationException($"no HTTP bridge for {b.GetType().Name}");
         var app = new ApplicationBuilder(services);
         // Below the WebSocket: a stream that lets a session writer send a batch of frames in one write.
         app.Use((context, next) =>
@@ -27,7 +29,7 @@ internal static class WebPipeline
             return next(context);
         });
         app.UseWebSockets();
-        AddPaths(app, paths, webSocket);
+        AddPaths(app, paths, webSocket, bridge);
         return app.Build(); // ApplicationBuilder's terminal answers 404
     }
 
@@ -50,22 +52,26 @@ internal static class WebPipeline
         WebSocketPathConfig => "websocket",
         RedirectPathConfig => "redirect",
         JsonPathConfig => "json",
+        PublisherPathConfig p => $"http bridge publisher on {p.Realm}",
+        CallerPathConfig c => $"http bridge caller on {c.Realm}",
+        WebhookPathConfig w => $"http bridge webhook to {w.Topic}",
         _ => "path",
     };
 
     private static void AddPaths(IApplicationBuilder app, IReadOnlyDictionary<string, WebPathConfig> paths,
-        Func<WebSocketServiceConfig, WebSocketService> webSocket)
+        Func<WebSocketServiceConfig, WebSocketService> webSocket, Func<BridgePathConfig, RequestDelegate> bridge)
     {
         foreach (var (segment, service) in paths)
         {
             if (segment == "/") continue;
-            app.Map("/" + segment, branch => AddService(branch, service, webSocket));
+            app.Map("/" + segment, branch => AddService(branch, service, webSocket, bridge));
         }
         if (paths.TryGetValue("/", out var root))
-            AddService(app, root, webSocket);
+            AddService(app, root, webSocket, bridge);
     }
 
-    private static void AddService(IApplicationBuilder app, WebPathConfig service, Func<WebSocketServiceConfig, WebSocketService> webSocket)
+    private static void AddService(IApplicationBuilder app, WebPathConfig service, Func<WebSocketServiceConfig, WebSocketService> webSocket,
+        Func<BridgePathConfig, RequestDelegate> bridge)
     {
         switch (service)
         {
@@ -98,7 +104,11 @@ internal static class WebPipeline
                 });
                 break;
             case NestedPathConfig n:
-                AddPaths(app, n.Paths, webSocket);
+                AddPaths(app, n.Paths, webSocket, bridge);
+                break;
+            case BridgePathConfig b:
+                // Like Crossbar's leaf resources, the service also answers below its path.
+                app.Run(bridge(b));
                 break;
             default:
                 throw new NotSupportedException($"web path service {service.GetType().Name} is not supported");

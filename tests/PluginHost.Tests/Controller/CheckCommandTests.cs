@@ -44,6 +44,26 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task HttpBridgeUrlsAreListed()
+    {
+        File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """
+            {"version": 2, "workers": [{"type": "router",
+              "realms": [{"name": "realm1", "roles": [{"name": "backend"}]}],
+              "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 9124}, "paths": {
+                "publish": {"type": "publisher", "realm": "realm1", "role": "backend", "options": {"key": "k", "secret": "s", "require_ip": ["10.0.0.0/8"]}},
+                "api": {"type": "path", "paths": {"call": {"type": "caller", "realm": "realm1", "role": "backend", "options": {"post_body_limit": 4096}}}},
+                "hook": {"type": "webhook", "realm": "realm1", "role": "backend", "options": {"topic": "com.example.hook"}}}}]}]}
+            """);
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        Assert.True(code == 0, err);
+        Assert.Contains("http://localhost:9124/publish  http bridge publisher (realm1, role backend, signed, ip 10.0.0.0/8)", output);
+        Assert.Contains("http://localhost:9124/api/call  http bridge caller (realm1, role backend, body <= 4096 bytes)", output);
+        Assert.Contains("http://localhost:9124/hook  http bridge webhook (realm1, role backend, topic com.example.hook)", output);
+    }
+
+    [Fact]
     public async Task DeclaredAndImperativeRegistrationsAreListedPerComponent()
     {
         WriteConfig("""

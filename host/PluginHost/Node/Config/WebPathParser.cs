@@ -1,18 +1,19 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using PluginHost.Transport;
 
 namespace PluginHost.Node.Config;
 
-/// <summary>Web transport <c>paths</c>: static, websocket, redirect, json and nested path services.</summary>
+/// <summary>Web transport <c>paths</c>: static, websocket, redirect, json, nested path and HTTP bridge (publisher, caller, webhook) services.</summary>
 internal static partial class WebPathParser
 {
-    private static readonly string[] Implemented = ["static", "websocket", "redirect", "json", "path"];
+    private static readonly string[] Implemented = ["static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook"];
 
     /// <summary>Crossbar services this build does not provide: their paths are skipped with a warning, the rest of the node runs.</summary>
     private static readonly string[] NotImplemented =
     [
-        "websocket-reverseproxy", "reverseproxy", "caller", "publisher", "webhook", "wsgi", "resource", "cgi",
+        "websocket-reverseproxy", "reverseproxy", "wsgi", "resource", "cgi",
         "nodeinfo", "longpoll", "archive", "wap", "catalog", "none",
     ];
 
@@ -58,6 +59,12 @@ internal static partial class WebPathParser
                 return new JsonPathConfig(value.Member("value").Element.Clone());
             case "path":
                 return new NestedPathConfig(ParsePaths(value.AsObject("type", "paths").Required("paths"), ctx));
+            case "publisher":
+                return ParseRest(value, ctx, (realm, role, options) => new PublisherPathConfig { Realm = realm, Role = role, Options = options, ConfigPath = value.Path });
+            case "caller":
+                return ParseRest(value, ctx, (realm, role, options) => new CallerPathConfig { Realm = realm, Role = role, Options = options, ConfigPath = value.Path });
+            case "webhook":
+                return ParseWebhook(value);
             default:
                 ctx.Warn(value.Path, $"web service type '{type}' is not supported by this build; path skipped");
                 return null;
@@ -88,6 +95,99 @@ internal static partial class WebPathParser
             CacheTimeout = cacheTimeout,
             DefaultFile = options?.String("default_file"),
         };
+    }
+
+    // Crossbar's checkconfig: realm and role are mandatory (its runtime default role 'anonymous' is never reached).
+    private static BridgePathConfig ParseRest(ConfigValue value, ParseContext ctx, Func<string, string, BridgeRequestOptions, BridgePathConfig> create)
+    {
+        var o = value.AsObject("id", "type", "realm", "role", "options");
+        o.String("id");
+        var realm = o.RequiredString("realm");
+        var role = o.RequiredString("role");
+        var options = o.Object("options", "debug", "key", "secret", "require_tls", "require_ip", "post_body_limit", "timestamp_delta_limit");
+        if (options is null) return create(realm, role, new BridgeRequestOptions());
+        var key = options.String("key");
+        var secret = options.String("secret");
+        // Crossbar accepts a secret without a key and then refuses every request (401, key not valid): say so up front.
+        if (secret is not null && key is null)
+            throw options.Required("secret").Error("'secret' needs 'key' (signed requests carry both the key and the signature)");
+        if (key is not null && secret is null)
+            ctx.Warn(options.Required("key").Path, "'key' without 'secret': requests are not signed (as in Crossbar)");
+        return create(realm, role, new BridgeRequestOptions
+        {
+            Key = key,
+            Secret = secret,
+            Debug = options.Bool("debug", false),
+            RequireTls = options.Bool("require_tls", false),
+            RequireIp = ParseNetworks(options.Get("require_ip")),
+            PostBodyLimit = options.Int("post_body_limit", 0, 0, 1 << 20),
+            TimestampDeltaLimit = options.Int("timestamp_delta_limit", 300, 0, 86400),
+        });
+    }
+
+    private static WebhookPathConfig ParseWebhook(ConfigValue value)
+    {
+        var o = value.AsObject("id", "type", "realm", "role", "options");
+        o.String("id");
+        var options = o.Required("options").AsObject("debug", "post_body_limit", "topic", "success_response", "error_response", "github_secret");
+        // Crossbar's checker lets a webhook go without a topic, and then fails every request (500): an error here.
+        return new WebhookPathConfig
+        {
+            Realm = o.RequiredString("realm"),
+            Role = o.RequiredString("role"),
+            Topic = options.RequiredString("topic"),
+            SuccessResponse = options.String("success_response") ?? "OK",
+            ErrorResponse = options.String("error_response") ?? "NOT OK",
+            Options = new BridgeRequestOptions
+            {
+                Debug = options.Bool("debug", false),
+                PostBodyLimit = options.Int("post_body_limit", 0, 0, 1 << 20),
+                GithubSecret = options.String("github_secret") is { Length: > 0 } github ? github : null,
+            },
+            ConfigPath = value.Path,
+        };
+    }
+
+    /// <summary>
+    /// A bridge service's embedded session joins its realm in its role when the transport starts: the realm must be
+    /// one of this router's, and the role one of the realm's (a realm without roles admits any role).
+    /// </summary>
+    public static void CheckBridgeRealms(IEnumerable<TransportConfig> transports, IReadOnlyList<PluginHost.Wamp.Router.RealmConfig> realms)
+    {
+        foreach (var transport in transports)
+        {
+            var paths = transport switch { WebTransportConfig w => w.Paths, UniversalTransportConfig u => u.Paths, _ => null };
+            if (paths is null) continue;
+            foreach (var (_, service) in WebPipeline.Flatten(paths))
+            {
+                if (service is not BridgePathConfig bridge) continue;
+                var realm = realms.FirstOrDefault(r => r.Name == bridge.Realm)
+                    ?? throw new ConfigException(Join(bridge.ConfigPath, "realm"), $"realm '{bridge.Realm}' is not defined on this router");
+                if (realm.Roles.Count > 0 && realm.Roles.All(r => r.Name != bridge.Role))
+                    throw new ConfigException(Join(bridge.ConfigPath, "role"), $"role '{bridge.Role}' is not defined on realm '{bridge.Realm}'");
+            }
+        }
+
+        static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
+    }
+
+    /// <summary>require_ip: networks in CIDR form (a bare address is a single host); host bits set are an error, as in Python's ip_network.</summary>
+    private static IReadOnlyList<IPNetwork>? ParseNetworks(ConfigValue? value)
+    {
+        if (value is not { } list) return null;
+        var networks = new List<IPNetwork>();
+        foreach (var item in list.AsArray())
+        {
+            var text = item.AsString().Trim();
+            if (!text.Contains('/') && IPAddress.TryParse(text, out var host))
+                text += host.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? "/32" : "/128";
+            // IPNetwork.TryParse would quietly clear host bits; Python's ip_network (Crossbar) refuses them.
+            if (!IPNetwork.TryParse(text, out var network) || !IPAddress.TryParse(text[..text.IndexOf('/')], out var address)
+                || !network.BaseAddress.Equals(address))
+                throw item.Error($"invalid network '{item.AsString()}' (expected an address or CIDR like 10.0.0.0/8, without host bits set)");
+            networks.Add(network);
+        }
+        return networks;
     }
 
     [GeneratedRegex(@"^([a-z0-9A-Z_\-]+|/)$")]

@@ -35,6 +35,7 @@ internal static class WorkerParser
         var transports = o.List("transports").Select(t => TransportParser.Parse(t, ctx)).ToList();
         foreach (var dup in transports.GroupBy(t => t.Id).Where(g => g.Count() > 1))
             throw o.Self.Child("transports").Error($"transport ID '{dup.Key}' is used more than once");
+        WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList());
 
         return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports });
     }

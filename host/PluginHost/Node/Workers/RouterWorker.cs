@@ -69,6 +69,9 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         if (paths.TryGetValue("/", out var root) && root is StaticPathConfig) yield return $"Open {http}/ in a browser";
         foreach (var (path, p) in paths)
             if (p is WebSocketPathConfig) yield return $"WAMP over WebSocket at {ws}/{path.TrimStart('/')}";
+        foreach (var (path, p) in WebPipeline.Flatten(paths))
+            if (p is BridgePathConfig b)
+                yield return $"HTTP bridge {(b is PublisherPathConfig ? "publisher" : b is CallerPathConfig ? "caller" : "webhook")} at {http}{path} (realm '{b.Realm}', role '{b.Role}')";
     }
 
     /// <summary>A component is the component runtime's business; its failure must not take the router down.</summary>
