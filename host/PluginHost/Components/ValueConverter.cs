@@ -92,16 +92,28 @@ public sealed class ValueConverter
         _ => value.ToString() ?? value.GetType().Name,
     };
 
-    /// <summary>A JSON element in the WAMP value model.</summary>
+    /// <summary>
+    /// A JSON element (a component's "extra", an HTTP bridge body, a config's authextra) in the WAMP value model:
+    /// integers as long (ulong beyond), other numbers as double, arrays as lists, objects as dictionaries
+    /// (a repeated key keeps its last value, as Python's json.loads).
+    /// </summary>
     public static object? FromJson(JsonElement e) => e.ValueKind switch
     {
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.TryGetUInt64(out var u) ? u : e.GetDouble(),
+        // Boxed per branch: a bare conditional would widen every integer to double.
+        JsonValueKind.Number => e.TryGetInt64(out var l) ? l : e.TryGetUInt64(out var u) ? (object)u : e.GetDouble(),
         JsonValueKind.Array => e.EnumerateArray().Select(FromJson).ToList(),
-        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => FromJson(p.Value)),
+        JsonValueKind.Object => JsonObject(e),
         _ => throw new ArgumentException($"unexpected JSON {e.ValueKind}"),
     };
+
+    private static Dictionary<string, object?> JsonObject(JsonElement e)
+    {
+        var d = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var p in e.EnumerateObject()) d[p.Name] = FromJson(p.Value);
+        return d;
+    }
 }

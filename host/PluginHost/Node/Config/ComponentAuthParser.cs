@@ -47,7 +47,7 @@ internal static class ComponentAuthParser
             if (o.Get("authextra") is { } ae)
             {
                 if (ae.Kind != JsonValueKind.Object) throw ae.Expected("an object");
-                foreach (var p in ae.Element.EnumerateObject()) extra[p.Name] = ToValue(p.Value);
+                foreach (var p in ae.Element.EnumerateObject()) extra[p.Name] = Components.ValueConverter.FromJson(p.Value);
             }
         }
         if (methods.Count == 0) throw value.Error("no authentication method configured (anonymous, ticket, wampcra or cryptosign)");
@@ -61,16 +61,4 @@ internal static class ComponentAuthParser
             AuthExtra = extra.Count > 0 ? extra : null,
         };
     }
-
-    /// <summary>A JSON value as a WAMP value: strings, integers, floats, booleans, null, lists and dictionaries.</summary>
-    private static object? ToValue(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => e.GetString(),
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.GetDouble(),
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.Array => e.EnumerateArray().Select(ToValue).ToList(),
-        JsonValueKind.Object => e.EnumerateObject().ToDictionary(p => p.Name, p => ToValue(p.Value)),
-        _ => null,
-    };
 }

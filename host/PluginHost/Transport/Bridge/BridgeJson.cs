@@ -12,26 +12,8 @@ internal static class BridgeJson
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>A JSON element in the value model; a repeated object key keeps its last value (as Python's json.loads).</summary>
-    public static object? ToValue(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.Null or JsonValueKind.Undefined => null,
-        JsonValueKind.True => true,
-        JsonValueKind.False => false,
-        JsonValueKind.String => e.GetString(),
-        // Boxed per branch: a plain ?: chain would widen every integer to double.
-        JsonValueKind.Number => e.TryGetInt64(out var l) ? (object)l : e.TryGetUInt64(out var u) ? (object)u : (object)e.GetDouble(),
-        JsonValueKind.Array => e.EnumerateArray().Select(ToValue).ToList(),
-        JsonValueKind.Object => ToDictionary(e),
-        _ => throw new ArgumentException($"unexpected JSON {e.ValueKind}"),
-    };
-
-    private static Dictionary<string, object?> ToDictionary(JsonElement e)
-    {
-        var d = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var p in e.EnumerateObject()) d[p.Name] = ToValue(p.Value);
-        return d;
-    }
+    /// <summary>A JSON element in the value model (one conversion for the whole host: <see cref="Components.ValueConverter.FromJson"/>).</summary>
+    public static object? ToValue(JsonElement e) => Components.ValueConverter.FromJson(e);
 
     /// <summary>Compact JSON of a value-model object (non-ASCII written as is, like Crossbar's dump_json).</summary>
     public static byte[] Serialize(object? value)
