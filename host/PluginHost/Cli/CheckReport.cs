@@ -113,6 +113,12 @@ internal static class CheckReport
                 case JsonPathConfig:
                     w.WriteLine($"    {http}  json value");
                     break;
+                case NodeInfoPathConfig:
+                    w.WriteLine($"    {http}  node info page");
+                    break;
+                case NotFoundPathConfig:
+                    w.WriteLine($"    {http}  none (404 Not Found)");
+                    break;
                 case NestedPathConfig n:
                     WritePaths(n.Paths, tls, authority, key == "/" ? prefix : $"{prefix}/{key}", w);
                     break;

@@ -105,5 +105,11 @@ public sealed record RedirectPathConfig(string Url) : WebPathConfig;
 /// <summary>Serves <see cref="Value"/> as application/json.</summary>
 public sealed record JsonPathConfig(JsonElement Value) : WebPathConfig;
 
+/// <summary>type "nodeinfo": an HTML page about the node (Crossbar's init config has one at /info).</summary>
+public sealed record NodeInfoPathConfig : WebPathConfig;
+
+/// <summary>type "none": 404 Not Found at this path and below (hides a path of the parent's service).</summary>
+public sealed record NotFoundPathConfig : WebPathConfig;
+
 /// <summary>type "path": nested paths below this segment.</summary>
 public sealed record NestedPathConfig(IReadOnlyDictionary<string, WebPathConfig> Paths) : WebPathConfig;

@@ -52,6 +52,8 @@ internal static class WebPipeline
         WebSocketPathConfig => "websocket",
         RedirectPathConfig => "redirect",
         JsonPathConfig => "json",
+        NodeInfoPathConfig => "node info",
+        NotFoundPathConfig => "none (404)",
         PublisherPathConfig p => $"http bridge publisher on {p.Realm}",
         CallerPathConfig c => $"http bridge caller on {c.Realm}",
         WebhookPathConfig w => $"http bridge webhook to {w.Topic}",
@@ -101,6 +103,16 @@ internal static class WebPipeline
                     context.Response.ContentType = "application/json; charset=utf-8";
                     context.Response.ContentLength = body.Length;
                     return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
+                });
+                break;
+            case NodeInfoPathConfig:
+                app.Run(NodeInfoPage.ServeAsync);
+                break;
+            case NotFoundPathConfig:
+                app.Run(context =>
+                {
+                    context.Response.StatusCode = StatusCodes.Status404NotFound;
+                    return Task.CompletedTask;
                 });
                 break;
             case NestedPathConfig n:

@@ -94,6 +94,30 @@ public sealed class WebTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task NodeInfoPageAndNoneHidingAPathOfTheStaticRoot()
+    {
+        var paths = new Dictionary<string, WebPathConfig>
+        {
+            ["/"] = new StaticPathConfig { Directory = _dir },
+            ["info"] = new NodeInfoPathConfig(),
+            ["sub"] = new NotFoundPathConfig(),
+        };
+        await using var transports = await StartAsync(new EchoSessions(), Web(paths));
+        using var http = Http(transports["web1"]);
+
+        var info = await http.GetAsync("/info");
+        Assert.Equal("text/html", info.Content.Headers.ContentType?.MediaType);
+        var page = await info.Content.ReadAsStringAsync();
+        Assert.Contains("PluginHost 0.1.0", page);
+        Assert.Contains($"<td>{Environment.ProcessId}</td>", page);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/info/more")).StatusCode);
+
+        // "none" hides what the static root would serve there.
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/sub/listed.txt")).StatusCode);
+        Assert.Equal("<h1>app</h1>", await http.GetStringAsync("/app.html"));
+    }
+
+    [Fact]
     public async Task WebSocketPathNextToStaticFiles()
     {
         var paths = new Dictionary<string, WebPathConfig>

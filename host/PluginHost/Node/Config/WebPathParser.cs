@@ -5,16 +5,16 @@ using PluginHost.Transport;
 
 namespace PluginHost.Node.Config;
 
-/// <summary>Web transport <c>paths</c>: static, websocket, redirect, json, nested path and HTTP bridge (publisher, caller, webhook) services.</summary>
+/// <summary>Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, none, nested path and HTTP bridge (publisher, caller, webhook) services.</summary>
 internal static partial class WebPathParser
 {
-    private static readonly string[] Implemented = ["static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook"];
+    private static readonly string[] Implemented = ["static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook", "nodeinfo", "none"];
 
     /// <summary>Crossbar services this build does not provide: their paths are skipped with a warning, the rest of the node runs.</summary>
     private static readonly string[] NotImplemented =
     [
         "websocket-reverseproxy", "reverseproxy", "wsgi", "resource", "cgi",
-        "nodeinfo", "longpoll", "archive", "wap", "catalog", "none",
+        "longpoll", "archive", "wap", "catalog",
     ];
 
     public static IReadOnlyDictionary<string, WebPathConfig> ParsePaths(ConfigValue value, ParseContext ctx)
@@ -65,6 +65,12 @@ internal static partial class WebPathParser
                 return ParseRest(value, ctx, (realm, role, options) => new CallerPathConfig { Realm = realm, Role = role, Options = options, ConfigPath = value.Path });
             case "webhook":
                 return ParseWebhook(value);
+            case "nodeinfo":
+                value.AsObject("type");
+                return new NodeInfoPathConfig();
+            case "none":
+                value.AsObject("type");
+                return new NotFoundPathConfig();
             default:
                 ctx.Warn(value.Path, $"web service type '{type}' is not supported by this build; path skipped");
                 return null;
