@@ -125,8 +125,23 @@ internal static class CheckReport
                 case BridgePathConfig b:
                     w.WriteLine($"    {http}  {DescribeBridge(b)}");
                     break;
+                case ReverseProxyPathConfig p:
+                    w.WriteLine($"    {http}  reverse proxy to {p.BackendUrl}{Forwarded(p)}");
+                    break;
+                case WebSocketProxyPathConfig p:
+                    w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}{path}  websocket reverse proxy to {p.Url}"
+                        + (p.Url.Host == p.Host && p.Url.Port == p.Port ? "" : $" via {p.Host}:{p.Port}"));
+                    break;
             }
         }
+    }
+
+    private static string Forwarded(ReverseProxyPathConfig p)
+    {
+        var parts = new List<string>();
+        if (p.ForwardedProto is { } proto) parts.Add($"X-Forwarded-Proto {proto}");
+        if (p.ForwardedPort is { } port) parts.Add($"X-Forwarded-Port {port}");
+        return parts.Count == 0 ? "" : $" ({string.Join(", ", parts)})";
     }
 
     /// <summary>e.g. "http bridge publisher (realm1, role backend, signed, tls only, ip 10.0.0.0/8, body <= 4096 bytes)".</summary>

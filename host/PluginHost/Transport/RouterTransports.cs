@@ -93,6 +93,8 @@ public sealed class RouterTransports : IAsyncDisposable
         builder.Services.AddSingleton(loggerFactory);
         builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>(); // the node owns signals, not this server
         builder.Services.AddDirectoryBrowser();
+        builder.Services.AddHttpForwarder();                            // reverseproxy, websocket-reverseproxy paths
+        builder.Services.AddSingleton<Proxy.ProxyServices>();            // their backend clients, disposed with the app
         builder.WebHost.UseKestrelCore();
         builder.WebHost.UseSockets(o =>
         {

@@ -115,7 +115,8 @@ internal sealed class TransportBinding(TransportConfig config)
             }
             else
             {
-                urls.Add(TransportNet.Url(Tls ? "https" : "http", endPoint, path));
+                // A WebSocket proxy is reached with ws://, like a websocket path; everything else with http://.
+                urls.Add(TransportNet.Url(service is WebSocketProxyPathConfig ? (Tls ? "wss" : "ws") : (Tls ? "https" : "http"), endPoint, path));
                 parts.Add($"{urls[^1]} ({WebPipeline.Describe(service)})");
             }
         }

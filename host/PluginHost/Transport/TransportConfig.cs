@@ -113,3 +113,40 @@ public sealed record NotFoundPathConfig : WebPathConfig;
 
 /// <summary>type "path": nested paths below this segment.</summary>
 public sealed record NestedPathConfig(IReadOnlyDictionary<string, WebPathConfig> Paths) : WebPathConfig;
+
+/// <summary>
+/// type "reverseproxy": HTTP requests at this path and below are forwarded to http://Host:Port + BasePath + the rest
+/// of the request path (query string kept), with Crossbar's X-Forwarded-* headers.
+/// </summary>
+public sealed record ReverseProxyPathConfig : WebPathConfig
+{
+    public required string Host { get; init; }
+    public int Port { get; init; } = 80;
+    /// <summary>Backend path the proxied path maps to: "/" or "/a/b" (no trailing slash).</summary>
+    public string BasePath { get; init; } = "/";
+    /// <summary>X-Forwarded-Port sent to the backend; null = the port the request came in on.</summary>
+    public int? ForwardedPort { get; init; }
+    /// <summary>X-Forwarded-Proto sent to the backend; null = the scheme the request came in with (http or https).</summary>
+    public string? ForwardedProto { get; init; }
+
+    /// <summary>The backend's base URL, e.g. http://127.0.0.1:5000/app.</summary>
+    public string BackendUrl => $"http://{(Host.Contains(':') ? $"[{Host}]" : Host)}:{Port}{BasePath}";
+}
+
+/// <summary>
+/// type "websocket-reverseproxy": WebSocket upgrade requests at this path are forwarded to a backend WebSocket server
+/// (Crossbar's <c>backend {type: websocket, endpoint {tcp host, port, timeout}, url}</c>); other requests get 426.
+/// </summary>
+public sealed record WebSocketProxyPathConfig : WebPathConfig
+{
+    /// <summary>Where the connection goes (the backend endpoint's host and port).</summary>
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    /// <summary>The backend URL (ws://host:port/path): its path and query are requested, its authority is the Host header.</summary>
+    public required Uri Url { get; init; }
+    /// <summary>Connect timeout (Crossbar's endpoint timeout, seconds; default 10).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Origins allowed for browser clients (Crossbar's frontend options.allowed_origins; "*" = any).</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = ["*"];
+    public bool AllowNullOrigin { get; init; } = true;
+}

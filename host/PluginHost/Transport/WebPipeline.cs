@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using PluginHost.Wamp.Transport;
 using PluginHost.Transport.Bridge;
+using PluginHost.Transport.Proxy;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 
@@ -57,6 +59,8 @@ internal static class WebPipeline
         PublisherPathConfig p => $"http bridge publisher on {p.Realm}",
         CallerPathConfig c => $"http bridge caller on {c.Realm}",
         WebhookPathConfig w => $"http bridge webhook to {w.Topic}",
+        ReverseProxyPathConfig p => $"reverse proxy to {p.BackendUrl}",
+        WebSocketProxyPathConfig p => $"websocket reverse proxy to {p.Url}",
         _ => "path",
     };
 
@@ -122,10 +126,20 @@ internal static class WebPipeline
                 // Like Crossbar's leaf resources, the service also answers below its path.
                 app.Run(bridge(b));
                 break;
+            case ReverseProxyPathConfig p:
+                app.Run(Proxies(app).Create(p));
+                break;
+            case WebSocketProxyPathConfig p:
+                app.Run(Proxies(app).Create(p));
+                break;
             default:
                 throw new NotSupportedException($"web path service {service.GetType().Name} is not supported");
         }
     }
+
+    private static ProxyServices Proxies(IApplicationBuilder app)
+        => app.ApplicationServices.GetService<ProxyServices>()
+            ?? throw new InvalidOperationException("reverse proxy paths need the transports' ProxyServices");
 
     private static void AddStatic(IApplicationBuilder app, StaticPathConfig config)
     {

@@ -5,16 +5,21 @@ using PluginHost.Transport;
 
 namespace PluginHost.Node.Config;
 
-/// <summary>Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, none, nested path and HTTP bridge (publisher, caller, webhook) services.</summary>
+/// <summary>
+/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, none, nested path, HTTP bridge (publisher,
+/// caller, webhook) and reverse proxy (reverseproxy, websocket-reverseproxy) services.
+/// </summary>
 internal static partial class WebPathParser
 {
-    private static readonly string[] Implemented = ["static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook", "nodeinfo", "none"];
+    private static readonly string[] Implemented = [
+        "static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook", "nodeinfo", "none",
+        "reverseproxy", "websocket-reverseproxy",
+    ];
 
     /// <summary>Crossbar services this build does not provide: their paths are skipped with a warning, the rest of the node runs.</summary>
     private static readonly string[] NotImplemented =
     [
-        "websocket-reverseproxy", "reverseproxy", "wsgi", "resource", "cgi",
-        "longpoll", "archive", "wap", "catalog",
+        "wsgi", "resource", "cgi", "longpoll", "archive", "wap", "catalog",
     ];
 
     public static IReadOnlyDictionary<string, WebPathConfig> ParsePaths(ConfigValue value, ParseContext ctx)
@@ -71,6 +76,10 @@ internal static partial class WebPathParser
             case "none":
                 value.AsObject("type");
                 return new NotFoundPathConfig();
+            case "reverseproxy":
+                return ParseReverseProxy(value);
+            case "websocket-reverseproxy":
+                return ParseWebSocketProxy(value, ctx);
             default:
                 ctx.Warn(value.Path, $"web service type '{type}' is not supported by this build; path skipped");
                 return null;
@@ -152,6 +161,115 @@ internal static partial class WebPathParser
             },
             ConfigPath = value.Path,
         };
+    }
+
+    /// <summary>
+    /// Crossbar's reverseproxy: host (required), port 80, path (backend base path; Crossbar's default "" is "/").
+    /// forwarded_port and forwarded_proto are read by Crossbar's service (its checker omits them): accepted here.
+    /// </summary>
+    private static ReverseProxyPathConfig ParseReverseProxy(ConfigValue value)
+    {
+        var o = value.AsObject("id", "type", "host", "port", "path", "forwarded_port", "forwarded_proto");
+        o.String("id");
+        var host = HostName(o.Required("host"));
+        var pathValue = o.Get("path");
+        var path = pathValue?.AsString() ?? "/";
+        if (path.Length == 0) path = "/";
+        if (path[0] != '/' || path.IndexOfAny(['?', '#']) >= 0 || path.Any(char.IsWhiteSpace))
+            throw pathValue!.Value.Error($"expected a URL path starting with / (no query, no spaces), got \"{path}\"");
+        return new ReverseProxyPathConfig
+        {
+            Host = host,
+            Port = o.Int("port", 80, 1, 65535),
+            BasePath = path.Length > 1 ? path.TrimEnd('/') is { Length: > 0 } trimmed ? trimmed : "/" : "/",
+            ForwardedPort = o.Get("forwarded_port")?.AsInt(1, 65535),
+            ForwardedProto = o.Get("forwarded_proto")?.AsEnum("http", "https"),
+        };
+    }
+
+    /// <summary>
+    /// Crossbar's websocket-reverseproxy: <c>{url, options, backend {type: websocket, endpoint {type: tcp, host, port,
+    /// version, timeout, tls}, url, serializers, options}}</c>. The proxy passes the WebSocket through untouched, so
+    /// options that shape frames or the WAMP session do not apply: accepted (type-checked) with a warning.
+    /// </summary>
+    private static WebSocketProxyPathConfig ParseWebSocketProxy(ConfigValue value, ParseContext ctx)
+    {
+        var o = value.AsObject("id", "type", "url", "options", "backend");
+        o.String("id");
+        if (o.Get("url") is { } frontUrl)
+        {
+            WebSocketUrl(frontUrl);
+            ctx.Warn(frontUrl.Path, "the frontend URL is not used by this build; ignored");
+        }
+        var options = WebSocketOptionsParser.Parse(o.Get("options"), ctx);
+        if (o.Get("options") is { } optionsValue)
+        {
+            // The parser already warned about the options no WebSocket of this build applies; these the websocket service does.
+            string[] sessionOptions = ["max_message_size", "auto_ping_interval", "auto_ping_timeout", "require_websocket_subprotocol", "open_handshake_timeout"];
+            var unused = optionsValue.Element.EnumerateObject().Select(p => p.Name).Where(k => Array.IndexOf(sessionOptions, k) >= 0).ToList();
+            if (unused.Count > 0)
+                ctx.Warn(optionsValue.Path, $"not applied to proxied connections (frames pass through untouched), ignored: {string.Join(", ", unused)}");
+        }
+
+        var backend = o.Required("backend").AsObject("id", "type", "endpoint", "url", "serializers", "options");
+        backend.String("id");
+        if (backend.Get("type") is { } type) type.AsEnum("websocket");
+        foreach (var s in backend.List("serializers")) s.AsEnum("json", "msgpack", "cbor", "ubjson", "flatbuffers");
+        if (backend.Get("serializers") is { } serializers)
+            ctx.Warn(serializers.Path, "not used: the client's subprotocol offer is passed to the backend as it is; ignored");
+        if (backend.Get("options") is { } backendOptions)
+        {
+            WebSocketOptionsParser.Parse(backendOptions, new ParseContext(ctx.NodeDir, ctx.Env)); // checked, not applied
+            ctx.Warn(backendOptions.Path, "backend WebSocket options are not applied (frames pass through untouched); ignored");
+        }
+
+        var endpointValue = backend.Required("endpoint");
+        var endpointType = endpointValue.Member("type").AsEnum("tcp", "unix", "twisted", "tor");
+        if (endpointType != "tcp")
+            throw endpointValue.Member("type").Error($"endpoint type '{endpointType}' is not supported by this build (tcp only)");
+        var endpoint = endpointValue.AsObject("type", "version", "host", "port", "timeout", "tls");
+        var host = HostName(endpoint.Required("host"));
+        var portValue = endpoint.Required("port");
+        var port = EndpointParser.ParsePort(portValue, ctx);
+        if (port == 0) throw portValue.Error("expected a port in 1..65535, got 0");
+        if (endpoint.Get("version") is { } version)
+        {
+            if (version.AsInt(4, 6) == 5) throw version.Error("expected 4 or 6, got 5");
+            ctx.Warn(version.Path, "not supported by this build (the host name decides the IP version); ignored");
+        }
+        if (endpoint.Get("tls") is { } tls)
+            throw tls.Error("TLS to the backend is not supported by this build; proxy to a plain ws:// backend");
+
+        Uri url;
+        if (backend.Get("url") is { } urlValue) url = WebSocketUrl(urlValue);
+        else url = new Uri($"ws://{(host.Contains(':') ? $"[{host}]" : host)}:{port}/");
+        return new WebSocketProxyPathConfig
+        {
+            Host = host,
+            Port = port,
+            Url = url,
+            ConnectTimeout = TimeSpan.FromSeconds(endpoint.Int("timeout", 10, 1, 3600)),
+            AllowedOrigins = options.AllowedOrigins,
+            AllowNullOrigin = options.AllowNullOrigin,
+        };
+    }
+
+    private static Uri WebSocketUrl(ConfigValue value)
+    {
+        var text = value.AsString();
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("ws" or "wss") || url.Fragment.Length > 0)
+            throw value.Error($"expected a ws:// or wss:// URL, got \"{text}\"");
+        return url;
+    }
+
+    /// <summary>A DNS name or IP address (IPv6 with or without brackets), as a proxy target.</summary>
+    private static string HostName(ConfigValue value)
+    {
+        var host = value.AsString();
+        var bare = host.StartsWith('[') && host.EndsWith(']') ? host[1..^1] : host;
+        return bare.Length > 0 && Uri.CheckHostName(bare) != UriHostNameType.Unknown
+            ? bare
+            : throw value.Error($"expected a host name or IP address, got \"{host}\"");
     }
 
     /// <summary>
