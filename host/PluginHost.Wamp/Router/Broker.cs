@@ -10,16 +10,40 @@ internal sealed class Subscription(long id, string uri, MatchPolicy match)
     public MatchPolicy Match { get; } = match;
     public string Created { get; } = Realm.Now();
     public HashSet<RouterSession> Subscribers { get; } = new();
+    /// <summary>Event history (EventHistory.cs): set for the subscriptions of the realm store's event-history entries, which
+    /// exist from realm start on and are never deleted; null for all others.</summary>
+    public EventLog? History { get; init; }
 }
 
 /// <summary>
 /// The broker role of one realm. Runs only on the realm loop (see Realm.cs): no locks.
 /// </summary>
-internal sealed class Broker(Realm realm)
+internal sealed class Broker
 {
+    private readonly Realm realm;
     private readonly Dictionary<(string Uri, MatchPolicy Match), Subscription> _byUri = new();
     private readonly Dictionary<long, Subscription> _byId = new();
     private readonly List<Subscription> _patterns = new(); // prefix and wildcard subscriptions
+    private readonly bool _history; // the realm has history-enabled subscriptions
+
+    public Broker(Realm realm)
+    {
+        this.realm = realm;
+        // Event history: each event-history entry of the realm store is a subscription from the start (the spec's "dummy
+        // subscriptions", Crossbar's store observing them), so publications are kept before anybody subscribes. No meta
+        // events: no session creates them (a first subscriber later gets on_subscribe, not on_create, as in Crossbar).
+        if (realm.Config.Store is { } store)
+        {
+            foreach (var entry in store.EventHistory)
+            {
+                var sub = new Subscription(NewId(), entry.Uri, entry.Match) { History = new EventLog(entry.Limit) };
+                _byUri[(sub.Uri, sub.Match)] = sub;
+                _byId[sub.Id] = sub;
+                if (sub.Match != MatchPolicy.Exact) _patterns.Add(sub);
+                _history = true;
+            }
+        }
+    }
 
     private UriCheckMode UriCheck => realm.Config.UriCheck;
 
@@ -139,25 +163,49 @@ internal sealed class Broker(Realm realm)
         }
         // Publisher exclusion: exclude_me defaults to true.
         var filter = new ReceiverFilter(options.GetBool("exclude_me", true) ? publisher : null, options);
-        Deliver(topic, publication, filter, details, arguments, argumentsKw);
+        Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
         return null;
     }
 
     /// <summary>Router-originated event (meta events): no publisher, no filters.</summary>
     public void PublishFromRouter(string topic, IReadOnlyList<object?> arguments)
-        => Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null);
+        => Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
+
+    /// <summary>How a publication goes into event history: not at all, for everyone, or for those its lists admit.</summary>
+    private enum HistoryMode { None, Everyone, Filtered }
+
+    private HistoryMode HistoryOf(ReceiverFilter filter, IReadOnlyDictionary<string, object?> options)
+    {
+        if (!_history) return HistoryMode.None;
+        // Event history, security aspects: "all events published with Options.exclude|list[int] or Options.eligible|list[int]
+        // should be ignored by the Event History mechanism and not be saved at all" (session ids do not outlive sessions).
+        if (filter.HasSessionLists) return HistoryMode.None;
+        return filter.HasLists ? HistoryMode.Filtered : HistoryMode.Everyone;
+    }
 
     private void Deliver(string topic, long publication, ReceiverFilter? filter, Dictionary<string, object?>? details,
-        IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
+        IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw, HistoryMode history)
     {
+        HistoryRecord? record = null;
         if (_byUri.TryGetValue((topic, MatchPolicy.Exact), out var exact))
+        {
+            if (history != HistoryMode.None && exact.History is { } log) log.Add(record ??= Record());
             DeliverTo(exact, topic, publication, filter, details, arguments, argumentsKw);
+        }
         foreach (var sub in _patterns)
         {
             // Pattern-based subscriptions: an event is delivered once per matching subscription.
             bool matches = sub.Match == MatchPolicy.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
-            if (matches) DeliverTo(sub, topic, publication, filter, details, arguments, argumentsKw);
+            if (!matches) continue;
+            // Event history: kept per matching history subscription, receivers or not (one record shared by all of them).
+            if (history != HistoryMode.None && sub.History is { } log) log.Add(record ??= Record());
+            DeliverTo(sub, topic, publication, filter, details, arguments, argumentsKw);
         }
+
+        // The publisher is never excluded from reading history back (exclude_me is about live delivery): the record keeps only
+        // the authid/authrole lists.
+        HistoryRecord Record() => new(HistoryRecord.Now(), topic, publication, history == HistoryMode.Filtered ? filter!.WithoutPublisher() : null,
+            details, arguments, argumentsKw);
     }
 
     private static void DeliverTo(Subscription sub, string topic, long publication, ReceiverFilter? filter,
@@ -185,12 +233,29 @@ internal sealed class Broker(Realm realm)
         foreach (var sub in session.Subscriptions.ToList()) Detach(session, sub);
     }
 
+    /// <summary>
+    /// Subscription revocation (wamp.subscription.remove_subscriber): detaches <paramref name="subscriber"/> with the meta events of a
+    /// normal unsubscribe (on_unsubscribe, and on_delete if it was the last subscriber), then tells it with
+    /// [UNSUBSCRIBED, 0, {subscription, reason?}], but only if it announced subscriber feature subscription_revocation:
+    /// pubsub_subscription_revocation.md, "the Broker MAY still revoke ... In this case, the Broker MUST NOT send an
+    /// UNSUBSCRIBED message" (Crossbar's removeSubscriber does the same). No reason given: no Details.reason (as Crossbar).
+    /// </summary>
+    public void RemoveSubscriber(Subscription sub, RouterSession subscriber, string? reason)
+    {
+        Detach(subscriber, sub);
+        if (!subscriber.SubscriberSubscriptionRevocation) return;
+        var details = new Dictionary<string, object?> { ["subscription"] = sub.Id };
+        if (reason is not null) details["reason"] = reason;
+        subscriber.Send(new UnsubscribedMessage(0, details));
+    }
+
     private void Detach(RouterSession session, Subscription sub)
     {
         sub.Subscribers.Remove(session);
         session.Subscriptions.Remove(sub);
         realm.Meta?.OnUnsubscribe(session, sub);
-        if (sub.Subscribers.Count == 0)
+        // Event history subscriptions outlive their subscribers (no on_delete for them, as in Crossbar).
+        if (sub.Subscribers.Count == 0 && sub.History is null)
         {
             _byUri.Remove((sub.Uri, sub.Match));
             _byId.Remove(sub.Id);
@@ -252,6 +317,22 @@ internal sealed class ReceiverFilter
     /// <summary>True when the publication had any black/white list (restricted distribution).</summary>
     public bool HasLists => _exclude is not null || _eligible is not null || _excludeAuthId is not null || _eligibleAuthId is not null
                             || _excludeAuthRole is not null || _eligibleAuthRole is not null;
+
+    /// <summary>True when the publication listed session ids (exclude, eligible).</summary>
+    public bool HasSessionLists => _exclude is not null || _eligible is not null;
+
+    private ReceiverFilter(ReceiverFilter other)
+    {
+        _exclude = other._exclude;
+        _eligible = other._eligible;
+        _excludeAuthId = other._excludeAuthId;
+        _eligibleAuthId = other._eligibleAuthId;
+        _excludeAuthRole = other._excludeAuthRole;
+        _eligibleAuthRole = other._eligibleAuthRole;
+    }
+
+    /// <summary>The same lists without publisher exclusion.</summary>
+    public ReceiverFilter WithoutPublisher() => _excludedPublisher is null ? this : new ReceiverFilter(this);
 
     public bool Accepts(RouterSession s)
     {

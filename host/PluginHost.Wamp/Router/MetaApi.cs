@@ -38,12 +38,16 @@ internal sealed class MetaApi
             ["wamp.registration.get"] = (_, c) => [RegistrationDetails(GetRegistration(c))],
             ["wamp.registration.list_callees"] = (_, c) => [GetRegistration(c).Callees.Select(e => (object?)e.Session.Id).ToList()],
             ["wamp.registration.count_callees"] = (_, c) => [(long)GetRegistration(c).Callees.Count],
+            ["wamp.registration.remove_callee"] = RemoveCallee,
             ["wamp.subscription.list"] = (_, _) => [Lists(_realm.Broker.All.Select(s => (s.Id, s.Match)))],
             ["wamp.subscription.lookup"] = SubscriptionLookup,
             ["wamp.subscription.match"] = SubscriptionMatch,
             ["wamp.subscription.get"] = (_, c) => [SubscriptionDetails(GetSubscription(c))],
             ["wamp.subscription.list_subscribers"] = (_, c) => [GetSubscription(c).Subscribers.Select(s => (object?)s.Id).ToList()],
             ["wamp.subscription.count_subscribers"] = (_, c) => [(long)GetSubscription(c).Subscribers.Count],
+            ["wamp.subscription.remove_subscriber"] = RemoveSubscriber,
+            // Event history (EventHistory.cs).
+            ["wamp.subscription.get_events"] = (s, c) => [EventHistory.GetEvents(_realm, s, c)],
         };
     }
 
@@ -188,6 +192,65 @@ internal sealed class MetaApi
     {
         var id = IdArg(c, 0);
         return _realm.Broker.Get(id) ?? throw new MetaError(WampErrors.NoSuchSubscription, $"no subscription {id} on this realm");
+    }
+
+    // ----- revocation: wamp.registration.remove_callee, wamp.subscription.remove_subscriber -----
+    //
+    // Arguments as Crossbar's: (registration_id|subscription_id, callee_id|subscriber_id, reason=None), positional or
+    // keyword. Checks in Crossbar's order: the session (wamp.error.no_such_session), then the registration/subscription
+    // (no_such_registration/no_such_subscription), then that the session is attached to it (the same no_such_* error).
+    // Empty result. The caller may remove itself.
+
+    private IReadOnlyList<object?> RemoveCallee(RouterSession caller, CallMessage c)
+    {
+        var regId = IdParam(c, 0, "registration_id");
+        var session = SessionParam(c, 1, "callee_id");
+        var reason = RevocationReason(c);
+        var reg = _realm.Dealer.Get(regId) ?? throw new MetaError(WampErrors.NoSuchRegistration, $"no registration {regId} on this realm");
+        if (!reg.Callees.Any(e => e.Session == session))
+            throw new MetaError(WampErrors.NoSuchRegistration, $"session {session.Id} is not registered on registration {regId}");
+        _realm.Dealer.RemoveCallee(reg, session, reason);
+        return [];
+    }
+
+    private IReadOnlyList<object?> RemoveSubscriber(RouterSession caller, CallMessage c)
+    {
+        var subId = IdParam(c, 0, "subscription_id");
+        var session = SessionParam(c, 1, "subscriber_id");
+        var reason = RevocationReason(c);
+        var sub = _realm.Broker.Get(subId) ?? throw new MetaError(WampErrors.NoSuchSubscription, $"no subscription {subId} on this realm");
+        if (!sub.Subscribers.Contains(session))
+            throw new MetaError(WampErrors.NoSuchSubscription, $"session {session.Id} is not subscribed on subscription {subId}");
+        _realm.Broker.RemoveSubscriber(sub, session, reason);
+        return [];
+    }
+
+    private RouterSession SessionParam(CallMessage c, int index, string name)
+    {
+        var id = IdParam(c, index, name);
+        return _realm.Sessions.TryGetValue(id, out var session) ? session : throw new MetaError(WampErrors.NoSuchSession, $"no session {id} on this realm");
+    }
+
+    /// <summary>An id as positional argument <paramref name="index"/> or keyword argument <paramref name="name"/> (Crossbar's parameter name).</summary>
+    private static long IdParam(CallMessage c, int index, string name)
+    {
+        object? v = c.Arguments is { } args && args.Count > index ? args[index] : c.ArgumentsKw?.GetValueOrDefault(name);
+        if (v is not bool && WampValue.AsInt64(v) is long id) return id;
+        throw new MetaError(WampErrors.InvalidArgument, $"expected {name}|id as argument {index + 1}");
+    }
+
+    /// <summary>
+    /// The optional reason (third argument or keyword "reason"). The spec types Details.reason as a string; it must be a URI here,
+    /// as for wamp.session.kill: Autobahn (Python) parses Details.reason of UNREGISTERED/UNSUBSCRIBED as a URI and treats anything
+    /// else as a protocol error, so a free text would make the revoked client drop its connection.
+    /// </summary>
+    private static string? RevocationReason(CallMessage c)
+    {
+        object? r = c.Arguments is { Count: > 2 } args ? args[2] : c.ArgumentsKw?.GetValueOrDefault("reason");
+        if (r is null) return null;
+        if (r is not string reason || !UriValidator.IsValid(reason, UriCheckMode.Loose))
+            throw new MetaError(WampErrors.InvalidUri, "reason must be a valid URI");
+        return reason;
     }
 
     private static Dictionary<string, object?> RegistrationDetails(Registration r) => new()

@@ -337,6 +337,10 @@ internal sealed class Realm
         {
             broker["session_meta_api"] = true;
             broker["subscription_meta_api"] = true;
+            // Subscription revocation: the router revokes only through wamp.subscription.remove_subscriber (MetaApi.cs).
+            broker["subscription_revocation"] = true;
+            // Event history: wamp.subscription.get_events, only where a realm store keeps history (EventHistory.cs).
+            if (Config.Store is not null) broker["event_history"] = true;
             dealer["session_meta_api"] = true;
             dealer["registration_meta_api"] = true;
             dealer["testament_meta_api"] = true; // Testaments.cs

@@ -25,6 +25,25 @@ public sealed record RealmConfig
     public UriCheckMode UriCheck { get; init; } = UriCheckMode.Loose;
     /// <summary>Meta API procedures and events (wamp.session.*, wamp.registration.*, wamp.subscription.*).</summary>
     public bool EnableMetaApi { get; init; } = true;
+    /// <summary>Crossbar's realm <c>store</c> (type "memory"): event history (EventHistory.cs). Null: no store.</summary>
+    public RealmStoreConfig? Store { get; init; }
+}
+
+/// <summary>A realm's in-memory store (Crossbar <c>store: {type: "memory", limit, event-history}</c>).</summary>
+public sealed record RealmStoreConfig
+{
+    /// <summary>Crossbar's default history limit per subscription (MemoryEventStore.GLOBAL_HISTORY_LIMIT).</summary>
+    public const int DefaultLimit = 100;
+
+    /// <summary>The topics (uri, match) whose publications are kept, each with its own limit.</summary>
+    public IReadOnlyList<EventHistoryConfig> EventHistory { get; init; } = [];
+}
+
+/// <summary>One <c>event-history</c> entry: publications matching (uri, match) are kept, the newest <paramref name="Limit"/> of them.</summary>
+public sealed record EventHistoryConfig(string Uri, MatchPolicy Match, int Limit)
+{
+    /// <summary>The URI rules of a SUBSCRIBE with this match policy (an entry is a subscription), for the config validator.</summary>
+    public static bool IsValidTopic(string uri, MatchPolicy match, UriCheckMode uriCheck) => UriValidator.IsValidPattern(uri, match, uriCheck);
 }
 
 /// <summary>A role: its static permissions (first-match rules of Crossbar's router/role.py).</summary>

@@ -78,6 +78,7 @@ internal sealed class RouterSession
     // Client features announced in HELLO.Details.roles (advanced: feature announcement).
     public bool CalleeCallCanceling { get; private set; }
     public bool CalleeRegistrationRevocation { get; private set; }
+    public bool SubscriberSubscriptionRevocation { get; private set; }
     public bool CallerProgressiveCallInvocations { get; private set; }
     public bool CalleeProgressiveCallInvocations { get; private set; }
     public bool PublisherPayloadPassthru { get; private set; }
@@ -370,6 +371,7 @@ internal sealed class RouterSession
         // "call_cancelling" (two l's) is how advanced/rpc_progressive_call_invocations.md spells it: accepted too.
         CalleeCallCanceling = HasFeature(details, "callee", "call_canceling") || HasFeature(details, "callee", "call_cancelling");
         CalleeRegistrationRevocation = HasFeature(details, "callee", "registration_revocation");
+        SubscriberSubscriptionRevocation = HasFeature(details, "subscriber", "subscription_revocation");
         CallerProgressiveCallInvocations = HasFeature(details, "caller", "progressive_call_invocations");
         CalleeProgressiveCallInvocations = HasFeature(details, "callee", "progressive_call_invocations");
         PublisherPayloadPassthru = HasFeature(details, "publisher", "payload_passthru_mode");

@@ -3,7 +3,8 @@ using PluginHost.Tests.Support;
 namespace PluginHost.Tests.Interop;
 
 /// <summary>
-/// One node shared by the interop tests: realm1 open to anonymous (callers and publishers disclosed), realm "restricted" whose
+/// One node shared by the interop tests: realm1 open to anonymous (callers and publishers disclosed; event history for the
+/// prefix com.example.history.), realm "restricted" whose
 /// anonymous role may only call/register/subscribe under com.public. (and publish nowhere),
 /// "restricted_flat" with the same rule in Crossbar 0.10's flat permission form,
 /// a web transport with a WebSocket path and a RawSocket transport, both on free ports.
@@ -20,7 +21,8 @@ public sealed class InteropNodeFixture : IAsyncLifetime
             "roles": [{ "name": "anonymous",
                         "permissions": [{ "uri": "", "match": "prefix",
                                           "allow": { "call": true, "register": true, "publish": true, "subscribe": true },
-                                          "disclose": { "caller": true, "publisher": true } }] }] },
+                                          "disclose": { "caller": true, "publisher": true } }] }],
+            "store": { "type": "memory", "event-history": [{ "uri": "com.example.history.", "match": "prefix", "limit": 1000 }] } },
           { "name": "restricted",
             "roles": [{ "name": "anonymous",
                         "permissions": [{ "uri": "com.public.", "match": "prefix",

@@ -36,5 +36,12 @@ public abstract class RouterTestBase : IAsyncLifetime
         return client;
     }
 
+    internal async Task<WampTestClient> JoinWithHelloAsync(Dictionary<string, object?> helloDetails, string realm = "realm1")
+    {
+        var client = await WampTestClient.JoinWithHelloAsync(Router, realm, helloDetails);
+        _clients.Add(client);
+        return client;
+    }
+
     internal static TransportAuthConfig Role(string role) => new() { AnonymousRole = role };
 }

@@ -51,9 +51,14 @@ internal sealed class WampTestClient : IAsyncDisposable
 
     public static async Task<WampTestClient> JoinAsync(WampRouter router, string realm, TransportAuthConfig? auth = null, bool callCanceling = true,
         params (string Role, string Feature)[] features)
+        => await JoinWithHelloAsync(router, realm, HelloDetailsWith(callCanceling, features), auth);
+
+    /// <summary>Joins with exactly <paramref name="helloDetails"/> (e.g. without a feature the default HELLO announces).</summary>
+    public static async Task<WampTestClient> JoinWithHelloAsync(WampRouter router, string realm, Dictionary<string, object?> helloDetails,
+        TransportAuthConfig? auth = null)
     {
         var client = new WampTestClient(router.ConnectInProcess(auth));
-        await client.SendAsync(new HelloMessage(realm, HelloDetailsWith(callCanceling, features)));
+        await client.SendAsync(new HelloMessage(realm, helloDetails));
         var welcome = await client.ExpectAsync<WelcomeMessage>();
         client.SessionId = welcome.Session;
         client.WelcomeDetails = welcome.Details;

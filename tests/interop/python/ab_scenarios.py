@@ -51,13 +51,18 @@ class Ctx:
         self.url, self.realm, self.serializer = url, realm, serializer
         self.sessions = []
 
-    async def session(self, realm=None):
-        """A joined ApplicationSession on its own connection."""
+    async def session(self, realm=None, roles=None):
+        """A joined ApplicationSession on its own connection (roles: the client roles to announce, default Autobahn's)."""
         loop = asyncio.get_running_loop()
         joined = loop.create_future()
         realm = realm or self.realm
 
         class Session(ApplicationSession):
+            def __init__(self, config):
+                super().__init__(config)
+                if roles is not None:
+                    self._session_roles = roles
+
             def onJoin(self, details):
                 if not joined.done():
                     joined.set_result(self)
@@ -492,6 +497,105 @@ async def testament(ctx):
     expect(got == [(["gone", sid], {"why": "lost"})], "testament events {}".format(got))
 
 
+async def event_history(ctx):
+    # Event history: realm1's store keeps publications to the prefix com.example.history. (see the interop fixture), with
+    # nobody subscribed; wamp.subscription.get_events returns them oldest first (spec), newest first with reverse=true.
+    topic = "com.example.history.h{}".format(random.getrandbits(48))  # fresh per run: the history outlives sessions
+    pub, reader = await ctx.session(), await ctx.session()
+    expect(reader._router_roles["broker"].event_history is True, "broker does not announce event_history")
+    ack = PublishOptions(acknowledge=True)
+    p1 = await pub.publish(topic, 1, "one", k="v", options=ack)
+    p2 = await pub.publish(topic, 2, options=ack)
+    p3 = await pub.publish(topic, 3, options=ack)
+    sub_id = await reader.call("wamp.subscription.lookup", "com.example.history.", {"match": "prefix"})
+    expect(isinstance(sub_id, int), "no history subscription: lookup {}".format(sub_id))
+    events = await reader.call("wamp.subscription.get_events", sub_id, topic=topic)
+    expect([e["publication"] for e in events] == [p1.id, p2.id, p3.id], "history order {}".format(events))
+    e = events[0]
+    expect(e["args"] == [1, "one"] and e["kwargs"] == {"k": "v"}, "event payload {}".format(e))
+    expect(e["subscription"] == sub_id and e["topic"] == topic, "event ids {}".format(e))
+    expect(e["details"].get("topic") == topic and e["publisher"] == pub._session_id, "event details {}".format(e))
+    expect(isinstance(e["timestamp"], str) and e["timestamp"].endswith("Z"), "timestamp {}".format(e["timestamp"]))
+    newest = await reader.call("wamp.subscription.get_events", sub_id, topic=topic, reverse=True, limit=2)
+    expect([x["args"][0] for x in newest] == [3, 2], "reverse, limit 2: {}".format(newest))
+    page = await reader.call("wamp.subscription.get_events", sub_id, topic=topic, after_publication=p1.id)
+    expect([x["args"][0] for x in page] == [2, 3], "after_publication: {}".format(page))
+    # a subscription without history
+    plain = await reader.subscribe(lambda *a: None, "com.example.nohistory")
+    try:
+        await reader.call("wamp.subscription.get_events", plain.id)
+        raise Failed("get_events on a subscription without history did not raise")
+    except ApplicationError as err:
+        expect(err.error == "wamp.error.history_unavailable", "got {}".format(err.error))
+
+
+def without_feature(roles, role, feature):
+    """A copy of Autobahn's client roles with one feature turned off."""
+    import copy
+    roles = copy.deepcopy(roles)
+    setattr(roles[role], feature, None)
+    return roles
+
+
+async def remove_subscriber(ctx):
+    # wamp.subscription.remove_subscriber. Autobahn|Python 22.7 announces subscriber subscription_revocation but raises a
+    # ProtocolError (and drops its connection) on [UNSUBSCRIBED, 0, ...], so the revoked subscriber here announces no
+    # subscription_revocation: the router must then revoke silently (spec: "MUST NOT send an UNSUBSCRIBED").
+    from autobahn.wamp import role as ab_role
+    base = "com.example.revoke.s{}.".format(random.getrandbits(48))
+    admin, pub = await ctx.session(), await ctx.session()
+    sub = await ctx.session(roles=without_feature(ab_role.DEFAULT_CLIENT_ROLES, "subscriber", "subscription_revocation"))
+    expect(admin._router_roles["broker"].subscription_revocation is True, "broker does not announce subscription_revocation")
+    loop = asyncio.get_running_loop()
+    unsubscribed = loop.create_future()
+
+    def on_unsubscribe(session_id, subscription_id):
+        if session_id == sub._session_id and not unsubscribed.done():
+            unsubscribed.set_result(subscription_id)
+
+    await admin.subscribe(on_unsubscribe, "wamp.subscription.on_unsubscribe")
+    got, control = [], loop.create_future()
+    s = await sub.subscribe(lambda *a: got.append(a), base + "t")
+    await sub.subscribe(lambda *a: control.done() or control.set_result(a), base + "control")
+    r = await admin.call("wamp.subscription.remove_subscriber", s.id, sub._session_id, "com.example.revoked")
+    expect(r is None, "remove_subscriber returned {}".format(r))
+    expect(await asyncio.wait_for(unsubscribed, TIMEOUT) == s.id, "on_unsubscribe")
+    expect(await admin.call("wamp.subscription.lookup", base + "t") is None, "the subscription was not deleted")
+    ack = PublishOptions(acknowledge=True)
+    await pub.publish(base + "t", "revoked", options=ack)
+    await pub.publish(base + "control", "after", options=ack)
+    await asyncio.wait_for(control, TIMEOUT)  # same publisher, same subscriber: anything on base+"t" would have come first
+    expect(got == [] and sub.is_attached(), "revoked subscriber still got {} (attached {})".format(got, sub.is_attached()))
+    for args, error in (((s.id, sub._session_id), "wamp.error.no_such_subscription"), ((s.id, 1), "wamp.error.no_such_session")):
+        try:
+            await admin.call("wamp.subscription.remove_subscriber", *args)
+            raise Failed("remove_subscriber{} did not raise".format(args))
+        except ApplicationError as err:
+            expect(err.error == error, "remove_subscriber{}: got {}".format(args, err.error))
+
+
+async def remove_callee(ctx):
+    # wamp.registration.remove_callee: Autobahn's callee announces registration_revocation and accepts the router's
+    # [UNREGISTERED, 0, {registration, reason}]; afterwards the procedure is gone and the callee still connected.
+    proc = "com.example.revoke.p{}".format(random.getrandbits(48))
+    admin, callee = await ctx.session(), await ctx.session()
+    reg = await callee.register(lambda: "here", proc)
+    expect(await admin.call(proc) == "here", "call before")
+    r = await admin.call("wamp.registration.remove_callee", reg.id, callee._session_id, reason="wamp.error.kicked")
+    expect(r is None, "remove_callee returned {}".format(r))
+    try:
+        await admin.call(proc)
+        raise Failed("the removed callee was still called")
+    except ApplicationError as err:
+        expect(err.error == "wamp.error.no_such_procedure", "got {}".format(err.error))
+    expect(callee.is_attached() and isinstance(await callee.call("wamp.session.count"), int), "callee not attached any more")
+    try:
+        await admin.call("wamp.registration.remove_callee", reg.id, callee._session_id)
+        raise Failed("a second remove_callee did not raise")
+    except ApplicationError as err:
+        expect(err.error == "wamp.error.no_such_registration", "got {}".format(err.error))
+
+
 async def no_such_realm(ctx):
     try:
         await ctx.session(realm="no.such.realm")
@@ -503,7 +607,8 @@ async def no_such_realm(ctx):
 SCENARIOS = {f.__name__: f for f in [
     rpc, binary, progressive, cancel, timeout, callee_leaves, shared, force_reregister, pattern_rpc,
     caller_disclosure, pubsub, exclude_me, black_white, pattern_pubsub, publisher_disclosure, meta,
-    reserved_uri, authorization, authorization_flat, no_such_realm, retained, testament]}
+    reserved_uri, authorization, authorization_flat, no_such_realm, retained, testament, event_history, remove_subscriber,
+    remove_callee]}
 
 
 async def main():

@@ -13,12 +13,15 @@ internal static partial class RealmParser
         var name = nameValue.AsString();
         if (!RealmName().IsMatch(name))
             throw nameValue.Error($"invalid realm name \"{name}\" (must match ^[A-Za-z][A-Za-z0-9_\\-@.]{{2,254}}$)");
-        foreach (var key in new[] { "store", "inventory", "rlinks" })
+        foreach (var key in new[] { "inventory", "rlinks" })
             if (o.Has(key)) ctx.Warn(o.Self.Child(key).Path, "not supported by this build; ignored");
 
         var options = o.Object("options", "enable_meta_api", "bridge_meta_api", "uri_check", "event_dispatching_chunk_size");
         if (options?.Get("bridge_meta_api") is { } bridge) bridge.AsBool();
         if (options?.Get("event_dispatching_chunk_size") is { } chunk) chunk.AsInt(1, int.MaxValue);
+
+        var uriCheck = options?.Enum("uri_check", "loose", "strict", "loose") == "strict" ? UriCheckMode.Strict : UriCheckMode.Loose;
+        var store = o.Get("store") is { } storeValue ? ParseStore(storeValue, uriCheck, ctx) : null;
 
         var roles = o.List("roles").Select(ParseRole).ToList();
         foreach (var dup in roles.GroupBy(r => r.Name).Where(g => g.Count() > 1))
@@ -30,9 +33,50 @@ internal static partial class RealmParser
             Roles = roles,
             // Loose by default (Crossbar defaults to strict): strict rejects URIs such as
             // "com.myapp.getUser" that Autobahn and most clients happily use.
-            UriCheck = options?.Enum("uri_check", "loose", "strict", "loose") == "strict" ? UriCheckMode.Strict : UriCheckMode.Loose,
+            UriCheck = uriCheck,
             EnableMetaApi = options?.Bool("enable_meta_api", true) ?? true,
+            Store = store,
         });
+    }
+
+    /// <summary>
+    /// Crossbar's realm store: <c>{type: "memory", limit?, event-history?: [{uri, match?, limit?}], call-queue?}</c>. Keys as
+    /// Crossbar's MemoryEventStore reads them: limit is the per-subscription default (100), match defaults to exact and the URI is
+    /// taken as written (no "*" shorthand, unlike permissions). Only type "memory" exists here: the persistent types
+    /// (cfxdb, zlmdb) are refused rather than silently kept in memory. call-queue (call queueing) is not implemented: warned, ignored.
+    /// </summary>
+    private static RealmStoreConfig ParseStore(ConfigValue value, UriCheckMode uriCheck, ParseContext ctx)
+    {
+        var typeValue = value.Member("type");
+        if (typeValue.AsString() != "memory")
+            throw typeValue.Error($"store type \"{typeValue.AsString()}\" is not supported by this build (only \"memory\")");
+        var o = value.AsObject("type", "limit", "event-history", "call-queue");
+        if (o.Has("call-queue"))
+        {
+            o.List("call-queue"); // a list, as the schema says
+            ctx.Warn(o.Self.Child("call-queue").Path, "call queueing is not supported by this build; ignored");
+        }
+        int limit = o.Int("limit", RealmStoreConfig.DefaultLimit, 1, int.MaxValue);
+        var entries = new List<EventHistoryConfig>();
+        foreach (var entryValue in o.List("event-history"))
+        {
+            var e = entryValue.AsObject("uri", "match", "limit");
+            var uriValue = e.Required("uri");
+            var uri = uriValue.AsString();
+            var match = e.Enum("match", "exact", "exact", "prefix", "wildcard") switch
+            {
+                "prefix" => MatchPolicy.Prefix,
+                "wildcard" => MatchPolicy.Wildcard,
+                _ => MatchPolicy.Exact,
+            };
+            // The entry is a subscription: the same URI rules as a SUBSCRIBE with that match policy.
+            if (!EventHistoryConfig.IsValidTopic(uri, match, uriCheck))
+                throw uriValue.Error($"invalid topic URI \"{uri}\" for match {match.ToString().ToLowerInvariant()} (uri check {uriCheck.ToString().ToLowerInvariant()})");
+            if (entries.Any(x => x.Uri == uri && x.Match == match))
+                throw entryValue.Error($"event history for \"{uri}\" (match {match.ToString().ToLowerInvariant()}) is configured more than once");
+            entries.Add(new EventHistoryConfig(uri, match, e.Int("limit", limit, 1, int.MaxValue)));
+        }
+        return new RealmStoreConfig { EventHistory = entries };
     }
 
     private static RoleConfig ParseRole(ConfigValue value)
