@@ -88,16 +88,10 @@ internal sealed partial class Dealer(Realm realm)
             if (m.Options.GetBool("force_reregister"))
             {
                 // force_reregister (Crossbar): every current callee is kicked with a registration revocation
-                // [UNREGISTERED, 0, {registration, reason}] and the registration is deleted, then re-created below.
+                // [UNREGISTERED, 0, {registration, reason}] (to callees that announced registration_revocation, as
+                // remove_callee) and the registration is deleted, then re-created below.
                 foreach (var callee in reg.Callees.ToList())
-                {
-                    Detach(callee.Session, reg);
-                    callee.Session.Send(new UnregisteredMessage(0, new Dictionary<string, object?>
-                    {
-                        ["registration"] = reg.Id,
-                        ["reason"] = "wamp.error.unregistered",
-                    }));
-                }
+                    RemoveCallee(reg, callee.Session, "wamp.error.unregistered");
                 reg = null;
             }
             else if (reg.Callees.Any(c => c.Session == session))

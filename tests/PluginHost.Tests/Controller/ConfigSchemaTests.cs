@@ -45,6 +45,7 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> GoodConfigs() => new()
     {
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "cfxdb", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}}]}]}""",
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "arguments": ["-c", "true"], "options": {"stdin": {"type": "json", "value": {"a": 1}, "close": false}, "stdout": "drop", "stderr": "close", "env": {"inherit": ["PATH"], "vars": {"A": "b"}}, "restart_backoff": {"initial_delay": 0.5, "max_delay": 5, "max_restarts": 3, "reset_after": 60}}}]}""",
         """{"version": 2, "controller": {"options": {"shutdown": ["shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"]}}, "workers": []}""",
         """{"version": 2, "controller": {"options": {"shutdown": "shutdown_on_shutdown_requested"}}}""",
@@ -84,7 +85,8 @@ public class ConfigSchemaTests
         """{"version": 2, "workers": [{"type": "router", "options": {"restart_backoff": {"initial_delay": "1s"}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"roles": []}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"limit": 10}}]}]}""",
-        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "cfxdb", "path": "db"}}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "sqlite", "path": "db"}}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "memory", "path": "db"}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "memory", "limit": 0}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "memory", "event-history": [{"match": "prefix"}]}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "memory", "event-history": [{"uri": "com.a", "match": "glob"}]}}]}]}""",

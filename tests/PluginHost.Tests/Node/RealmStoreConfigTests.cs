@@ -30,6 +30,14 @@ public class RealmStoreConfigTests
     }
 
     [Fact]
+    public void A_persistent_store_keeps_its_history_in_memory_with_a_warning()
+    {
+        var config = Parse(WithStore("""{"type": "cfxdb", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}"""));
+        Assert.Equal([new EventHistoryConfig("com.a", MatchPolicy.Exact, RealmStoreConfig.DefaultLimit)], config.FirstRouter().Realms[0].Config.Store!.EventHistory);
+        Assert.Contains(config.Warnings, w => w.StartsWith("workers[0].realms[0].store.type:") && w.Contains("kept in memory"));
+    }
+
+    [Fact]
     public void Store_is_no_longer_warned_but_call_queue_is()
     {
         var config = Parse(WithStore("""{"type": "memory", "call-queue": [{"uri": "com.a", "limit": 5}]}"""));
@@ -40,8 +48,8 @@ public class RealmStoreConfigTests
     [Theory]
     [InlineData("""[]""", "workers[0].realms[0].store", "expected an object")]
     [InlineData("""{}""", "workers[0].realms[0].store.type", "missing required key")]
-    [InlineData("""{"type": 1}""", "workers[0].realms[0].store.type", "expected a string")]
-    [InlineData("""{"type": "cfxdb", "path": "db"}""", "workers[0].realms[0].store.type", "not supported")]
+    [InlineData("""{"type": 1}""", "workers[0].realms[0].store.type", "expected one of memory, cfxdb, zlmdb")]
+    [InlineData("""{"type": "sqlite"}""", "workers[0].realms[0].store.type", "one of memory, cfxdb, zlmdb")]
     [InlineData("""{"type": "memory", "path": "db"}""", "workers[0].realms[0].store.path", "unknown key")]
     [InlineData("""{"type": "memory", "limit": 0}""", "workers[0].realms[0].store.limit", "expected an integer in 1..")]
     [InlineData("""{"type": "memory", "limit": "10"}""", "workers[0].realms[0].store.limit", "expected an integer")]

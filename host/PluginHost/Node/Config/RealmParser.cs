@@ -43,14 +43,18 @@ internal static partial class RealmParser
     /// Crossbar's realm store: <c>{type: "memory", limit?, event-history?: [{uri, match?, limit?}], call-queue?}</c>. Keys as
     /// Crossbar's MemoryEventStore reads them: limit is the per-subscription default (100), match defaults to exact and the URI is
     /// taken as written (no "*" shorthand, unlike permissions). Only type "memory" exists here: the persistent types
-    /// (cfxdb, zlmdb) are refused rather than silently kept in memory. call-queue (call queueing) is not implemented: warned, ignored.
+    /// (cfxdb, zlmdb) are kept in memory, with a warning saying so. call-queue (call queueing) is not implemented: warned, ignored.
     /// </summary>
     private static RealmStoreConfig ParseStore(ConfigValue value, UriCheckMode uriCheck, ParseContext ctx)
     {
         var typeValue = value.Member("type");
-        if (typeValue.AsString() != "memory")
-            throw typeValue.Error($"store type \"{typeValue.AsString()}\" is not supported by this build (only \"memory\")");
-        var o = value.AsObject("type", "limit", "event-history", "call-queue");
+        var type = typeValue.AsEnum("memory", "cfxdb", "zlmdb");
+        // A Crossbar config with a persistent store keeps loading: its history is kept, in memory only.
+        var o = type == "memory"
+            ? value.AsObject("type", "limit", "event-history", "call-queue")
+            : value.AsObject("type", "path", "maxsize", "readonly", "sync", "limit", "event-history", "call-queue");
+        if (type != "memory")
+            ctx.Warn(typeValue.Path, $"store type \"{type}\" (persistent) is not supported by this build: event history is kept in memory and lost at restart");
         if (o.Has("call-queue"))
         {
             o.List("call-queue"); // a list, as the schema says
