@@ -195,4 +195,19 @@ public sealed class WebSocketProxyTests : IAsyncLifetime
             return (socket, e);
         }
     }
+
+    /// <summary>A peer nobody here wrote: Autobahn|Python calls through the proxy to a callee joined at the backend.</summary>
+    [Fact]
+    public async Task AutobahnPythonCallsThroughTheProxy()
+    {
+        await using var direct = await JoinDirectAsync();
+        await direct.RegisterAsync("com.example.hello", (_, _) => ValueTask.FromResult<WampResult?>(WampResult.Of("hello via proxy")));
+
+        var script = Path.Combine(PluginHost.Tests.Support.RepoPaths.InteropDir, "python", "call_procedure.py");
+        var outcome = await PluginHost.Tests.Support.ExternalProcess.RunAsync("/usr/bin/python3",
+            [script, "--url", ProxyUri().ToString(), "--procedure", "com.example.hello"], TimeSpan.FromMinutes(1));
+
+        Assert.True(outcome.ExitCode == 0, $"Autobahn|Python failed through the proxy:\n{outcome.Output}");
+        Assert.Contains("RESULT \"hello via proxy\"", outcome.Output);
+    }
 }
