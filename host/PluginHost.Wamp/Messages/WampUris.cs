@@ -21,6 +21,7 @@ public static class WampErrors
     public const string NoAuthMethod = "wamp.error.no_auth_method";
     public const string NoSuchRealm = "wamp.error.no_such_realm";
     public const string NoSuchRole = "wamp.error.no_such_role";
+    public const string NoSuchPrincipal = "wamp.error.no_such_principal";
     public const string Timeout = "wamp.error.timeout";
     public const string OptionNotAllowed = "wamp.error.option_not_allowed";
     public const string NoAvailableCallee = "wamp.error.no_available_callee";

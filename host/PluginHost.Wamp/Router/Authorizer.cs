@@ -41,6 +41,9 @@ internal sealed class Authorizer
     /// <summary>True when sessions may join with <paramref name="authrole"/> (basic: ABORT wamp.error.no_such_role otherwise).</summary>
     public bool RoleExists(string authrole) => _allowAll || _roles.ContainsKey(authrole);
 
+    /// <summary>The role's dynamic authorizer procedure (DynamicAuthorization.cs), or null for static permissions.</summary>
+    public string? DynamicAuthorizer(string authrole) => _roles.TryGetValue(authrole, out var role) ? role.Authorizer : null;
+
     public AuthDecision Authorize(string authrole, WampAction action, string uri)
     {
         if (_allowAll) return new AuthDecision(true, false);
@@ -55,6 +58,9 @@ internal sealed class Authorizer
     private AuthDecision Decide(string authrole, WampAction action, string uri)
     {
         if (!_roles.TryGetValue(authrole, out var role)) return new AuthDecision(false, false);
+        // A role with a dynamic authorizer reaches here only where the router cannot wait for the authorizer's
+        // answer (inside meta procedures: testament topics, event history): denied rather than guessed.
+        if (role.Authorizer is not null) return new AuthDecision(false, false);
         var permission = FindPermission(role, uri);
         if (permission is null) return new AuthDecision(role.AllowByDefault, false);
         bool allowed = action switch

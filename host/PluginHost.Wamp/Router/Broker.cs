@@ -69,7 +69,7 @@ internal sealed class Broker
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.InvalidArgument, "invalid type for option 'get_retained' (expected a boolean)"));
             return;
         }
-        if (!realm.Authorizer.Authorize(session.AuthRole, WampAction.Subscribe, m.Topic).Allowed)
+        if (!realm.Authorize(session, WampAction.Subscribe, m.Topic).Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to subscribe to topic '{m.Topic}'"));
             return;
@@ -138,7 +138,7 @@ internal sealed class Broker
         // Event retention: retain|bool ("lack of the key MUST be interpreted as false").
         if (options.TryGetValue("retain", out var retainValue) && retainValue is not (null or bool))
             return (WampErrors.InvalidArgument, "invalid type for option 'retain' (expected a boolean)");
-        var auth = realm.Authorizer.Authorize(publisher.AuthRole, WampAction.Publish, topic);
+        var auth = realm.Authorize(publisher, WampAction.Publish, topic);
         if (!auth.Allowed) return (WampErrors.NotAuthorized, $"session is not authorized to publish to topic '{topic}'");
 
         publication = WampIds.NewGlobalId(); // publication ids are global scope: random

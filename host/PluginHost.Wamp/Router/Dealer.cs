@@ -77,7 +77,7 @@ internal sealed partial class Dealer(Realm realm)
             session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid invocation policy '{invoke}'"));
             return;
         }
-        if (!realm.Authorizer.Authorize(session.AuthRole, WampAction.Register, m.Procedure).Allowed)
+        if (!realm.Authorize(session, WampAction.Register, m.Procedure).Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to register procedure '{m.Procedure}'"));
             return;
@@ -152,7 +152,7 @@ internal sealed partial class Dealer(Realm realm)
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.InvalidArgument, pptError));
             return false;
         }
-        var auth = realm.Authorizer.Authorize(session.AuthRole, WampAction.Call, m.Procedure);
+        var auth = realm.Authorize(session, WampAction.Call, m.Procedure);
         if (!auth.Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to call procedure '{m.Procedure}'"));

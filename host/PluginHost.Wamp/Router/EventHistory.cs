@@ -81,7 +81,7 @@ internal static class EventHistory
         if (sub.History is not { } log)
             throw new MetaApi.MetaError(HistoryUnavailable, $"event history is not enabled for subscription {subscriptionId}");
         // Spec, security aspects: "a peer must be allowed to subscribe to a desired subscription first".
-        if (!realm.Authorizer.Authorize(caller.AuthRole, WampAction.Subscribe, sub.Uri).Allowed)
+        if (!realm.Authorize(caller, WampAction.Subscribe, sub.Uri).Allowed)
             throw new MetaApi.MetaError(WampErrors.NotAuthorized, $"session is not authorized to subscribe to '{sub.Uri}', so not to read its history");
 
         long? limit = null;

@@ -52,6 +52,11 @@ namespace PluginHost.Wamp.Router;
 // The loop itself never waits for the gate and takes no lock for it: in Send it only does the
 // Interlocked counting and, on a transition, a CAS, an Interlocked and a thread-pool post.
 //
+// DYNAMIC AUTHORIZATION (DynamicAuthorization.cs): an action needing a role's authorizer procedure is parked
+// on its session, the CALL to the authorizer runs off the loop (service session), and its answer comes back as
+// an AuthorizedCommand. Meanwhile the loop serves everyone; only that session's later messages wait, queued on
+// it in order. Authentication never touches the loop: it runs on each session's handshake task.
+//
 // The loop never throws out: every command is handled inside try/catch, and a failure is
 // contained to the session that caused it (that session is aborted; the realm keeps running).
 // ---------------------------------------------------------------------------------------------
@@ -111,6 +116,8 @@ internal sealed class Realm
             FullMode = BoundedChannelFullMode.Wait,
         });
         _authorizer = new Authorizer(config);
+        DynamicAuthTimeout = options.DynamicAuthTimeout;
+        Service = new ServiceSession(router, config.Name);
         Broker = new Broker(this);
         Dealer = new Dealer(this);
         Meta = config.EnableMetaApi ? new MetaApi(this) : null;
@@ -127,6 +134,26 @@ internal sealed class Realm
     internal Dealer Dealer { get; }
     internal MetaApi? Meta { get; }
     internal Authorizer Authorizer => _authorizer;
+
+    /// <summary>Thread-safe: the session over which dynamic authenticators and authorizers are called.</summary>
+    internal ServiceSession Service { get; }
+    internal TimeSpan DynamicAuthTimeout { get; }
+
+    /// <summary>
+    /// Loop-owned. The authorization of <paramref name="session"/>'s action: everything for the router's service
+    /// session; the dynamic authorizer's answer once it came back (DynamicAuthorization.Resume); else the role's
+    /// static permissions (a role with an authorizer is denied on paths that cannot wait for it, Authorizer.cs).
+    /// </summary>
+    internal AuthDecision Authorize(RouterSession session, WampAction action, string uri)
+    {
+        if (session.IsTrusted) return new AuthDecision(true, false);
+        if (session.Authorized is { } d && d.Action == action && d.Uri == uri)
+        {
+            session.Authorized = null;
+            return d.Decision;
+        }
+        return _authorizer.Authorize(session.AuthRole, action, uri);
+    }
 
     // ----- flow control (see CONCURRENCY DESIGN): thread-safe, lock-free -----
 
@@ -233,7 +260,11 @@ internal sealed class Realm
         {
             case MessageCommand m:
                 if (!m.Session.Joined || m.Session.Left) return; // messages after GOODBYE/ABORT are dropped
+                if (DynamicAuthorization.TryPark(this, m.Session, m.Message)) return;
                 Dispatch(m.Session, m.Message);
+                break;
+            case AuthorizedCommand a:
+                DynamicAuthorization.Resume(this, a);
                 break;
             case JoinCommand j:
                 Join(j.Session);
@@ -261,6 +292,7 @@ internal sealed class Realm
         RouterSession? session = command switch
         {
             MessageCommand m => m.Session,
+            AuthorizedCommand a => a.Session,
             JoinCommand j => j.Session,
             LeaveCommand l => l.Session,
             ProtocolErrorCommand p => p.Session,
@@ -352,7 +384,7 @@ internal sealed class Realm
         };
     }
 
-    private void Dispatch(RouterSession session, WampMessage message)
+    internal void Dispatch(RouterSession session, WampMessage message)
     {
         switch (message)
         {

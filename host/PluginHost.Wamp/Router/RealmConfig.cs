@@ -53,6 +53,11 @@ public sealed record RoleConfig
     public IReadOnlyList<PermissionConfig> Permissions { get; init; } = [];
     /// <summary>Crossbar's <c>allow-by-default</c>: used when no permission matches.</summary>
     public bool AllowByDefault { get; init; }
+    /// <summary>
+    /// Crossbar's dynamic authorizer (<c>authorizer</c>): the procedure called, on this realm, for every call,
+    /// register, publish and subscribe of a session in this role (Router/DynamicAuthorization.cs). Null: static permissions.
+    /// </summary>
+    public string? Authorizer { get; init; }
 }
 
 /// <summary>One permission entry. Crossbar's lookup order: exact, then longest prefix, then wildcard.</summary>
@@ -91,8 +96,28 @@ public sealed record TransportAuthConfig
     /// <summary>cryptosign: principals by authid.</summary>
     public IReadOnlyDictionary<string, CryptosignPrincipal>? Cryptosign { get; init; }
 
+    /// <summary>
+    /// Dynamic authenticators by method ("anonymous", "ticket", "wampcra", "cryptosign"): Crossbar's
+    /// <c>{"type": "dynamic", "authenticator": ..., "authenticator-realm": ...}</c>. A method configured here is
+    /// configured (its static entry above is then null).
+    /// </summary>
+    public IReadOnlyDictionary<string, DynamicAuthenticatorConfig>? Dynamic { get; init; }
+
+    /// <summary>The router's own service sessions (Router/ServiceSession.cs): role "trusted", never authorized.</summary>
+    internal bool Internal { get; init; }
+
     /// <summary>Anonymous sessions in role "anonymous": what a transport without <c>auth</c> does.</summary>
     public static TransportAuthConfig Anonymous { get; } = new();
+}
+
+/// <summary>
+/// A dynamic authenticator: the procedure the router calls, on <paramref name="Realm"/> (Crossbar's
+/// <c>authenticator-realm</c>; null = the realm the client asked to join).
+/// </summary>
+public sealed record DynamicAuthenticatorConfig(string Authenticator, string? Realm = null)
+{
+    /// <summary>For config validation: an authenticator or authorizer must be a valid procedure URI (loose check).</summary>
+    public static bool IsValidProcedure(string uri) => UriValidator.IsValid(uri, UriCheckMode.Loose);
 }
 
 /// <summary>A static ticket principal. <see cref="Realm"/>, when set, is the realm the session joins (Crossbar assigns it).</summary>
@@ -133,6 +158,12 @@ public sealed record RouterOptions
 
     /// <summary>How long a new transport may take to send HELLO before it is closed.</summary>
     public TimeSpan HelloTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a dynamic authenticator or authorizer may take to answer before the router gives up and denies
+    /// (Crossbar waits for ever). An authentication is also bounded by <see cref="HelloTimeout"/>.
+    /// </summary>
+    public TimeSpan DynamicAuthTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Commands queued for one realm loop before session readers wait (back-pressure on inbound traffic).

@@ -87,6 +87,15 @@ internal sealed class RouterSession
 
     // Loop-owned state.
     internal bool Joined;
+    /// <summary>The router's own service session (role "trusted"): never authorized (Router/ServiceSession.cs).</summary>
+    public bool IsTrusted { get; private set; }
+    /// <summary>
+    /// Loop-owned (Router/DynamicAuthorization.cs): non-null while an action of this session waits for its dynamic
+    /// authorizer; the session's later messages queue here, in order, until it is decided.
+    /// </summary>
+    internal Queue<WampMessage>? AwaitingAuthorization;
+    /// <summary>Loop-owned: the authorizer's decision for the message being dispatched after it came back.</summary>
+    internal DynamicAuthorization.Decided? Authorized;
     internal bool Left;
     internal readonly HashSet<Subscription> Subscriptions = new();
     internal readonly HashSet<Registration> Registrations = new();
@@ -197,11 +206,12 @@ internal sealed class RouterSession
                 return null;
             }
             Id = _router.AllocateSessionId(); // before authenticating: WAMP-CRA challenges name the session
-            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Send, _connection.ReceiveAsync, helloTimeout.Token)
+            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Transport.ToDict(), _options.DynamicAuthTimeout, Send, _connection.ReceiveAsync, helloTimeout.Token)
                 .ConfigureAwait(false);
             if (outcome is AuthDeny deny) AbortBeforeJoin(deny.Reason, deny.Message);
             if (outcome is not AuthAccept accept) return null;
             (AuthId, AuthRole, AuthMethod, AuthProvider, AuthExtra) = (accept.AuthId, accept.AuthRole, accept.AuthMethod, accept.AuthProvider, accept.AuthExtra);
+            IsTrusted = accept.Trusted;
             ReadClientFeatures(hello.Details);
             Realm = accept.Realm;
             return accept.Realm;

@@ -75,7 +75,7 @@ internal sealed class Testaments(Realm realm)
             throw new MetaApi.MetaError(WampErrors.InvalidArgument, "publish_options use payload passthru mode, but the session did not announce payload_passthru_mode");
         if (options.TryGetValue("retain", out var retain) && retain is not (null or bool))
             throw new MetaApi.MetaError(WampErrors.InvalidArgument, "publish_options.retain must be a boolean");
-        if (!realm.Authorizer.Authorize(caller.AuthRole, WampAction.Publish, topic).Allowed)
+        if (!realm.Authorize(caller, WampAction.Publish, topic).Allowed)
             throw new MetaApi.MetaError(WampErrors.NotAuthorized, $"session is not authorized to publish to topic '{topic}'");
 
         var bucket = (caller.Testaments ??= new SessionTestaments()).For(scope);

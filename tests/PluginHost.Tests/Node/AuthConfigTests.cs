@@ -77,11 +77,15 @@ public class AuthConfigTests
     }
 
     [Fact]
-    public void DynamicAuthenticationIsAClearError()
+    public void DynamicAuthenticatorNeedsAValidProcedureAndNoPrincipals()
     {
-        var e = FailAuth("""{"wampcra": {"type": "dynamic", "authenticator": "com.example.authenticate"}}""");
-        Assert.Equal("workers[0].transports[0].auth.wampcra.type", e.Path);
-        Assert.Contains("dynamic", e.Message);
+        Assert.Equal("workers[0].transports[0].auth.wampcra.authenticator", FailAuth("""{"wampcra": {"type": "dynamic"}}""").Path);
+        Assert.Equal("workers[0].transports[0].auth.ticket.authenticator",
+            FailAuth("""{"ticket": {"type": "dynamic", "authenticator": "bad uri"}}""").Path);
+        Assert.Equal("workers[0].transports[0].auth.ticket.principals",
+            FailAuth("""{"ticket": {"type": "dynamic", "authenticator": "com.a", "principals": {}}}""").Path);
+        Assert.Equal("workers[0].transports[0].auth.ticket.authenticator",
+            FailAuth("""{"ticket": {"type": "static", "authenticator": "com.a", "principals": {}}}""").Path);
     }
 
     [Theory]

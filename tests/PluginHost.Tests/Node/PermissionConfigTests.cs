@@ -85,9 +85,11 @@ public class PermissionConfigTests
     }
 
     [Fact]
-    public void DynamicAuthorizerIsRefused()
+    public void DynamicAuthorizerMustBeAProcedureUriWithoutPermissions()
     {
-        var realm = """[{"name": "realm1", "roles": [{"name": "r1", "authorizer": "com.example.authorize"}]}]""";
-        Assert.Equal("workers[0].realms[0].roles[0].authorizer", Fail(RouterWorker(realms: realm)).Path);
+        var bad = """[{"name": "realm1", "roles": [{"name": "r1", "authorizer": "bad uri"}]}]""";
+        Assert.Equal("workers[0].realms[0].roles[0].authorizer", Fail(RouterWorker(realms: bad)).Path);
+        var both = """[{"name": "realm1", "roles": [{"name": "r1", "authorizer": "com.a", "allow-by-default": true}]}]""";
+        Assert.Equal("workers[0].realms[0].roles[0].allow-by-default", Fail(RouterWorker(realms: both)).Path);
     }
 }

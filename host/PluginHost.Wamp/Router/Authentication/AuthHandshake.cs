@@ -13,24 +13,32 @@ internal static class AuthHandshake
     /// transport or sent ABORT) during the challenge. The caller bounds it with the HELLO timeout.
     /// </summary>
     public static async Task<AuthOutcome?> RunAsync(HelloMessage hello, TransportAuthConfig config, WampRouter router, long sessionId,
-        Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
+        IReadOnlyDictionary<string, object?> transport, TimeSpan dynamicTimeout, Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
     {
         var details = hello.Details;
         if (details.TryGetValue("authmethods", out var m) && m is not null && details.GetStringList("authmethods") is null)
             return new AuthDeny(WampErrors.ProtocolViolation, "HELLO.Details.authmethods must be a list of strings");
         var authExtra = details.TryGetValue("authextra", out var e) && e is IReadOnlyDictionary<string, object?> extra
             ? extra : new Dictionary<string, object?>();
-        var request = new AuthRequest(router, sessionId, hello.Realm, details.GetString("authid"), authExtra);
+        var request = new AuthRequest(router, sessionId, hello.Realm, details.GetString("authid"), authExtra)
+        {
+            AuthRole = details.GetString("authrole"),
+            Transport = transport,
+            DynamicTimeout = dynamicTimeout,
+        };
 
-        var outcome = AuthMethodSelector.Select(config, request, details.GetStringList("authmethods"), out var pending);
+        var pending = AuthMethodSelector.Select(config, request, details.GetStringList("authmethods"), out var deny);
+        if (pending is null) return deny;
+        // Dynamic methods await their authenticator procedure here, on this session's handshake task.
+        var outcome = await pending.HelloAsync(cancellationToken).ConfigureAwait(false);
         if (outcome is not AuthChallenge challenge) return outcome;
 
-        // All static methods here need exactly one CHALLENGE/AUTHENTICATE round.
-        send(new ChallengeMessage(pending!.AuthMethod, challenge.Extra));
+        // All methods here need exactly one CHALLENGE/AUTHENTICATE round.
+        send(new ChallengeMessage(pending.AuthMethod, challenge.Extra));
         return await receive(cancellationToken).ConfigureAwait(false) switch
         {
             null or AbortMessage => null,
-            AuthenticateMessage authenticate => pending.Authenticate(authenticate.Signature, authenticate.Extra),
+            AuthenticateMessage authenticate => await pending.AuthenticateAsync(authenticate.Signature, authenticate.Extra, cancellationToken).ConfigureAwait(false),
             var other => new AuthDeny(WampErrors.ProtocolViolation,
                 $"expected AUTHENTICATE after CHALLENGE, got {other.Type.ToString().ToUpperInvariant()}"),
         };

@@ -13,25 +13,32 @@ internal static class AuthMethodSelector
     private static readonly HashSet<string> KnownMethods =
         ["anonymous", "anonymous-proxy", "ticket", "wampcra", "tls", "cryptosign", "cryptosign-proxy", "cookie", "scram"];
 
-    public static AuthOutcome Select(TransportAuthConfig config, AuthRequest request, IReadOnlyList<string>? offered, out PendingAuth? pending)
+    /// <summary>The pending authentication to run (then <paramref name="deny"/> is null), or null and why not.</summary>
+    public static PendingAuth? Select(TransportAuthConfig config, AuthRequest request, IReadOnlyList<string>? offered, out AuthDeny? deny)
     {
-        pending = null;
+        deny = null;
         // No authmethods (or an empty list) means anonymous (Crossbar: details.authmethods or ['anonymous']).
         var methods = offered is { Count: > 0 } ? offered : ["anonymous"];
         foreach (var method in methods)
         {
-            if (!KnownMethods.Contains(method)) return new AuthDeny(WampErrors.NotAuthorized, $"invalid authmethod '{method}'");
-            pending = Create(method, config, request);
-            if (pending is not null) return pending.Hello();
+            if (!KnownMethods.Contains(method))
+            {
+                deny = new AuthDeny(WampErrors.NotAuthorized, $"invalid authmethod '{method}'");
+                return null;
+            }
+            if (Create(method, config, request) is { } pending) return pending;
         }
         // Crossbar and Autobahn use wamp.error.no_auth_method (ApplicationError.NO_AUTH_METHOD), not the
         // spec draft's wamp.error.no_matching_auth_method: Autobahn clients match on Crossbar's URI.
-        return new AuthDeny(WampErrors.NoAuthMethod, $"cannot authenticate using any of the offered authmethods [{string.Join(", ", methods)}]");
+        deny = new AuthDeny(WampErrors.NoAuthMethod, $"cannot authenticate using any of the offered authmethods [{string.Join(", ", methods)}]");
+        return null;
     }
 
     /// <summary>The authenticator for a configured method, or null when the transport does not configure it.</summary>
     private static PendingAuth? Create(string method, TransportAuthConfig config, AuthRequest request) => method switch
     {
+        "anonymous" when config.Internal => new ServiceAuthenticator(request),
+        _ when config.Dynamic?.GetValueOrDefault(method) is { } dynamic => new DynamicAuthenticator(request, method, dynamic),
         "anonymous" when config.AnonymousRole is { } role => new StaticAnonymousAuthenticator(request, role, config.AnonymousAuthId),
         "ticket" when config.Ticket is { } principals => new StaticTicketAuthenticator(request, principals),
         "wampcra" when config.WampCra is { } users => new StaticWampCraAuthenticator(request, users),

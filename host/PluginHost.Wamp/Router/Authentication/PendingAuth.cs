@@ -5,11 +5,14 @@ namespace PluginHost.Wamp.Router.Authentication;
 /// <summary>What an authenticator answers to HELLO or AUTHENTICATE (Crossbar's types.Accept / Challenge / Deny).</summary>
 internal abstract record AuthOutcome;
 
-/// <summary>Join <see cref="Realm"/> with this identity. All methods here are static: authprovider "static".</summary>
+/// <summary>
+/// Join <see cref="Realm"/> with this identity. AuthProvider is "static" (config principals) or "dynamic" (an
+/// authenticator procedure); <see cref="Trusted"/> only for the router's own service sessions.
+/// </summary>
 internal sealed record AuthAccept(Realm Realm, string AuthId, string AuthRole, string AuthMethod,
-    IReadOnlyDictionary<string, object?>? AuthExtra) : AuthOutcome
+    IReadOnlyDictionary<string, object?>? AuthExtra, string AuthProvider = "static") : AuthOutcome
 {
-    public string AuthProvider => "static";
+    public bool Trusted { get; init; }
 }
 
 /// <summary>Send CHALLENGE with this extra and wait for AUTHENTICATE.</summary>
@@ -20,13 +23,22 @@ internal sealed record AuthDeny(string Reason, string Message) : AuthOutcome;
 
 /// <summary>What HELLO asked for, and what the authenticators need from the router.</summary>
 internal sealed record AuthRequest(WampRouter Router, long SessionId, string Realm, string? AuthId,
-    IReadOnlyDictionary<string, object?> AuthExtra);
+    IReadOnlyDictionary<string, object?> AuthExtra)
+{
+    /// <summary>HELLO.Details.authrole (cryptosign passes it to a dynamic authenticator, as Crossbar does).</summary>
+    public string? AuthRole { get; init; }
+    /// <summary>The transport dict (TransportDetails.ToDict), passed to dynamic authenticators as details.transport.</summary>
+    public IReadOnlyDictionary<string, object?>? Transport { get; init; }
+    public TimeSpan DynamicTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}
 
 /// <summary>
-/// One authentication in progress, for one method (Crossbar's PendingAuth): <see cref="Hello"/> once, then
-/// <see cref="Authenticate"/> once if Hello challenged.
+/// One authentication in progress, for one method (Crossbar's PendingAuth): <see cref="HelloAsync"/> once, then
+/// <see cref="AuthenticateAsync"/> once if it challenged. Static methods answer at once (<see cref="Hello"/>,
+/// <see cref="Authenticate"/>); dynamic ones (DynamicAuthenticator) await an authenticator procedure. Either way
+/// this runs on the session's own handshake task, never on a realm loop.
 /// </summary>
-internal abstract class PendingAuth(AuthRequest request)
+internal abstract class PendingAuth(AuthRequest request, string provider = "static")
 {
     private Realm? _realm;
     private string _authId = "";
@@ -40,6 +52,14 @@ internal abstract class PendingAuth(AuthRequest request)
 
     public virtual AuthOutcome Authenticate(string signature, IReadOnlyDictionary<string, object?> extra)
         => new AuthDeny(WampErrors.ProtocolViolation, $"{AuthMethod} authentication takes no AUTHENTICATE");
+
+    public virtual ValueTask<AuthOutcome> HelloAsync(CancellationToken cancellationToken) => ValueTask.FromResult(Hello());
+
+    public virtual ValueTask<AuthOutcome> AuthenticateAsync(string signature, IReadOnlyDictionary<string, object?> extra,
+        CancellationToken cancellationToken) => ValueTask.FromResult(Authenticate(signature, extra));
+
+    /// <summary>"static" or "dynamic": WELCOME.authprovider (and the WAMP-CRA challenge's authprovider).</summary>
+    protected string Provider => provider;
 
     /// <summary>
     /// Crossbar's PendingAuth._assign_principal: a principal's realm replaces the one HELLO asked for; the realm
@@ -58,7 +78,7 @@ internal abstract class PendingAuth(AuthRequest request)
     }
 
     protected AuthAccept Accept(IReadOnlyDictionary<string, object?>? authExtra = null)
-        => new(_realm ?? throw new InvalidOperationException("no principal assigned"), _authId, _authRole, AuthMethod, authExtra);
+        => new(_realm ?? throw new InvalidOperationException("no principal assigned"), _authId, _authRole, AuthMethod, authExtra, provider);
 
     protected string AssignedAuthId => _authId;
     protected string AssignedAuthRole => _authRole;

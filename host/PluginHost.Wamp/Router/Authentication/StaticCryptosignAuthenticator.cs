@@ -10,8 +10,8 @@ namespace PluginHost.Wamp.Router.Authentication;
 /// hex(64-byte Ed25519 signature || the 32 challenge bytes). No channel binding: this router has no TLS
 /// channel id to bind to, so a client asking for one is refused rather than silently unbound.
 /// </summary>
-internal sealed class StaticCryptosignAuthenticator(AuthRequest request, IReadOnlyDictionary<string, CryptosignPrincipal> principals)
-    : PendingAuth(request)
+internal sealed class StaticCryptosignAuthenticator(AuthRequest request, IReadOnlyDictionary<string, CryptosignPrincipal> principals,
+    string provider = "static") : PendingAuth(request, provider)
 {
     private byte[]? _challenge;
     private IReadOnlyList<string> _candidateKeys = [];

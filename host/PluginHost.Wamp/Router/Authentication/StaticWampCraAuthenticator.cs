@@ -13,8 +13,8 @@ namespace PluginHost.Wamp.Router.Authentication;
 /// As in Crossbar the configured secret is the key itself (for salted users the derived key); the salt, iterations
 /// and keylen are sent so the client can derive that key from its password.
 /// </summary>
-internal sealed class StaticWampCraAuthenticator(AuthRequest request, IReadOnlyDictionary<string, WampCraUser> users)
-    : PendingAuth(request)
+internal sealed class StaticWampCraAuthenticator(AuthRequest request, IReadOnlyDictionary<string, WampCraUser> users,
+    string provider = "static") : PendingAuth(request, provider)
 {
     private const string NonceAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     private static readonly JsonSerializerOptions ChallengeJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -35,7 +35,7 @@ internal sealed class StaticWampCraAuthenticator(AuthRequest request, IReadOnlyD
             ["authid"] = AssignedAuthId,
             ["authrole"] = AssignedAuthRole,
             ["authmethod"] = AuthMethod,
-            ["authprovider"] = "static",
+            ["authprovider"] = Provider,
             ["session"] = Request.SessionId,
             ["nonce"] = RandomNumberGenerator.GetString(NonceAlphabet, 64),
             ["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),

@@ -3,8 +3,9 @@ using PluginHost.Wamp.Router;
 namespace PluginHost.Node.Config;
 
 /// <summary>
-/// A transport's <c>auth</c> (Crossbar's transport auth: one entry per method). Static anonymous, ticket, wampcra
-/// and cryptosign are supported. Everything else is an error, not a warning: dropping a method would let sessions in
+/// A transport's <c>auth</c> (Crossbar's transport auth: one entry per method). Anonymous, ticket, wampcra and
+/// cryptosign are supported, static (principals here) or dynamic (an authenticator procedure, Crossbar's
+/// <c>{"type": "dynamic", "authenticator": uri, "authenticator-realm": realm?}</c>). Everything else is an error, not a warning: dropping a method would let sessions in
 /// where the config meant to require credentials (or lock everyone out).
 /// </summary>
 internal static class AuthParser
@@ -15,6 +16,7 @@ internal static class AuthParser
     public static TransportAuthConfig Parse(ConfigValue authValue, ParseContext ctx)
     {
         var auth = authValue.AsObject(AuthMethods);
+        var dynamic = new Dictionary<string, DynamicAuthenticatorConfig>(StringComparer.Ordinal);
         foreach (var method in AuthMethods.Skip(4))
             if (auth.Get(method) is { } m)
                 throw m.Error($"authentication method '{method}' is not supported by this build (anonymous, ticket, wampcra, cryptosign)");
@@ -34,21 +36,22 @@ internal static class AuthParser
             Cryptosign = StaticPrincipals(auth, "cryptosign", "principals", ["authorized_keys", "role", "realm"], p =>
                 new CryptosignPrincipal(AuthorizedKeys(p), p.RequiredString("role"), p.String("realm"))),
         };
-        if (auth.Object("anonymous", "type", "role", "authid", "realm") is { } anon)
+        if (auth.Object("anonymous", "type", "role", "authid", "realm", "authenticator", "authenticator-realm") is { } anon
+            && !IsDynamic(anon, "anonymous", dynamic))
         {
-            StaticType(anon, "anonymous");
             if (anon.Get("realm") is { } realm) throw realm.Error("pinning anonymous sessions to a realm is not supported by this build");
             config = config with { AnonymousRole = anon.String("role") ?? "anonymous", AnonymousAuthId = anon.String("authid") };
         }
-        if (config is { AnonymousRole: null, Ticket: null, WampCra: null, Cryptosign: null })
+        if (dynamic.Count > 0) config = config with { Dynamic = dynamic };
+        if (config is { AnonymousRole: null, Ticket: null, WampCra: null, Cryptosign: null, Dynamic: null })
             throw authValue.Error("no authentication method configured (anonymous, ticket, wampcra or cryptosign)");
         return config;
 
         IReadOnlyDictionary<string, T>? StaticPrincipals<T>(ConfigObject o, string method, string listKey, string[] keys,
             Func<ConfigObject, T> parse)
         {
-            if (o.Object(method, "type", listKey, "authenticator", "authenticator-realm") is not { } m) return null;
-            StaticType(m, method);
+            if (o.Object(method, "type", listKey, "authenticator", "authenticator-realm") is not { } m
+                || IsDynamic(m, method, dynamic)) return null;
             var result = new Dictionary<string, T>(StringComparer.Ordinal);
             foreach (var (authid, value) in WebPathParser.Members(m.Required(listKey)))
                 result[authid] = parse(value.AsObject(keys));
@@ -56,12 +59,24 @@ internal static class AuthParser
         }
     }
 
-    /// <summary>Only static authentication: dynamic authenticators call a WAMP procedure, which this build does not do.</summary>
-    private static void StaticType(ConfigObject method, string name)
+    /// <summary>
+    /// True (and the method added to <paramref name="dynamic"/>) for type dynamic, which needs an authenticator URI
+    /// and takes no static principals; false for type static (the default), which takes no authenticator.
+    /// </summary>
+    private static bool IsDynamic(ConfigObject method, string name, Dictionary<string, DynamicAuthenticatorConfig> dynamic)
     {
-        if (method.Enum("type", "static", "static", "dynamic") == "dynamic")
-            throw method.Required("type").Error($"dynamic {name} authentication (an authenticator procedure) is not supported by this build; use type static");
-        if (method.Get("authenticator") is { } a) throw a.Error("an authenticator is only used with type dynamic, which this build does not support");
+        if (method.Enum("type", "static", "static", "dynamic") != "dynamic")
+        {
+            if ((method.Get("authenticator") ?? method.Get("authenticator-realm")) is { } a)
+                throw a.Error("an authenticator is only used with type dynamic");
+            return false;
+        }
+        var uri = method.Required("authenticator");
+        if (!DynamicAuthenticatorConfig.IsValidProcedure(uri.AsString())) throw uri.Error($"invalid procedure URI \"{uri.AsString()}\"");
+        foreach (var key in (string[])["principals", "users", "role", "authid", "realm"])
+            if (method.Get(key) is { } extra) throw extra.Error($"\"{key}\" is only used with type static (a dynamic {name} authenticator decides it)");
+        dynamic[name] = new DynamicAuthenticatorConfig(uri.AsString(), method.String("authenticator-realm"));
+        return true;
     }
 
     /// <summary>

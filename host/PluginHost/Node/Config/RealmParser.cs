@@ -87,14 +87,19 @@ internal static partial class RealmParser
     {
         var o = value.AsObject("id", "name", "permissions", "authorizer", "allow-by-default");
         if (o.Has("id")) o.Required("id").AsString();
+        string? authorizer = null;
         if (o.Has("authorizer"))
         {
+            // Crossbar's RouterRoleDynamicAuth: the authorizer procedure decides everything for the role.
             if (o.Has("permissions")) throw o.Self.Error("a role has either \"permissions\" or \"authorizer\", not both");
-            // Accepting it and authorizing nothing (or everything) would silently change who may do what.
-            throw o.Required("authorizer").Error("dynamic authorizers are not supported by this build");
+            if (o.Has("allow-by-default")) throw o.Required("allow-by-default").Error("\"allow-by-default\" is only used with \"permissions\", not with an \"authorizer\"");
+            var uri = o.Required("authorizer");
+            authorizer = uri.AsString();
+            if (!DynamicAuthenticatorConfig.IsValidProcedure(authorizer)) throw uri.Error($"invalid procedure URI \"{authorizer}\"");
         }
         return new RoleConfig
         {
+            Authorizer = authorizer,
             Name = o.RequiredString("name"),
             Permissions = o.List("permissions").Select(ParsePermission).ToList(),
             AllowByDefault = o.Bool("allow-by-default", false),
