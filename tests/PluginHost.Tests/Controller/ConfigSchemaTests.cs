@@ -45,6 +45,7 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> GoodConfigs() => new()
     {
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "user", "authorizer": "com.example.authorize"}]}], "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 0}, "auth": {"ticket": {"type": "dynamic", "authenticator": "com.example.authenticate", "authenticator-realm": "realm1"}}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "cfxdb", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}}]}]}""",
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "arguments": ["-c", "true"], "options": {"stdin": {"type": "json", "value": {"a": 1}, "close": false}, "stdout": "drop", "stderr": "close", "env": {"inherit": ["PATH"], "vars": {"A": "b"}}, "restart_backoff": {"initial_delay": 0.5, "max_delay": 5, "max_restarts": 3, "reset_after": 60}}}]}""",
         """{"version": 2, "controller": {"options": {"shutdown": ["shutdown_on_worker_exit_with_error", "shutdown_on_last_worker_exit"]}}, "workers": []}""",
@@ -102,6 +103,7 @@ public class ConfigSchemaTests
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"watch": {"directories": ["."], "action": "reload"}}}]}""",
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"disabled": true}}]}""",
         """{"version": 2, "workers": [{"type": "proxy"}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "user", "authorizer": 42}]}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {}}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"tls": {}}}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"ticket": {"authid": "joe"}}}]}]}""",
