@@ -45,7 +45,8 @@ internal static class CheckReport
         w.WriteLine($"  realm '{r.Name}' ({realm.Id}; uri_check {r.UriCheck.ToString().ToLowerInvariant()}, meta API {(r.EnableMetaApi ? "on" : "off")})");
         foreach (var role in r.Roles)
         {
-            w.WriteLine($"    role '{role.Name}'{(role.AllowByDefault ? " (allow-by-default)" : "")}");
+            w.WriteLine($"    role '{role.Name}'{(role.AllowByDefault ? " (allow-by-default)" : "")}"
+                + (role.Authorizer is { } authorizer ? $": each action decided by {authorizer} (dynamic authorizer)" : ""));
             foreach (var p in role.Permissions) w.WriteLine($"      {Describe(p)}");
         }
     }
@@ -75,7 +76,7 @@ internal static class CheckReport
         switch (t)
         {
             case WebSocketTransportConfig ws:
-                w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}/  websocket{Serializers(ws.WebSocket.Serializers)}");
+                w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}/  websocket{Serializers(ws.WebSocket.Serializers)}{Auth(ws.WebSocket.Auth)}");
                 break;
             case RawSocketTransportConfig rs:
                 WriteRawSocket(rs, tls, authority, w);
@@ -91,7 +92,7 @@ internal static class CheckReport
     }
 
     private static void WriteRawSocket(RawSocketTransportConfig rs, bool tls, string authority, TextWriter w)
-        => w.WriteLine($"    {(tls ? "rss" : "rs")}://{authority}  rawsocket{Serializers(rs.Serializers)}, max message {rs.MaxMessageSize} bytes");
+        => w.WriteLine($"    {(tls ? "rss" : "rs")}://{authority}  rawsocket{Serializers(rs.Serializers)}, max message {rs.MaxMessageSize} bytes{Auth(rs.Auth)}");
 
     private static void WritePaths(IReadOnlyDictionary<string, WebPathConfig> paths, bool tls, string authority, string prefix, TextWriter w)
     {
@@ -105,7 +106,7 @@ internal static class CheckReport
                     w.WriteLine($"    {http}  static {s.Directory}{(s.EnableDirectoryListing ? " (listing on)" : "")}");
                     break;
                 case WebSocketPathConfig ws:
-                    w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}{path}  websocket{Serializers(ws.WebSocket.Serializers)}");
+                    w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}{path}  websocket{Serializers(ws.WebSocket.Serializers)}{Auth(ws.WebSocket.Auth)}");
                     break;
                 case RedirectPathConfig r:
                     w.WriteLine($"    {http}  redirect to {r.Url}");
@@ -163,6 +164,20 @@ internal static class CheckReport
         if (o.RequireIp is { } ip) parts.Add($"ip {string.Join(" ", ip)}");
         if (o.PostBodyLimit > 0) parts.Add($"body <= {o.PostBodyLimit} bytes");
         return $"http bridge {kind} ({string.Join(", ", parts)})";
+    }
+
+    /// <summary>"; auth: ticket (dynamic: com.x.auth), wampcra (2 users)" — nothing for the default (anonymous in role anonymous).</summary>
+    internal static string Auth(TransportAuthConfig auth)
+    {
+        if (ReferenceEquals(auth, TransportAuthConfig.Anonymous)) return "";
+        var methods = new List<string>();
+        if (auth.AnonymousRole is { } role) methods.Add($"anonymous (role {role})");
+        if (auth.Ticket is { } t) methods.Add($"ticket ({t.Count} principal{(t.Count == 1 ? "" : "s")})");
+        if (auth.WampCra is { } c) methods.Add($"wampcra ({c.Count} user{(c.Count == 1 ? "" : "s")})");
+        if (auth.Cryptosign is { } k) methods.Add($"cryptosign ({k.Count} principal{(k.Count == 1 ? "" : "s")})");
+        foreach (var (method, dynamic) in auth.Dynamic ?? new Dictionary<string, DynamicAuthenticatorConfig>())
+            methods.Add($"{method} (dynamic: {dynamic.Authenticator}{(dynamic.Realm is { } r ? $" on {r}" : "")})");
+        return methods.Count == 0 ? "; auth: none allowed" : $"; auth: {string.Join(", ", methods)}";
     }
 
     private static string Serializers(IReadOnlyList<string> names)

@@ -111,4 +111,22 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("warning: component 'typo': class 'outlines.Declard' not found", err);
         Assert.Contains("similar classes: outlines.Declared", err);
     }
+
+    [Fact]
+    public async Task TransportAuthAndDynamicAuthorizersAreShown()
+    {
+        File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """
+            {"version": 2, "workers": [{"type": "router",
+              "realms": [{"name": "realm1", "roles": [{"name": "user", "authorizer": "com.example.authorize"}]}],
+              "transports": [{"type": "rawsocket", "endpoint": {"type": "tcp", "port": 9125},
+                              "auth": {"ticket": {"type": "dynamic", "authenticator": "com.example.authenticate"},
+                                       "wampcra": {"type": "static", "users": {"a": {"secret": "s", "role": "user"}, "b": {"secret": "t", "role": "user"}}}}}]}]}
+            """);
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        Assert.True(code == 0, err);
+        Assert.Contains("role 'user': each action decided by com.example.authorize (dynamic authorizer)", output);
+        Assert.Contains("max message 16777216 bytes; auth: wampcra (2 users), ticket (dynamic: com.example.authenticate)", output);
+    }
 }
