@@ -33,7 +33,15 @@ public sealed record WebSocketOptions
     public int AutoPingTimeoutMs { get; init; }
     public bool RequireWebSocketSubprotocol { get; init; } = true;
     public int OpenHandshakeTimeoutMs { get; init; }
+    /// <summary><c>compression.deflate</c>: permessage-deflate (RFC 7692) accepted when a client offers it; null = off.</summary>
+    public DeflateOptions? Deflate { get; init; }
 }
+
+/// <summary>
+/// permessage-deflate as Crossbar's <c>compression.deflate</c> configures it: <c>no_context_takeover</c> (the server
+/// resets its compressor per message) and <c>max_window_bits</c> (the server's LZ77 window, 9..15).
+/// </summary>
+public sealed record DeflateOptions(bool NoContextTakeover = false, int MaxWindowBits = 15);
 
 /// <summary>Shared shape of a WebSocket endpoint: serializers offered and options.</summary>
 public sealed record WebSocketServiceConfig

@@ -72,6 +72,10 @@ internal sealed class WebSocketService
             KeepAliveInterval = options.AutoPingIntervalMs > 0 ? TimeSpan.FromMilliseconds(options.AutoPingIntervalMs) : TimeSpan.Zero,
             KeepAliveTimeout = options.AutoPingIntervalMs > 0 && options.AutoPingTimeoutMs > 0
                 ? TimeSpan.FromMilliseconds(options.AutoPingTimeoutMs) : Timeout.InfiniteTimeSpan,
+            // compression.deflate: permessage-deflate when the client offers it (most browsers and Node's ws do).
+            DangerousEnableCompression = options.Deflate is not null,
+            DisableServerContextTakeover = options.Deflate?.NoContextTakeover ?? false,
+            ServerMaxWindowBits = options.Deflate?.MaxWindowBits ?? 15,
         };
         WebSocket socket;
         try

@@ -169,7 +169,8 @@ public class ConfigValidationTests
         Assert.False(ws.Options.RequireWebSocketSubprotocol);
         Assert.Equal(2000, ws.Options.OpenHandshakeTimeoutMs);
         Assert.Contains(config.Warnings, w => w.Contains("ubjson"));
-        Assert.Contains(config.Warnings, w => w.Contains("enable_webstatus, compression"));
+        Assert.Contains(config.Warnings, w => w.EndsWith("ignored: enable_webstatus"));
+        Assert.Equal(new DeflateOptions(MaxWindowBits: 13), ws.Options.Deflate);
     }
 
     [Fact]
@@ -291,5 +292,18 @@ public class ConfigValidationTests
         Assert.Equal("from-env", auth.Ticket);
         Assert.Equal(1L, auth.AuthExtra!["x"]);
         Assert.Equal(64, Assert.IsType<string>(auth.AuthExtra["pubkey"]).Length);
+    }
+
+    [Fact]
+    public void WebSocketDeflateIsReadAndItsClientSideKeysAreWarned()
+    {
+        var config = Parse(RouterWorker(WebSocket(extra: """, "options": {"compression": {"deflate": {"no_context_takeover": true, "max_window_bits": 12, "request_max_window_bits": 10}}}""")));
+        var ws = Assert.IsType<WebSocketTransportConfig>(config.FirstRouter().Transports[0]);
+        Assert.Equal(new DeflateOptions(NoContextTakeover: true, MaxWindowBits: 12), ws.WebSocket.Options.Deflate);
+        Assert.Contains(config.Warnings, w => w.StartsWith("workers[0].transports[0].options.compression.deflate:") && w.Contains("request_max_window_bits"));
+
+        var e = Fail(RouterWorker(WebSocket(extra: """, "options": {"compression": {"deflate": {"max_window_bits": 20}}}""")));
+        Assert.Equal("workers[0].transports[0].options.compression.deflate.max_window_bits", e.Path);
+        Assert.Null(Assert.IsType<WebSocketTransportConfig>(Parse(RouterWorker(WebSocket())).FirstRouter().Transports[0]).WebSocket.Options.Deflate);
     }
 }

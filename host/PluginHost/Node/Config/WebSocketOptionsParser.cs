@@ -8,7 +8,7 @@ internal static class WebSocketOptionsParser
     private static readonly string[] Modeled =
     [
         "allowed_origins", "allow_null_origin", "max_message_size", "auto_ping_interval", "auto_ping_timeout",
-        "require_websocket_subprotocol", "open_handshake_timeout",
+        "require_websocket_subprotocol", "open_handshake_timeout", "compression",
     ];
 
     private static readonly string[] IgnoredBools =
@@ -21,7 +21,7 @@ internal static class WebSocketOptionsParser
     private static readonly string[] IgnoredInts =
         ["max_frame_size", "auto_ping_size", "external_port", "close_handshake_timeout", "auto_fragment_size"];
 
-    private static readonly string[] IgnoredOther = ["flash_policy", "compression"];
+    private static readonly string[] IgnoredOther = ["flash_policy"];
 
     public static WebSocketOptions Parse(ConfigValue? value, ParseContext ctx)
     {
@@ -29,8 +29,7 @@ internal static class WebSocketOptionsParser
         var o = v.AsObject([.. Modeled, .. IgnoredBools, .. IgnoredInts, .. IgnoredOther]);
         foreach (var key in IgnoredBools) o.Bool(key, false);
         foreach (var key in IgnoredInts) o.Long(key, 0, 0, long.MaxValue);
-        o.Object("compression", "deflate")?.Object("deflate",
-            "request_no_context_takeover", "request_max_window_bits", "no_context_takeover", "max_window_bits", "memory_level");
+        var deflate = ParseDeflate(o, ctx);
         var ignored = IgnoredBools.Concat(IgnoredInts).Concat(IgnoredOther).Where(o.Has).ToList();
         if (ignored.Count > 0) ctx.Warn(o.Path, $"not supported by this build, ignored: {string.Join(", ", ignored)}");
 
@@ -44,7 +43,26 @@ internal static class WebSocketOptionsParser
             AutoPingTimeoutMs = Millis(o, "auto_ping_timeout"),
             RequireWebSocketSubprotocol = o.Bool("require_websocket_subprotocol", defaults.RequireWebSocketSubprotocol),
             OpenHandshakeTimeoutMs = Millis(o, "open_handshake_timeout"),
+            Deflate = deflate,
         };
+    }
+
+    /// <summary>
+    /// <c>compression: {deflate: {...}}</c>: the server side of permessage-deflate is what Kestrel's WebSocket offers
+    /// (no_context_takeover, max_window_bits); the options about the client's side are accepted and ignored, with a warning.
+    /// </summary>
+    private static DeflateOptions? ParseDeflate(ConfigObject o, ParseContext ctx)
+    {
+        if (o.Object("compression", "deflate")?.Object("deflate",
+                "request_no_context_takeover", "request_max_window_bits", "no_context_takeover", "max_window_bits", "memory_level") is not { } d)
+            return null;
+        string[] clientSide = ["request_no_context_takeover", "request_max_window_bits", "memory_level"];
+        d.Bool("request_no_context_takeover", false);
+        d.Int("request_max_window_bits", 15, 0, 15);
+        d.Int("memory_level", 8, 1, 9);
+        var ignored = clientSide.Where(d.Has).ToList();
+        if (ignored.Count > 0) ctx.Warn(d.Path, $"not supported by this build, ignored: {string.Join(", ", ignored)}");
+        return new DeflateOptions(d.Bool("no_context_takeover", false), d.Int("max_window_bits", 15, 9, 15));
     }
 
     /// <summary>Crossbar times are milliseconds; 0 switches the feature off.</summary>
