@@ -25,6 +25,8 @@ from autobahn.wamp.cryptosign import CryptosignKey
 from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer
 from autobahn.wamp.types import ComponentConfig
 
+from abcommon import Failed, Refused, expect
+
 # Same Autobahn 22.7 RawSocket client gap as in ab_scenarios.py.
 if not hasattr(WampRawSocketClientProtocol, "transport_details"):
     WampRawSocketClientProtocol.transport_details = property(lambda self: self._transport_details)
@@ -33,21 +35,6 @@ SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBO
 TIMEOUT = 10
 ALICE_SEED = bytes(range(1, 33))  # public key 79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664
 MALLORY_SEED = bytes(range(2, 34))
-
-
-class Failed(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failed(what)
-
-
-class Refused(Exception):
-    def __init__(self, reason, message):
-        super().__init__("{} {}".format(reason, message))
-        self.reason = reason
 
 
 async def join(args, on_challenge, **hello):

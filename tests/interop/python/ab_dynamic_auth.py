@@ -21,22 +21,9 @@ from autobahn.wamp.exception import ApplicationError
 from autobahn.wamp.serializer import JsonSerializer
 from autobahn.wamp.types import ComponentConfig
 
+from abcommon import Failed, Refused, expect
+
 TIMEOUT = 10
-
-
-class Failed(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failed(what)
-
-
-class Refused(Exception):
-    def __init__(self, reason, message):
-        super().__init__("{} {}".format(reason, message))
-        self.reason = reason
 
 
 async def join(url, realm, ticket=None, authid=None):

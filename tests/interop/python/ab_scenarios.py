@@ -23,6 +23,8 @@ from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSeri
 from autobahn.wamp.types import (CallOptions, ComponentConfig, PublishOptions,
                                  RegisterOptions, SubscribeOptions)
 
+from abcommon import Failed, expect
+
 # Autobahn|Python 22.7 (Debian bookworm): the asyncio RawSocket client protocol stores
 # _transport_details but the session reads .transport_details, so joining over RawSocket
 # fails in the client before any router is involved. Supply the missing accessor.
@@ -35,15 +37,6 @@ SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBO
                "msgpack.batched": lambda: MsgPackSerializer(batched=True),
                "cbor.batched": lambda: CBORSerializer(batched=True)}
 TIMEOUT = 10
-
-
-class Failed(Exception):
-    pass
-
-
-def expect(cond, what):
-    if not cond:
-        raise Failed(what)
 
 
 class Ctx:
