@@ -29,6 +29,7 @@ internal sealed class Authorizer
 
     private readonly Dictionary<string, RoleConfig> _roles;
     private readonly bool _allowAll;
+    private readonly bool _anyDynamic; // the message path skips the role lookup when no role has an authorizer
     private readonly Dictionary<(string Role, WampAction Action, string Uri), AuthDecision> _cache = new();
 
     public Authorizer(RealmConfig realm)
@@ -36,13 +37,15 @@ internal sealed class Authorizer
         _allowAll = realm.Roles.Count == 0;
         _roles = new Dictionary<string, RoleConfig>(StringComparer.Ordinal);
         foreach (var role in realm.Roles) _roles.TryAdd(role.Name, role);
+        _anyDynamic = realm.Roles.Any(r => r.Authorizer is not null);
     }
 
     /// <summary>True when sessions may join with <paramref name="authrole"/> (basic: ABORT wamp.error.no_such_role otherwise).</summary>
     public bool RoleExists(string authrole) => _allowAll || _roles.ContainsKey(authrole);
 
     /// <summary>The role's dynamic authorizer procedure (DynamicAuthorization.cs), or null for static permissions.</summary>
-    public string? DynamicAuthorizer(string authrole) => _roles.TryGetValue(authrole, out var role) ? role.Authorizer : null;
+    public string? DynamicAuthorizer(string authrole)
+        => _anyDynamic && _roles.TryGetValue(authrole, out var role) ? role.Authorizer : null;
 
     public AuthDecision Authorize(string authrole, WampAction action, string uri)
     {
