@@ -28,6 +28,12 @@ internal static class ComponentReport
             return problem;
         }
         w.WriteLine($"    class from {outline.Location.AssemblyPath}");
+        if (!outline.IsComponent)
+        {
+            var message = $"class '{component.Classname}' is not a component: it must derive from {typeof(WampComponent).FullName}";
+            w.WriteLine($"    ! {message}");
+            return $"component '{component.Id}': {message}";
+        }
         foreach (var p in outline.Procedures) w.WriteLine($"    procedure {p.Uri}{MatchSuffix(p.Match)} -> {p.Method}()");
         foreach (var t in outline.Topics) w.WriteLine($"    topic {t.Uri}{MatchSuffix(t.Match)} -> {t.Method}()");
         var calls = outline.CodeCalls;

@@ -18,7 +18,8 @@ public sealed record ComponentOutline(
     IReadOnlyList<DeclaredHandler> Procedures,
     IReadOnlyList<DeclaredHandler> Topics,
     bool OverridesOnJoin,
-    SessionCalls CodeCalls);
+    SessionCalls CodeCalls,
+    bool IsComponent = true);
 
 /// <summary>
 /// Reads a component class from its DLL's metadata only (nothing is loaded or run, as with
@@ -63,7 +64,10 @@ public static class PluginInspector
             }
         }
         var calls = SessionCallScanner.Scan(pe, md, classes);
-        return new ComponentOutline(location, procedures, topics, overridesOnJoin, calls);
+        // The chain of bases defined here must end in a reference to the abstractions' WampComponent.
+        var last = classes[^1];
+        bool isComponent = !last.BaseType.IsNil && TypeReferenceName(md, last.BaseType) == typeof(WampComponent).FullName;
+        return new ComponentOutline(location, procedures, topics, overridesOnJoin, calls, isComponent);
     }
 
     private static DeclaredHandler Declared(CustomAttribute attribute, string method)
@@ -83,7 +87,8 @@ public static class PluginInspector
         for (var t = type; ;)
         {
             yield return t;
-            if (t.BaseType.Kind != HandleKind.TypeDefinition || !seen.Add((TypeDefinitionHandle)t.BaseType)) yield break;
+            // Interfaces and System.Object have no base (a nil handle, which decodes with the TypeDefinition kind).
+            if (t.BaseType.IsNil || t.BaseType.Kind != HandleKind.TypeDefinition || !seen.Add((TypeDefinitionHandle)t.BaseType)) yield break;
             t = md.GetTypeDefinition((TypeDefinitionHandle)t.BaseType);
         }
     }

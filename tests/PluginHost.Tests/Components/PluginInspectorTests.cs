@@ -21,6 +21,8 @@ public sealed class PluginInspectorTests
         Assert.Equal([("com.outlines.tick", "OnTick")], outline.Topics.Select(t => (t.Uri, t.Method)).ToArray());
         Assert.False(outline.OverridesOnJoin);
         Assert.Empty(outline.CodeCalls.Literal);
+        Assert.True(outline.IsComponent); // through a base class of the same DLL
+        Assert.False(Outline("Outlines", "outlines.NotAComponent").IsComponent);
     }
 
     [Fact]
@@ -49,5 +51,31 @@ public sealed class PluginInspectorTests
         Assert.Equal(["com.ticker.countdown", "com.ticker.stats", "com.ticker.add"], ticker.Procedures.Select(p => p.Uri));
         Assert.Equal(["com.ticker.tick"], ticker.Topics.Select(t => t.Uri));
         Assert.Equal(["com.ticker.tock"], ticker.CodeCalls.LiteralsOf(SessionCalls.Publish));
+    }
+
+    /// <summary>Every class of every plugin the tests build (including the deliberately broken ones) is read without an exception.</summary>
+    [Fact]
+    public void EveryClassOfEveryBuiltPluginCanBeInspected()
+    {
+        int inspected = 0;
+        foreach (var dll in Directory.EnumerateFiles(NodeLayout.BuiltPlugins, "*.dll", SearchOption.AllDirectories)
+                     .Where(f => !f.EndsWith("PluginHost.Abstractions.dll", StringComparison.Ordinal)))
+        {
+            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(dll));
+            if (!pe.HasMetadata) continue;
+            var md = System.Reflection.Metadata.PEReaderExtensions.GetMetadataReader(pe);
+            foreach (var handle in md.TypeDefinitions)
+            {
+                var type = md.GetTypeDefinition(handle);
+                if (!type.GetDeclaringType().IsNil || md.GetString(type.Name).StartsWith('<')) continue;
+                var name = PluginInspector.FullName(md, type);
+                ComponentOutline outline;
+                try { outline = PluginInspector.Inspect(new PluginLocation(dll, name)); }
+                catch (Exception e) { throw new InvalidOperationException($"{dll} {name}: {e.Message}", e); }
+                Assert.Equal(name, outline.Location.TypeName);
+                inspected++;
+            }
+        }
+        Assert.True(inspected >= 10, $"only {inspected} classes found under {NodeLayout.BuiltPlugins}");
     }
 }

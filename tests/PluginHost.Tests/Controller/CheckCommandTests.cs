@@ -113,6 +113,18 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AClassThatIsNotAComponentIsAWarning()
+    {
+        WriteConfig("""{"id": "plain", "type": "class", "realm": "realm1", "classname": "outlines.NotAComponent"}""");
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        Assert.Equal(0, code);
+        Assert.Contains("    ! class 'outlines.NotAComponent' is not a component: it must derive from PluginHost.Abstractions.WampComponent", output);
+        Assert.Contains("warning: component 'plain': class 'outlines.NotAComponent' is not a component", err);
+    }
+
+    [Fact]
     public async Task TransportAuthAndDynamicAuthorizersAreShown()
     {
         File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """

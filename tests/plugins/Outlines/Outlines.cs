@@ -46,3 +46,9 @@ public sealed class Imperative : WampComponent
 
     private string Method() => "ok";
 }
+
+/// <summary>Not a component (no WampComponent base): check must say so.</summary>
+public sealed class NotAComponent
+{
+    public int Value => 1;
+}
