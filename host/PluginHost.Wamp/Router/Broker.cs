@@ -155,14 +155,15 @@ internal sealed class Broker
             };
         }
         if (ppt is not null) ppt.CopyTo(details ??= new Dictionary<string, object?>());
-        // Event retention: an authorized retain=true publication becomes the topic's retained event, subscribers or not.
-        if (retainValue is true)
-        {
-            var lists = new ReceiverFilter(null, options);
-            Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
-        }
         // Publisher exclusion: exclude_me defaults to true.
         var filter = new ReceiverFilter(options.GetBool("exclude_me", true) ? publisher : null, options);
+        // Event retention: an authorized retain=true publication becomes the topic's retained event, subscribers or not
+        // (its black/white lists apply to later subscribers; publisher exclusion does not, Retention.cs).
+        if (retainValue is true)
+        {
+            var lists = filter.WithoutPublisher();
+            Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
+        }
         Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
         return null;
     }

@@ -34,7 +34,7 @@ public sealed class WebSocketConnection : IWampConnection
 
     private readonly CoalescingStream? _coalescer;
     private readonly bool _batched;
-    private readonly Queue<WampMessage> _received = new(); // batched mode: decoded, not yet returned (reader only)
+    private readonly Queue<WampMessage>? _received; // batched mode only: decoded, not yet returned (reader only)
 
     /// <param name="coalescer">
     /// The stream under <paramref name="socket"/> when it is a <see cref="CoalescingStream"/>: a batch of
@@ -45,6 +45,7 @@ public sealed class WebSocketConnection : IWampConnection
     {
         _socket = socket;
         _batched = batched;
+        if (batched) _received = new Queue<WampMessage>();
         _coalescer = coalescer;
         _serializer = serializer;
         _maxMessageSize = maxMessageSize > 0 ? maxMessageSize : DefaultMaxMessageSize;
@@ -57,7 +58,7 @@ public sealed class WebSocketConnection : IWampConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        if (_received.TryDequeue(out var queued)) return queued;
+        if (_received is not null && _received.TryDequeue(out var queued)) return queued;
         lock (_gate)
         {
             // After the close handshake (either side) there is nothing more to read.
@@ -80,8 +81,8 @@ public sealed class WebSocketConnection : IWampConnection
             if (count < 0) return null;
             if (!_batched) return _serializer.Deserialize(new ReadOnlySequence<byte>(_buffer!, 0, count));
             foreach (var part in BatchedFraming.Split(_serializer, _buffer.AsMemory(0, count)))
-                _received.Enqueue(_serializer.Deserialize(new ReadOnlySequence<byte>(part)));
-            return _received.Dequeue();
+                _received!.Enqueue(_serializer.Deserialize(new ReadOnlySequence<byte>(part)));
+            return _received!.Dequeue();
         }
         catch (WebSocketException e)
         {
