@@ -16,9 +16,10 @@ internal static class WorkerCommand
         var cbdir = new Option<string>("--cbdir") { Required = true };
         var config = new Option<string>("--config") { Required = true };
         var loglevel = new Option<string>("--loglevel") { DefaultValueFactory = _ => "info" };
+        var quarantine = new Option<string[]>(WorkerProtocol.QuarantineOption) { Description = "A component not to start (repeatable)" };
         var command = new Command(WorkerProtocol.VerbName, "Run one native worker (started by the controller)")
         {
-            type, id, cbdir, config, loglevel,
+            type, id, cbdir, config, loglevel, quarantine,
         };
         command.Hidden = true;
         command.SetAction(async (result, _) =>
@@ -28,7 +29,8 @@ internal static class WorkerCommand
             using var provider = new CrossbarLoggerProvider(LogFormat.None, level, stdout, stderr);
             using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(level).AddProvider(provider));
             return await new WorkerHost(loggerFactory, stdout).RunAsync(
-                result.GetValue(type)!, result.GetValue(id)!, result.GetValue(cbdir)!, result.GetValue(config)!);
+                result.GetValue(type)!, result.GetValue(id)!, result.GetValue(cbdir)!, result.GetValue(config)!,
+                result.GetValue(quarantine) ?? []);
         });
         return command;
     }

@@ -28,6 +28,13 @@ public sealed record ComponentHostOptions
         => new() { NodeDir = nodeDir, PluginDirs = [.. pluginDirs, BundledPluginDir] };
 }
 
+/// <summary>
+/// A component's own start code (its constructor, its OnJoinAsync) begins (<paramref name="Starting"/>) or ends. Raised
+/// synchronously on the starting thread, before that code runs: a worker relays it to its controller, which then knows
+/// whom to blame if the process dies meanwhile.
+/// </summary>
+public sealed record ComponentStartPhase(string ComponentId, bool Starting);
+
 /// <summary>Reported when a component stops for good (after its own retries), so a container can apply its shutdown/restart policy.</summary>
 public sealed record ComponentStopped(string ComponentId, bool Failed, string Reason);
 
@@ -47,12 +54,15 @@ public sealed class ComponentHost : IAsyncDisposable
 
     public ComponentHost(ComponentHostOptions options, ILoggerFactory loggerFactory)
     {
-        _context = new ComponentHostContext(options, loggerFactory, OnStopped);
+        _context = new ComponentHostContext(options, loggerFactory, OnStopped, phase => StartPhase?.Invoke(phase));
         _log = loggerFactory.CreateLogger("PluginHost.Components");
         SearchFolders = PluginLocator.SearchFolders(options.NodeDir, options.PluginDirs);
     }
 
     public event Action<ComponentStopped>? Stopped;
+
+    /// <summary>See <see cref="ComponentStartPhase"/>.</summary>
+    public event Action<ComponentStartPhase>? StartPhase;
 
     /// <summary>
     /// A component stopped for good: its plugin is unloaded and its id freed, so that the worker's
@@ -95,7 +105,7 @@ public sealed class ComponentHost : IAsyncDisposable
     internal async Task StartJoinedAsync(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target,
         CancellationToken cancellationToken)
     {
-        var runner = Create(component, connect, target);
+        var runner = await CreateAsync(component, connect, target, cancellationToken).ConfigureAwait(false);
         try
         {
             await runner.StartJoinedAsync(cancellationToken).ConfigureAwait(false);
@@ -109,23 +119,32 @@ public sealed class ComponentHost : IAsyncDisposable
     }
 
     /// <summary>Loads a container component and connects it (retrying with backoff in the background). Throws when it cannot be loaded.</summary>
-    public Task StartContainerComponentAsync(ComponentConfig component, CancellationToken cancellationToken)
+    public async Task StartContainerComponentAsync(ComponentConfig component, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var transport = component.Transport
             ?? (component.TransportUrl is { } url ? new ComponentTransportConfig { Type = "websocket", Url = url }
                 : throw new ComponentLoadException(component.Id, "a container component needs a transport"));
         var (connect, target) = Connector(component.Id, transport);
-        Create(component, connect, target).StartConnecting();
-        return Task.CompletedTask;
+        (await CreateAsync(component, connect, target, cancellationToken).ConfigureAwait(false)).StartConnecting();
     }
 
-    private ComponentRunner Create(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target)
+    private async Task<ComponentRunner> CreateAsync(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target,
+        CancellationToken cancellationToken)
     {
         if (component.Classname is null)
             throw new ComponentLoadException(component.Id, $"type '{component.Type}' components are not supported; use type 'class' with a classname");
         var location = PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
-        var generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory);
+        ComponentGeneration generation;
+        // The constructor is the component's start code too: one at a time (see ComponentHostContext.StartGate).
+        await _context.StartGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        _context.ReportStart(component.Id, starting: true);
+        try { generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory); }
+        finally
+        {
+            _context.ReportStart(component.Id, starting: false);
+            _context.StartGate.Release();
+        }
         var runner = new ComponentRunner(component, generation, connect, target, _context);
         if (!_runners.TryAdd(component.Id, runner))
         {

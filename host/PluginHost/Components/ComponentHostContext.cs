@@ -3,12 +3,21 @@ using Microsoft.Extensions.Logging;
 namespace PluginHost.Components;
 
 /// <summary>What every runner of one <see cref="ComponentHost"/> shares.</summary>
-internal sealed class ComponentHostContext(ComponentHostOptions options, ILoggerFactory loggerFactory, Action<ComponentStopped> raiseStopped)
+internal sealed class ComponentHostContext(ComponentHostOptions options, ILoggerFactory loggerFactory, Action<ComponentStopped> raiseStopped,
+    Action<ComponentStartPhase> reportStart)
 {
     public ComponentHostOptions Options { get; } = options;
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
     public ComponentHostDiagnostics Diagnostics { get; } = new();
     public void RaiseStopped(ComponentStopped stopped) => raiseStopped(stopped);
+    public void ReportStart(string componentId, bool starting) => reportStart(new ComponentStartPhase(componentId, starting));
+
+    /// <summary>
+    /// Components run their start code (constructor, OnJoinAsync) one at a time, so that a process dying meanwhile is
+    /// blamed on exactly one of them (<see cref="ComponentStartPhase"/>). One stuck in OnJoinAsync lets go after
+    /// ComponentRunner.OnJoinWarning, so it holds its siblings up for that long at most.
+    /// </summary>
+    public SemaphoreSlim StartGate { get; } = new(1, 1);
 }
 
 /// <summary>Counters about hot reloads, for logs and tests: how many swaps, and whether old contexts were collected.</summary>

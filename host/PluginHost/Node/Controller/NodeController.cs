@@ -7,8 +7,9 @@ namespace PluginHost.Node.Controller;
 /// Crossbar's node controller: starts each worker as its own process in Crossbar's order (routers, then containers,
 /// then guests), one after the other, each only once the previous one reported ready; then logs the boot line,
 /// supervises the workers until <c>stop</c> fires, and stops them in reverse order (TERM, then KILL).
-/// A worker that fails during boot fails the node (exit 1); one that dies later is restarted per its
-/// restart_backoff, and only when it stays down for good do the controller's <c>options.shutdown</c> triggers decide
+/// A worker that fails during boot fails the node (exit 1); one that crashes later (any exit it did not announce, see
+/// <see cref="WorkerSupervisor"/>) is restarted per its restart_backoff, a component that keeps killing it while
+/// starting is quarantined, and only when the worker stays down for good do the controller's <c>options.shutdown</c> triggers decide
 /// whether the node stops (<see cref="NodeShutdownPolicy"/>): exit 1 when that worker failed, 0 when it exited 0.
 /// Shutdown requests (SIGINT, SIGTERM, <c>stop</c>) always stop the node, so shutdown_on_shutdown_requested alone
 /// means "never on a worker exit".
@@ -69,13 +70,14 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             return;
         }
         _log.LogInformation("Starting {Kind} with ID '{Id}' ..", worker.Kind, worker.Id);
-        Func<WorkerLaunch> launch = worker switch
+        Func<IReadOnlyList<string>, WorkerLaunch> launch = worker switch
         {
-            NativeWorkerConfig native => () => WorkerLaunch.ForNative(native, options),
-            GuestWorkerConfig guest => () => WorkerLaunch.ForGuest(guest),
+            NativeWorkerConfig native => quarantined => WorkerLaunch.ForNative(native, options, quarantined),
+            GuestWorkerConfig guest => _ => WorkerLaunch.ForGuest(guest),
             _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
         };
-        var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, pipelines.For(worker), options, _log);
+        var budget = new RestartBudget(worker.RestartBackoff);
+        var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, budget, pipelines.For(worker, budget), options, _log);
         lock (_running) _running.Add(supervisor);
         try
         {

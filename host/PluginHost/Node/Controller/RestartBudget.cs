@@ -28,4 +28,7 @@ public sealed class RestartBudget(RestartBackoff backoff)
         _inARow++;
         return new RestartDecision(true, _inARow, backoff.DelayBefore(_inARow), reset);
     }
+
+    /// <summary>The crash loop is over without a healthy run (its culprit was quarantined): the next death counts from 1.</summary>
+    public void StartOver() => _inARow = 0;
 }

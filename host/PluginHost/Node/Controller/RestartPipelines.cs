@@ -16,9 +16,9 @@ public sealed class RestartPipelines(ILogger log) : IAsyncDisposable
 {
     private readonly ResiliencePipelineRegistry<string> _registry = new();
 
-    public ResiliencePipeline For(WorkerConfig worker)
+    /// <param name="budget">The worker's restart count (its supervisor starts it over when it quarantines a component).</param>
+    public ResiliencePipeline For(WorkerConfig worker, RestartBudget budget)
     {
-        var budget = new RestartBudget(worker.RestartBackoff);
         var last = default(RestartDecision); // ShouldHandle decides; DelayGenerator and OnRetry of the same attempt read it
         return _registry.GetOrAddPipeline($"worker-restart/{worker.Id}", builder => builder.AddRetry(new RetryStrategyOptions
         {

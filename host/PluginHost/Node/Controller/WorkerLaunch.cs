@@ -18,7 +18,8 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
     /// A router or container: this same program with the hidden worker verb. Under <c>dotnet pluginhost.dll</c> the
     /// host is dotnet and the DLL comes first; under an apphost the executable is the program itself.
     /// </summary>
-    public static WorkerLaunch ForNative(NativeWorkerConfig worker, NodeControllerOptions options)
+    /// <param name="quarantined">Components the worker must not start (<see cref="ComponentQuarantine"/>).</param>
+    public static WorkerLaunch ForNative(NativeWorkerConfig worker, NodeControllerOptions options, IReadOnlyList<string>? quarantined = null)
     {
         var host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable is running");
         var psi = Piped(host, options.NodeDir);
@@ -26,6 +27,8 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
         foreach (var a in (string[])[WorkerProtocol.VerbName, "--type", worker.Kind.ToLowerInvariant(), "--id", worker.Id,
                      "--cbdir", options.NodeDir, "--config", options.ConfigFile, "--loglevel", options.LogLevel])
             psi.ArgumentList.Add(a);
+        // One token each, "--quarantine=ID": an id starting with '-' is still a value.
+        foreach (var id in quarantined ?? []) psi.ArgumentList.Add($"{WorkerProtocol.QuarantineOption}={id}");
         ApplyEnvironment(psi, worker.Env);
         return new WorkerLaunch(psi, worker.Kind, IsNative: true);
     }

@@ -10,17 +10,27 @@ public delegate void WorkerLogSink(LogLevel level, string label, int pid, string
 /// <summary>
 /// One run of one worker process: relays its output, reports readiness (native workers print
 /// <see cref="Workers.WorkerProtocol.Ready"/>; guests are ready once spawned) and its exit, and stops it with TERM then KILL.
+/// A native worker's other control messages are kept: whether it announced a deliberate stop, and which components
+/// were starting (<see cref="ComponentStarts"/>), so the supervisor can tell a crash from a stop and whom to blame.
 /// </summary>
 public sealed class WorkerProcess
 {
     private readonly Process _process;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile string? _stopAnnounced;
+    private long _exitedAt;
 
     public int Pid { get; }
     public Task Ready => _ready.Task;
     /// <summary>The exit code; for a process killed by a signal N, 128 + N.</summary>
     public Task<int> Exited { get; }
     public bool HasExited => Exited.IsCompleted;
+    /// <summary>The reason a native worker gave in <see cref="Workers.WorkerProtocol.Stopping"/>; null when it did not announce a stop.</summary>
+    public string? StopAnnounced => _stopAnnounced;
+    /// <summary>Components whose start code was running in this process (written by the output reader, read after exit).</summary>
+    public ComponentStarts ComponentStarts { get; } = new();
+    /// <summary>The components to blame for this process's death (valid once <see cref="Exited"/> completed).</summary>
+    public IReadOnlyList<string> Suspects => ComponentStarts.SuspectsAt(Interlocked.Read(ref _exitedAt));
 
     private WorkerProcess(Process process, WorkerLaunch launch, WorkerLogSink sink)
     {
@@ -79,6 +89,12 @@ public sealed class WorkerProcess
     private void OnControl(string line)
     {
         if (line == Workers.WorkerProtocol.Ready) _ready.TrySetResult();
+        else if (Workers.WorkerProtocol.ArgumentOf(line, Workers.WorkerProtocol.Stopping) is { } reason)
+            _stopAnnounced = reason.Length > 0 ? reason : "no reason given";
+        else if (Workers.WorkerProtocol.ArgumentOf(line, Workers.WorkerProtocol.ComponentStarting) is { Length: > 0 } starting)
+            ComponentStarts.Starting(starting);
+        else if (Workers.WorkerProtocol.ArgumentOf(line, Workers.WorkerProtocol.ComponentStarted) is { Length: > 0 } started)
+            ComponentStarts.Started(started, Stopwatch.GetTimestamp());
     }
 
     /// <summary>How long the last output lines of an exited worker may take to arrive.</summary>
@@ -94,6 +110,7 @@ public sealed class WorkerProcess
         _process.Exited += (_, _) => exited.TrySetResult();
         if (_process.HasExited) exited.TrySetResult();
         await exited.Task;
+        Interlocked.Exchange(ref _exitedAt, Stopwatch.GetTimestamp());
         await Task.WhenAny(_process.WaitForExitAsync(), Task.Delay(OutputDrainTimeout));
         var code = _process.ExitCode;
         _ready.TrySetException(new WorkerExitedException(code));

@@ -6,16 +6,22 @@ using PluginHost.Node.Config;
 namespace PluginHost.Node.Controller;
 
 /// <summary>
-/// Keeps one worker alive: boots it, and when it dies (non-zero exit or a signal) restarts it through the worker's
-/// restart pipeline (exponential backoff with a cap, see <see cref="RestartBackoff"/>), logging every restart and its
-/// reason. A worker that exits 0 stopped deliberately and stays stopped. A guest <c>watch</c> restart is not a failure
-/// and does not count against the cap. <see cref="Ended"/> reports when the worker stays down for good, which is what
-/// the controller's shutdown triggers look at.
+/// Keeps one worker alive: boots it, and when it crashes restarts it through the worker's restart pipeline
+/// (exponential backoff with a cap, see <see cref="RestartBackoff"/>), logging every restart and its reason.
+/// What counts as a crash: a native worker stops on purpose only when it says so over the control channel first
+/// (<see cref="Workers.WorkerProtocol.Stopping"/>); every other exit is a crash, exit code 0 included (a component's
+/// <c>Environment.Exit(0)</c>). A guest has no control channel: its exit 0 means it finished. A crash while components
+/// were starting counts against them (<see cref="ComponentQuarantine"/>): one that keeps killing its process is
+/// quarantined and the worker restarted without it, with a fresh restart budget. A guest <c>watch</c> restart is not a
+/// failure and does not count against the cap. <see cref="Ended"/> reports when the worker stays down for good, which
+/// is what the controller's shutdown triggers look at.
 /// </summary>
 public sealed class WorkerSupervisor
 {
     private readonly WorkerConfig _worker;
-    private readonly Func<WorkerLaunch> _launch;
+    private readonly Func<IReadOnlyList<string>, WorkerLaunch> _launch;
+    private readonly RestartBudget _budget;
+    private readonly ComponentQuarantine _quarantine;
     private readonly ChildSpawner _spawner;
     private readonly WorkerLogSink _sink;
     private readonly ResiliencePipeline _restarts;
@@ -27,20 +33,32 @@ public sealed class WorkerSupervisor
     private volatile WorkerProcess? _process;
     private int _restartRequested;
     private bool _exitHandled;
+    private bool _bootDone;
     private Task _loop = Task.CompletedTask;
 
-    public WorkerSupervisor(WorkerConfig worker, Func<WorkerLaunch> launch, ChildSpawner spawner, WorkerLogSink sink,
-        ResiliencePipeline restarts, NodeControllerOptions options, ILogger log)
-        => (_worker, _launch, _spawner, _sink, _restarts, _options, _log) = (worker, launch, spawner, sink, restarts, options, log);
+    /// <param name="launch">Builds one launch of the worker, given the components it must not start (quarantined).</param>
+    /// <param name="budget">The restart count <paramref name="restarts"/> consults.</param>
+    public WorkerSupervisor(WorkerConfig worker, Func<IReadOnlyList<string>, WorkerLaunch> launch, ChildSpawner spawner, WorkerLogSink sink,
+        RestartBudget budget, ResiliencePipeline restarts, NodeControllerOptions options, ILogger log)
+    {
+        (_worker, _launch, _spawner, _sink, _budget, _restarts, _options, _log) = (worker, launch, spawner, sink, budget, restarts, options, log);
+        _quarantine = ComponentQuarantine.For(worker.RestartBackoff);
+    }
 
     public WorkerConfig Worker => _worker;
     public int? Pid => _process?.Pid;
     /// <summary>Completes when the worker stays down without being asked to stop (never during a controller stop).</summary>
     public Task<WorkerEnd> Ended => _ended.Task;
     private string Name => $"{_worker.Kind} '{_worker.Id}'";
+    /// <summary>The components this worker is started without (for tests and diagnostics).</summary>
+    public IReadOnlyList<string> Quarantined => _quarantine.Quarantined;
 
     /// <summary>Starts the first process and waits until it is ready. Throws if it dies or hangs first.</summary>
-    public async Task BootAsync(CancellationToken ct) => await StartProcessAsync(ct);
+    public async Task BootAsync(CancellationToken ct)
+    {
+        await StartProcessAsync(ct);
+        _bootDone = true;
+    }
 
     public void StartSupervising() => _loop = Task.Run(SuperviseAsync);
 
@@ -48,8 +66,7 @@ public sealed class WorkerSupervisor
     {
         try
         {
-            await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token);
-            _ended.TrySetResult(new WorkerEnd(true, "exited with success"));
+            _ended.TrySetResult(await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token));
         }
         catch (WorkerDiedException e)
         {
@@ -65,8 +82,8 @@ public sealed class WorkerSupervisor
         }
     }
 
-    /// <summary>Runs (restarting first if needed) until the worker dies unexpectedly (throws) or exits deliberately (returns).</summary>
-    private async ValueTask RunUntilDeathAsync(CancellationToken ct)
+    /// <summary>Runs (restarting first if needed) until the worker crashes (throws) or ends on purpose (returns how).</summary>
+    private async ValueTask<WorkerEnd> RunUntilDeathAsync(CancellationToken ct)
     {
         while (true)
         {
@@ -74,28 +91,52 @@ public sealed class WorkerSupervisor
             if (_exitHandled)
             {
                 await StartProcessAsync(ct);
-                _log.LogInformation("{Worker} restarted with PID {Pid}", Name, _process!.Pid);
+                _log.LogInformation("{Worker} restarted with PID {Pid}{Without}", Name, _process!.Pid,
+                    _quarantine.Quarantined.Count == 0 ? "" : $" (without quarantined component(s) {Quote(_quarantine.Quarantined)})");
             }
             var process = _process!;
             var code = await process.Exited.WaitAsync(ct);
             _exitHandled = true;
             if (Interlocked.Exchange(ref _restartRequested, 0) == 1) continue;
-            if (code == 0)
+            if (process.StopAnnounced is { } why)
+            {
+                _log.LogInformation("{Worker} (PID {Pid}) stopped on purpose ({Why}, {Exit}); not restarted",
+                    Name, process.Pid, why, WorkerProcess.DescribeExit(code));
+                return code == 0 ? new WorkerEnd(true, "exited with success") : new WorkerEnd(false, $"stopped ({why}) with {WorkerProcess.DescribeExit(code)}");
+            }
+            if (code == 0 && _worker is GuestWorkerConfig)
             {
                 _log.LogInformation("{Worker} (PID {Pid}) exited with success; not restarted", Name, process.Pid);
-                return;
+                return new WorkerEnd(true, "exited with success");
             }
-            var reason = WorkerProcess.DescribeExit(code);
-            _log.LogWarning("{Worker} (PID {Pid}) died: {Reason}", Name, process.Pid, reason);
-            throw new WorkerDiedException(reason, Stopwatch.GetElapsedTime(_readyAt));
+            throw Crashed(process, code);
         }
     }
 
+    /// <summary>Logs a crash, counts it against the components that were starting (quarantining a repeat offender) and returns it for the restart pipeline.</summary>
+    private WorkerDiedException Crashed(WorkerProcess process, int code, string? reason = null)
+    {
+        reason ??= code == 0 && _worker is NativeWorkerConfig ? "exit code 0 without announcing a stop" : WorkerProcess.DescribeExit(code);
+        var suspects = process.Suspects;
+        _log.LogWarning("{Worker} (PID {Pid}) died: {Reason}{While}", Name, process.Pid, reason,
+            suspects.Count == 0 ? "" : $", while component(s) {Quote(suspects)} were starting");
+        var newly = _quarantine.OnCrash(suspects);
+        foreach (var id in newly)
+            _log.LogError("{Worker}: component '{Component}' QUARANTINED: the worker process died {Times} times in a row while it was starting "
+                + "(last: {Reason}); the worker is restarted without it, its other components keep serving; it stays out until the node restarts",
+                Name, id, _quarantine.Threshold, reason);
+        if (newly.Count > 0) _budget.StartOver();
+        return new WorkerDiedException(reason, _readyAt == 0 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_readyAt));
+    }
+
+    private static string Quote(IEnumerable<string> ids) => string.Join(", ", ids.Select(id => $"'{id}'"));
+
     private async Task StartProcessAsync(CancellationToken ct)
     {
-        var process = await WorkerProcess.StartAsync(_spawner, _launch(), _sink);
+        var process = await WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined), _sink);
         _process = process;
         _exitHandled = false;
+        _readyAt = 0;
         try
         {
             await process.Ready.WaitAsync(_options.WorkerReadyTimeout, ct);
@@ -104,7 +145,8 @@ public sealed class WorkerSupervisor
         catch (WorkerExitedException e)
         {
             _exitHandled = true;
-            throw new WorkerDiedException(e.Message);
+            if (!_bootDone) throw new WorkerDiedException(e.Message);
+            throw Crashed(process, e.ExitCode, e.Message);
         }
         catch (TimeoutException)
         {

@@ -13,36 +13,76 @@ namespace PluginHost.Node.Workers;
 /// policy completes <see cref="Completion"/>, and the process exits 0 so the controller does not respawn it.
 /// Crossbar restarts a component at once, forever; here restarts in a row are paced by the worker's restart_backoff
 /// delays (no cap, reset after a run of reset_after), so a component whose OnJoin always throws cannot spin a core.
+/// Components the controller quarantined (they killed this process while starting) are not started; they count as
+/// failed for the shutdown modes, never for the restart modes.
 /// </summary>
-public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory) : IRunningWorker
+public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory, WorkerContext context) : IRunningWorker
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Container");
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<string> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly HashSet<string> _running = [];
     private readonly Dictionary<string, (RestartBudget Budget, long StartedAt)> _restarts = [];
     private readonly Lock _gate = new();
     private ComponentHost? _host;
+    private Task _starting = Task.CompletedTask;
     private CancellationToken _ct;
 
-    public Task Completion => _completion.Task;
+    public Task<string> Completion => _completion.Task;
 
-    public async Task StartAsync(CancellationToken ct)
+    /// <summary>
+    /// Only sets the component runtime up: as in Crossbar, a container is ready before its components start, so the
+    /// components load and connect after the ready report (<see cref="OnReady"/>). A component whose start code
+    /// kills the process then crashes a running worker, which the controller restarts and can quarantine it from,
+    /// instead of failing the node's boot.
+    /// </summary>
+    public Task StartAsync(CancellationToken ct)
     {
         _ct = ct;
         try
         {
             _host = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
             _host.Stopped += OnComponentStopped;
+            _host.StartPhase += context.Report;
         }
         catch (Exception e)
         {
             foreach (var c in config.Components)
                 _log.LogError("Container '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
                     config.Id, c.Id, c.Classname ?? c.Type, ComponentFailure.Describe(e));
-            return;
         }
-        foreach (var component in config.Components) await StartComponentAsync(component, restart: false);
+        return Task.CompletedTask;
+    }
+
+    public void OnReady()
+    {
+        if (_host is not null) _starting = Task.Run(StartComponentsAsync, CancellationToken.None);
+    }
+
+    private async Task StartComponentsAsync()
+    {
+        foreach (var component in config.Components.Where(c => !context.Quarantined.Contains(c.Id)))
+        {
+            if (_ct.IsCancellationRequested) return;
+            await StartComponentAsync(component, restart: false);
+        }
+        foreach (var component in config.Components.Where(c => context.Quarantined.Contains(c.Id))) OnQuarantined(component);
+    }
+
+    private void OnQuarantined(ComponentConfig component)
+    {
+        _log.LogError("Container '{Worker}': component '{Id}' ({Class}) is quarantined (it killed this container's process while starting); not started",
+            config.Id, component.Id, component.Classname ?? component.Type);
+        int remaining;
+        lock (_gate) remaining = _running.Count;
+        if (ContainerPolicy.Decide(config.Shutdown, ContainerRestart.Never, failed: true, remaining) == ContainerPolicy.Action.Shutdown)
+            ShutDown($"component '{component.Id}' is quarantined");
+    }
+
+    private void ShutDown(string why)
+    {
+        _log.LogInformation("Container '{Worker}': shutting down ({Mode}) after {Why}", config.Id, Name(config.Shutdown), why);
+        _completion.TrySetResult($"container {Name(config.Shutdown)}");
     }
 
     private async Task StartComponentAsync(ComponentConfig component, bool restart)
@@ -60,8 +100,9 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
             _log.LogInformation("Container '{Worker}': component '{Id}' ({Class}) {What} on realm '{Realm}'",
                 config.Id, component.Id, component.Classname ?? component.Type, restart ? "restarted" : "started", component.Realm);
         }
-        catch (Exception e) when (!_ct.IsCancellationRequested)
+        catch (Exception e)
         {
+            if (_ct.IsCancellationRequested) return;
             _log.LogError("Container '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
                 config.Id, component.Id, component.Classname ?? component.Type, ComponentFailure.Describe(e));
         }
@@ -85,9 +126,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         switch (policy)
         {
             case ContainerPolicy.Action.Shutdown:
-                _log.LogInformation("Container '{Worker}': shutting down ({Mode}) after component '{Id}' {How}",
-                    config.Id, Name(config.Shutdown), stopped.ComponentId, stopped.Failed ? "failed" : "stopped");
-                _completion.TrySetResult();
+                ShutDown($"component '{stopped.ComponentId}' {(stopped.Failed ? "failed" : "stopped")}");
                 break;
             case ContainerPolicy.Action.Restart when config.Components.FirstOrDefault(c => c.Id == stopped.ComponentId) is { } component:
                 _log.LogInformation("Container '{Worker}': restarting component '{Id}' in {Delay:0.###} s ({Mode}, restart {Attempt} in a row)",
@@ -120,7 +159,10 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
 
     public async ValueTask DisposeAsync()
     {
-        if (_host is not null) await Stopping.RunAsync(_log, "components", _host.DisposeAsync, StopTimeout);
+        if (_host is null) return;
+        // Components still being loaded are let finish (their connects are cancelled by the stop token), then all leave.
+        await Stopping.RunAsync(_log, "component start", () => new ValueTask(_starting), StopTimeout);
+        await Stopping.RunAsync(_log, "components", _host.DisposeAsync, StopTimeout);
     }
 }
 

@@ -2,11 +2,21 @@ using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Node.Workers;
 
-/// <summary>What a worker process runs: started once, disposed at shutdown; <see cref="Completion"/> ends when it stops by itself.</summary>
+/// <summary>What a worker process runs: started once, disposed at shutdown; <see cref="Completion"/> ends, with the reason, when it stops by itself.</summary>
 public interface IRunningWorker : IAsyncDisposable
 {
     Task StartAsync(CancellationToken ct);
-    Task Completion { get; }
+    /// <summary>Called once the controller has been told the worker is ready (after a successful <see cref="StartAsync"/>).</summary>
+    void OnReady() { }
+    Task<string> Completion { get; }
+}
+
+/// <summary>What the worker process gives its worker besides the config: the control channel and the quarantined components.</summary>
+public sealed record WorkerContext(ControlChannel Control, IReadOnlySet<string> Quarantined)
+{
+    /// <summary>Tells the controller while a component's start code runs (see <see cref="WorkerProtocol.ComponentStarting"/>).</summary>
+    public void Report(PluginHost.Components.ComponentStartPhase phase)
+        => Control.Send(phase.Starting ? WorkerProtocol.ComponentStarting : WorkerProtocol.ComponentStarted, phase.ComponentId);
 }
 
 /// <summary>Shutdown steps that must not hang or throw past the worker: each gets a deadline and its failure is logged.</summary>

@@ -8,9 +8,10 @@ namespace PluginHost.Node.Workers;
 
 /// <summary>
 /// A router worker in its own process, booted in Crossbar's order: realms and their roles, then components, then
-/// transports. Router components that cannot start are logged and skipped; the router keeps serving.
+/// transports. Router components that cannot start, or that the controller quarantined, are logged and skipped; the
+/// router keeps serving.
 /// </summary>
-public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory) : IRunningWorker
+public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILoggerFactory loggerFactory, WorkerContext context) : IRunningWorker
 {
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Router");
@@ -18,7 +19,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     private RouterTransports? _transports;
     private ComponentHost? _components;
 
-    public Task Completion => Task.Delay(Timeout.Infinite);
+    public Task<string> Completion { get; } = new TaskCompletionSource<string>().Task; // a router never stops by itself
 
     public async Task StartAsync(CancellationToken ct)
     {
@@ -77,9 +78,19 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     /// <summary>A component is the component runtime's business; its failure must not take the router down.</summary>
     private async Task StartComponentAsync(ComponentConfig component, CancellationToken ct)
     {
+        if (context.Quarantined.Contains(component.Id))
+        {
+            _log.LogError("Router '{Worker}': component '{Id}' ({Class}) is quarantined (it killed this router's process while starting); not started",
+                config.Id, component.Id, component.Classname ?? component.Type);
+            return;
+        }
         try
         {
-            _components ??= new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
+            if (_components is null)
+            {
+                _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
+                _components.StartPhase += context.Report;
+            }
             await _components.StartRouterComponentAsync(_router!, component, ct);
             _log.LogInformation("Router '{Worker}': component '{Id}' ({Class}) started on realm '{Realm}'",
                 config.Id, component.Id, component.Classname ?? component.Type, component.Realm);

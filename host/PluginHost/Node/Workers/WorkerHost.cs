@@ -13,8 +13,10 @@ namespace PluginHost.Node.Workers;
 public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlChannel)
 {
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Worker");
+    private readonly ControlChannel _control = new(controlChannel);
 
-    public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile)
+    /// <param name="quarantined">Components the controller quarantined: logged and not started.</param>
+    public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile, IReadOnlyList<string>? quarantined = null)
     {
         WorkerConfig worker;
         try
@@ -39,10 +41,11 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; stop.Cancel(); });
         var controllerGone = WatchControllerAsync();
 
+        var context = new WorkerContext(_control, new HashSet<string>(quarantined ?? [], StringComparer.Ordinal));
         await using IRunningWorker running = worker switch
         {
-            RouterWorkerConfig r => new RouterWorker(r, nodeDir, loggerFactory),
-            ContainerWorkerConfig c => new ContainerWorker(c, nodeDir, loggerFactory),
+            RouterWorkerConfig r => new RouterWorker(r, nodeDir, loggerFactory, context),
+            ContainerWorkerConfig c => new ContainerWorker(c, nodeDir, loggerFactory, context),
             _ => throw new ArgumentException($"worker '{id}' is not a native worker"),
         };
         try
@@ -56,8 +59,8 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
             return WorkerProtocol.ExitBootFailed;
         }
 
-        await controlChannel.WriteLineAsync(WorkerProtocol.Ready);
-        await controlChannel.FlushAsync();
+        _control.Send(WorkerProtocol.Ready);
+        running.OnReady();
 
         var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var first = await Task.WhenAny(stopped, controllerGone, running.Completion);
@@ -68,6 +71,9 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
             _ = Task.Delay(OrphanGrace).ContinueWith(_ => Environment.Exit(WorkerProtocol.ExitDeliberate), TaskScheduler.Default);
             _log.LogWarning("{Kind} '{Id}': controller connection closed; shutting down", worker.Kind, id);
         }
+        // Said before anything else can go wrong: without it the controller takes the exit for a crash.
+        _control.Send(WorkerProtocol.Stopping, first == running.Completion ? running.Completion.Result
+            : first == controllerGone ? "controller gone" : "SIGTERM");
         _log.LogInformation("{Kind} '{Id}' shutting down ..", worker.Kind, id);
         return WorkerProtocol.ExitDeliberate;
     }

@@ -2,11 +2,18 @@ namespace PluginHost.Node.Workers;
 
 /// <summary>
 /// How the controller and a native worker process talk. The controller starts
-/// <c>pluginhost worker --type router|container --id ID --cbdir DIR --config FILE --loglevel L</c> with stdin, stdout
-/// and stderr piped. The worker logs bare text lines (no timestamp or system field): stdout lines are info, stderr lines
-/// warnings and errors; the controller re-emits them as <c>[Router  PID] text</c>. Lines starting with
+/// <c>pluginhost worker --type router|container --id ID --cbdir DIR --config FILE --loglevel L [--quarantine=COMPONENT ...]</c>
+/// with stdin, stdout and stderr piped. The worker logs bare text lines (no timestamp or system field): stdout lines are
+/// info, stderr lines warnings and errors; the controller re-emits them as <c>[Router  PID] text</c>. Lines starting with
 /// <see cref="ControlPrefix"/> are control messages, not log. The worker never reads stdin: end-of-file on it means the
 /// controller is gone, and the worker shuts down (so a SIGKILLed controller leaves no orphans).
+/// <para>
+/// Exits: a worker that stops on purpose says so first (<see cref="Stopping"/>); any exit without that message is a
+/// crash, whatever its exit code — a component calling <c>Environment.Exit(0)</c> must not pass for a deliberate stop.
+/// While a component's own start code runs (its constructor, its OnJoinAsync) the worker brackets it with
+/// <see cref="ComponentStarting"/> / <see cref="ComponentStarted"/>, so the controller knows whom to blame when the
+/// process dies then, and can restart the worker with that component quarantined (<see cref="QuarantineOption"/>).
+/// </para>
 /// </summary>
 public static class WorkerProtocol
 {
@@ -16,11 +23,47 @@ public static class WorkerProtocol
     /// <summary>The worker booted (router: realms, components and transports are up) and serves.</summary>
     public const string Ready = "\u001eready";
 
+    /// <summary><c>\x1estopping REASON</c>: the worker is about to exit on purpose (own policy, SIGTERM, controller gone).</summary>
+    public const string Stopping = "\u001estopping";
+
+    /// <summary><c>\x1ecomponent-starting ID</c>: the component's own start code begins.</summary>
+    public const string ComponentStarting = "\u001ecomponent-starting";
+
+    /// <summary><c>\x1ecomponent-started ID</c>: the component's start code returned (or threw).</summary>
+    public const string ComponentStarted = "\u001ecomponent-started";
+
+    /// <summary>Worker option naming a component not to start (repeated; <c>--quarantine=ID</c>).</summary>
+    public const string QuarantineOption = "--quarantine";
+
     public const string VerbName = "worker";
 
-    /// <summary>Exit code of a worker that stopped by its own policy (container shutdown modes): not restarted.</summary>
+    /// <summary>Exit code of a worker that stopped by its own policy (container shutdown modes), after <see cref="Stopping"/>.</summary>
     public const int ExitDeliberate = 0;
 
     /// <summary>Exit code of a worker whose boot failed (bad config section, port in use, ...).</summary>
     public const int ExitBootFailed = 3;
+
+    /// <summary>The argument of a control message (<c>"\x1ecomponent-starting bad"</c> → <c>"bad"</c>), or null when the line is another message.</summary>
+    public static string? ArgumentOf(string line, string message)
+        => line.Length > message.Length && line.StartsWith(message, StringComparison.Ordinal) && line[message.Length] == ' '
+            ? line[(message.Length + 1)..]
+            : line == message ? "" : null;
+}
+
+/// <summary>
+/// The worker's side of the control channel (its stdout). Each message is one line, written and flushed before the
+/// caller goes on: a component about to run its start code is announced before that code can kill the process.
+/// </summary>
+public sealed class ControlChannel(TextWriter writer)
+{
+    private readonly Lock _gate = new();
+
+    public void Send(string message, string? argument = null)
+    {
+        lock (_gate)
+        {
+            writer.WriteLine(argument is null ? message : $"{message} {argument}");
+            writer.Flush();
+        }
+    }
 }
