@@ -5,8 +5,9 @@ namespace PluginHost.Node.Controller;
 /// <summary>
 /// Crossbar's controller shutdown triggers (node/controller.py, check_for_shutdown), applied when a worker has ended
 /// for good. Combined with restarts: a worker that dies is first restarted per its restart_backoff; it counts as
-/// "exited" only when it stays down — it exited 0 (e.g. a container's own shutdown mode), or it died with no
-/// restarts left (max_restarts 0 gives Crossbar's behaviour: the first death ends it). As in Crossbar, guest exits
+/// "exited" only when it stays down — it stopped on purpose and said so (e.g. a container's own shutdown mode; an
+/// unannounced exit 0 is a crash, see <see cref="WorkerSupervisor"/>), or it died with no restarts left
+/// (max_restarts 0 gives Crossbar's behaviour: the first death ends it). As in Crossbar, guest exits
 /// never trigger a shutdown, but a running guest does count as a worker left.
 /// </summary>
 public static class NodeShutdownPolicy
