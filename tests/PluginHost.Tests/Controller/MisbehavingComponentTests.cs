@@ -12,7 +12,7 @@ namespace PluginHost.Tests.Controller;
 /// Real nodes with components that misbehave in their start code (tests/plugins/Faulty/Exiting.cs) next to a healthy
 /// TimeService, under Crossbar's default controller trigger (shutdown_on_worker_exit): a component that ends its
 /// process (Environment.Exit 0 or 3 in OnJoin) is quarantined while router, node and sibling keep serving; one stuck
-/// in OnJoin is reported and does not hold up the node's shutdown.
+/// in OnJoin (container or router component) is reported and holds up neither the router's boot nor the node's shutdown.
 /// </summary>
 public class MisbehavingComponentTests
 {
@@ -25,10 +25,11 @@ public class MisbehavingComponentTests
         """;
 
     /// <summary>No controller options: Crossbar's default trigger, shutdown_on_worker_exit, is what must not fire.</summary>
-    private static string Node(int port, string badClass) => $$$"""
+    private static string Node(int port, string badClass, string routerComponents = "") => $$$"""
         {"version": 2, "workers": [
-         {"type": "router", "options": { {{{FastBackoff}}} },
+         {"type": "router", "options": {"pythonpath": ["{{{FaultyDir}}}"], {{{FastBackoff}}} },
           "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true, "register": true}}]}]}],
+          "components": [{{{routerComponents}}}],
           "transports": [{"type": "websocket", "id": "wsock", "endpoint": {"type": "tcp", "port": {{{port}}}}}]},
          {"type": "container", "options": {"pythonpath": ["{{{FaultyDir}}}"], {{{FastBackoff}}} },
           "components": [{{{Component("bad", badClass, port)}}}, {{{Component("clock", "timeservice.TimeService", port)}}}]}]}
@@ -82,8 +83,12 @@ public class MisbehavingComponentTests
     public async Task AComponentStuckInOnJoinIsReportedAndDoesNotHoldUpShutdown()
     {
         var port = NodeProcess.FreePort();
-        var node = await NodeProcess.StartAsync(Node(port, "faulty.StuckInJoin"));
+        // A router component stuck in OnJoin does not hold up the router's boot beyond the stuck warning either.
+        var routerComponent = """{"type": "class", "id": "stuck-embedded", "classname": "faulty.StuckInJoin", "realm": "realm1"}""";
+        var node = await NodeProcess.StartAsync(Node(port, "faulty.StuckInJoin", routerComponent));
         await using var _ = node;
+        Assert.Contains("Component 'stuck-embedded' (faulty.StuckInJoin) is stuck in OnJoinAsync: not returned after 10 s", node.Log);
+        Assert.Contains("Router 'worker001': component 'stuck-embedded' (faulty.StuckInJoin) is still starting after 11 s; the router boots on", node.Log);
         await node.WaitForLineAsync(@"Component 'bad' \(faulty\.StuckInJoin\) is stuck in OnJoinAsync: not returned after 10 s", timeout: Slow);
         await node.WaitForLineAsync(@"Component 'clock' registered com\.timeservice\.now", timeout: Slow);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", await NowAsync(port));
@@ -95,6 +100,7 @@ public class MisbehavingComponentTests
 
         Assert.Equal(0, node.ExitCode);
         Assert.Matches(@"Component 'bad' was still in OnJoinAsync after [0-9.]+ s when it was stopped; not waited for", node.Log);
+        Assert.Matches(@"Component 'stuck-embedded' was still in OnJoinAsync after [0-9.]+ s when it was stopped; not waited for", node.Log);
         Assert.DoesNotContain("did not stop within", node.Log);
         Assert.DoesNotContain("ignored SIGTERM", node.Log);
         // Before: the stuck join held the container's component shutdown for its full 10 s limit.

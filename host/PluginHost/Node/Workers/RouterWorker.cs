@@ -75,7 +75,11 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
                 yield return $"HTTP bridge {(b is PublisherPathConfig ? "publisher" : b is CallerPathConfig ? "caller" : "webhook")} at {http}{path} (realm '{b.Realm}', role '{b.Role}')";
     }
 
-    /// <summary>A component is the component runtime's business; its failure must not take the router down.</summary>
+    /// <summary>
+    /// A component is the component runtime's business; its failure must not take the router down, and one stuck in
+    /// OnJoinAsync must not hold up the router's boot: after the runtime's stuck warning the router boots on, and the
+    /// component's start is logged whenever it ends.
+    /// </summary>
     private async Task StartComponentAsync(ComponentConfig component, CancellationToken ct)
     {
         if (context.Quarantined.Contains(component.Id))
@@ -84,6 +88,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
                 config.Id, component.Id, component.Classname ?? component.Type);
             return;
         }
+        Task start;
         try
         {
             if (_components is null)
@@ -91,16 +96,38 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
                 _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
                 _components.StartPhase += context.Report;
             }
-            await _components.StartRouterComponentAsync(_router!, component, ct);
-            _log.LogInformation("Router '{Worker}': component '{Id}' ({Class}) started on realm '{Realm}'",
-                config.Id, component.Id, component.Classname ?? component.Type, component.Realm);
+            start = _components.StartRouterComponentAsync(_router!, component, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (Exception e)
         {
-            _log.LogError("Router '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
-                config.Id, component.Id, component.Classname ?? component.Type, ComponentFailure.Describe(e));
+            LogStartFailure(component, e);
+            return;
         }
+        if (await Task.WhenAny(start, Task.Delay(BootWait, ct)) != start && !ct.IsCancellationRequested)
+        {
+            _log.LogWarning("Router '{Worker}': component '{Id}' ({Class}) is still starting after {Seconds} s; the router boots on without waiting for it",
+                config.Id, component.Id, component.Classname ?? component.Type, BootWait.TotalSeconds);
+            _ = start.ContinueWith(t => OnStarted(component, t, late: true), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return;
+        }
+        OnStarted(component, start, late: false);
     }
+
+    /// <summary>How long the boot waits for one component's start (its OnJoinAsync is reported stuck by then).</summary>
+    private static readonly TimeSpan BootWait = ComponentRunner.OnJoinWarning + TimeSpan.FromSeconds(1);
+
+    private void OnStarted(ComponentConfig component, Task start, bool late)
+    {
+        if (start.IsCompletedSuccessfully)
+            _log.LogInformation("Router '{Worker}': component '{Id}' ({Class}) started on realm '{Realm}'{Late}",
+                config.Id, component.Id, component.Classname ?? component.Type, component.Realm, late ? " (late)" : "");
+        else if (start.Exception is { } e) LogStartFailure(component, e.InnerException ?? e);
+        // canceled: the router is stopping
+    }
+
+    private void LogStartFailure(ComponentConfig component, Exception e)
+        => _log.LogError("Router '{Worker}': component '{Id}' ({Class}) could not be started: {Reason}",
+            config.Id, component.Id, component.Classname ?? component.Type, ComponentFailure.Describe(e));
 
     public static string TypeName(TransportConfig t) => t switch
     {
