@@ -8,7 +8,8 @@ namespace PluginHost.Node.Workers;
 /// The body of a native worker process (see <see cref="WorkerProtocol"/>): reads the node config, takes its own
 /// worker section, boots it, reports ready, and runs until SIGTERM, end-of-file on stdin (controller gone), or the
 /// worker stopping by itself. SIGINT is ignored, as in Crossbar: a terminal's Ctrl+C reaches the whole process group,
-/// and the controller decides the shutdown order.
+/// and the controller decides the shutdown order. Each of those stops is announced (<see cref="WorkerProtocol.Stopping"/>)
+/// before shutting down, since the controller takes any unannounced exit for a crash.
 /// </summary>
 public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlChannel)
 {
