@@ -49,9 +49,8 @@ internal sealed class ContainedFileProvider : IFileProvider
         var real = Admitted(subpath);
         if (real is null) return new NotFoundFileInfo(subpath);
         if (real.Length == 0) return info; // no link on the way
-        return Directory.Exists(real)
-            ? new PhysicalDirectoryInfo(new DirectoryInfo(real))
-            : new PhysicalFileInfo(new FileInfo(real));
+        IFileInfo target = Directory.Exists(real) ? new PhysicalDirectoryInfo(new DirectoryInfo(real)) : new PhysicalFileInfo(new FileInfo(real));
+        return new LinkedFileInfo(target, info.Name);
     }
 
     public IDirectoryContents GetDirectoryContents(string subpath)
@@ -111,5 +110,17 @@ internal sealed class ContainedFileProvider : IFileProvider
         }
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
+    /// <summary>The target's content and metadata under the link's own name (what listings show).</summary>
+    private sealed class LinkedFileInfo(IFileInfo target, string name) : IFileInfo
+    {
+        public bool Exists => target.Exists;
+        public long Length => target.Length;
+        public string? PhysicalPath => target.PhysicalPath;
+        public string Name => name;
+        public DateTimeOffset LastModified => target.LastModified;
+        public bool IsDirectory => target.IsDirectory;
+        public Stream CreateReadStream() => target.CreateReadStream();
     }
 }
