@@ -63,94 +63,166 @@ public static class WampMessageCodec
     }
 
     /// <summary>Builds a message from a decoded wire array, enforcing every shape rule.</summary>
+    /// <param name="decoded">the decoded wire array.</param>
+    /// <param name="integralFloatIds">
+    /// Whether an ID may arrive as an integral floating-point value. Binary serializers pass true: JavaScript's
+    /// msgpackr and cbor-x (wampy.js) encode every integer above 2^32 as a float64, and router-issued IDs reach
+    /// 2^53, which float64 holds exactly. JSON passes false: a JSON number with a fraction or exponent is not an
+    /// integer token, and no JSON encoder writes integers that way. Type codes are integers in every format.
+    /// </param>
     /// <exception cref="WampProtocolException">the array is not a valid WAMP message.</exception>
-    public static WampMessage FromFields(object? decoded)
+    public static WampMessage FromFields(object? decoded, bool integralFloatIds = false)
     {
         if (decoded is not IList f || decoded is byte[]) throw new WampProtocolException("message is not an array");
         if (f.Count == 0) throw new WampProtocolException("message is an empty array");
-        var code = WampValue.AsInt64(f[0]) ?? throw new WampProtocolException("message type is not an integer");
-        var type = (WampMessageType)code;
-        switch (type)
+        var type = TypeCode(f[0], "message type");
+        var reader = new FieldReader(f, integralFloatIds);
+        return reader.Read(type);
+    }
+
+    /// <summary>
+    /// A message type code: an integer-typed value naming a defined message. Checked before any narrowing, so that
+    /// 4294967297 is not read as 1 (HELLO).
+    /// </summary>
+    private static WampMessageType TypeCode(object? value, string name)
+    {
+        long code = value switch
         {
-            case WampMessageType.Hello:
-                Count(f, 3, 3, type);
-                return new HelloMessage(Uri(f, 1, "Realm"), Map(f, 2, "Details"));
-            case WampMessageType.Welcome:
-                Count(f, 3, 3, type);
-                return new WelcomeMessage(Id(f, 1, "Session"), Map(f, 2, "Details"));
-            case WampMessageType.Abort:
-                Count(f, 3, 3, type);
-                return new AbortMessage(Map(f, 1, "Details"), Uri(f, 2, "Reason"));
-            case WampMessageType.Challenge:
-                Count(f, 3, 3, type);
-                return new ChallengeMessage(Str(f, 1, "AuthMethod"), Map(f, 2, "Extra"));
-            case WampMessageType.Authenticate:
-                Count(f, 3, 3, type);
-                return new AuthenticateMessage(Str(f, 1, "Signature"), Map(f, 2, "Extra"));
-            case WampMessageType.Goodbye:
-                Count(f, 3, 3, type);
-                return new GoodbyeMessage(Map(f, 1, "Details"), Uri(f, 2, "Reason"));
-            case WampMessageType.Error:
+            long l => l,
+            ulong => long.MaxValue, // above long.MaxValue: certainly not a message type
+            null => throw new WampProtocolException($"{name} is null, not an integer"),
+            double d => throw new WampProtocolException($"{name} {d.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not an integer"),
+            _ => throw new WampProtocolException($"{name} is not an integer"),
+        };
+        if (code is < 0 or > 255 || !Enum.IsDefined((WampMessageType)code))
+            throw new WampProtocolException($"unknown {name} {code}");
+        return (WampMessageType)code;
+    }
+
+    private readonly struct FieldReader(IList f, bool integralFloatIds)
+    {
+        public WampMessage Read(WampMessageType type)
+        {
+            switch (type)
             {
-                Count(f, 5, 7, type);
-                var reqType = WampValue.AsInt64(f[1]) ?? throw new WampProtocolException("ERROR.Request.Type is not an integer");
-                return new ErrorMessage((WampMessageType)reqType, Id(f, 2, "Request"), Map(f, 3, "Details"), Uri(f, 4, "Error"),
-                    ArgsAt(f, 5), KwAt(f, 6));
+                case WampMessageType.Hello:
+                    Count(f, 3, 3, type);
+                    return new HelloMessage(Uri(f, 1, "Realm"), HelloDetails(Map(f, 2, "Details")));
+                case WampMessageType.Welcome:
+                    Count(f, 3, 3, type);
+                    return new WelcomeMessage(Id(f, 1, "Session"), Map(f, 2, "Details"));
+                case WampMessageType.Abort:
+                    Count(f, 3, 3, type);
+                    return new AbortMessage(Map(f, 1, "Details"), Uri(f, 2, "Reason"));
+                case WampMessageType.Challenge:
+                    Count(f, 3, 3, type);
+                    return new ChallengeMessage(Str(f, 1, "AuthMethod"), Map(f, 2, "Extra"));
+                case WampMessageType.Authenticate:
+                    Count(f, 3, 3, type);
+                    return new AuthenticateMessage(Str(f, 1, "Signature"), Map(f, 2, "Extra"));
+                case WampMessageType.Goodbye:
+                    Count(f, 3, 3, type);
+                    return new GoodbyeMessage(Map(f, 1, "Details"), Uri(f, 2, "Reason"));
+                case WampMessageType.Error:
+                {
+                    Count(f, 5, 7, type);
+                    var reqType = TypeCode(f[1], "ERROR.Request.Type");
+                    return new ErrorMessage(reqType, Id(f, 2, "Request"), Map(f, 3, "Details"), Uri(f, 4, "Error"),
+                        ArgsAt(f, 5), KwAt(f, 6));
+                }
+                case WampMessageType.Publish:
+                    Count(f, 4, 6, type);
+                    return new PublishMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Topic"), ArgsAt(f, 4), KwAt(f, 5));
+                case WampMessageType.Published:
+                    Count(f, 3, 3, type);
+                    return new PublishedMessage(Id(f, 1, "Request"), Id(f, 2, "Publication"));
+                case WampMessageType.Subscribe:
+                    Count(f, 4, 4, type);
+                    return new SubscribeMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Topic"));
+                case WampMessageType.Subscribed:
+                    Count(f, 3, 3, type);
+                    return new SubscribedMessage(Id(f, 1, "Request"), Id(f, 2, "Subscription"));
+                case WampMessageType.Unsubscribe:
+                    Count(f, 3, 3, type);
+                    return new UnsubscribeMessage(Id(f, 1, "Request"), Id(f, 2, "Subscription"));
+                case WampMessageType.Unsubscribed:
+                    Count(f, 2, 3, type);
+                    // Revocation (advanced/subscription_revocation.md) is UNSUBSCRIBED with request 0 and Details.
+                    return new UnsubscribedMessage(Id(f, 1, "Request", zeroAllowed: f.Count == 3), f.Count == 3 ? Map(f, 2, "Details") : null);
+                case WampMessageType.Event:
+                    Count(f, 4, 6, type);
+                    return new EventMessage(Id(f, 1, "Subscription"), Id(f, 2, "Publication"), Map(f, 3, "Details"), ArgsAt(f, 4), KwAt(f, 5));
+                case WampMessageType.Call:
+                    Count(f, 4, 6, type);
+                    return new CallMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Procedure"), ArgsAt(f, 4), KwAt(f, 5));
+                case WampMessageType.Cancel:
+                    Count(f, 3, 3, type);
+                    return new CancelMessage(Id(f, 1, "Request"), Map(f, 2, "Options"));
+                case WampMessageType.Result:
+                    Count(f, 3, 5, type);
+                    return new ResultMessage(Id(f, 1, "Request"), Map(f, 2, "Details"), ArgsAt(f, 3), KwAt(f, 4));
+                case WampMessageType.Register:
+                    Count(f, 4, 4, type);
+                    return new RegisterMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Procedure"));
+                case WampMessageType.Registered:
+                    Count(f, 3, 3, type);
+                    return new RegisteredMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"));
+                case WampMessageType.Unregister:
+                    Count(f, 3, 3, type);
+                    return new UnregisterMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"));
+                case WampMessageType.Unregistered:
+                    Count(f, 2, 3, type);
+                    // Revocation (advanced/registration_revocation.md) is UNREGISTERED with request 0 and Details.
+                    return new UnregisteredMessage(Id(f, 1, "Request", zeroAllowed: f.Count == 3), f.Count == 3 ? Map(f, 2, "Details") : null);
+                case WampMessageType.Invocation:
+                    Count(f, 4, 6, type);
+                    return new InvocationMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"), Map(f, 3, "Details"), ArgsAt(f, 4), KwAt(f, 5));
+                case WampMessageType.Interrupt:
+                    Count(f, 3, 3, type);
+                    return new InterruptMessage(Id(f, 1, "Request"), Map(f, 2, "Options"));
+                case WampMessageType.Yield:
+                    Count(f, 3, 5, type);
+                    return new YieldMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), ArgsAt(f, 3), KwAt(f, 4));
+                default:
+                    throw new WampProtocolException($"unknown message type {(long)type}");
             }
-            case WampMessageType.Publish:
-                Count(f, 4, 6, type);
-                return new PublishMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Topic"), ArgsAt(f, 4), KwAt(f, 5));
-            case WampMessageType.Published:
-                Count(f, 3, 3, type);
-                return new PublishedMessage(Id(f, 1, "Request"), Id(f, 2, "Publication"));
-            case WampMessageType.Subscribe:
-                Count(f, 4, 4, type);
-                return new SubscribeMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Topic"));
-            case WampMessageType.Subscribed:
-                Count(f, 3, 3, type);
-                return new SubscribedMessage(Id(f, 1, "Request"), Id(f, 2, "Subscription"));
-            case WampMessageType.Unsubscribe:
-                Count(f, 3, 3, type);
-                return new UnsubscribeMessage(Id(f, 1, "Request"), Id(f, 2, "Subscription"));
-            case WampMessageType.Unsubscribed:
-                Count(f, 2, 3, type);
-                return new UnsubscribedMessage(Id(f, 1, "Request"), f.Count == 3 ? Map(f, 2, "Details") : null);
-            case WampMessageType.Event:
-                Count(f, 4, 6, type);
-                return new EventMessage(Id(f, 1, "Subscription"), Id(f, 2, "Publication"), Map(f, 3, "Details"), ArgsAt(f, 4), KwAt(f, 5));
-            case WampMessageType.Call:
-                Count(f, 4, 6, type);
-                return new CallMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Procedure"), ArgsAt(f, 4), KwAt(f, 5));
-            case WampMessageType.Cancel:
-                Count(f, 3, 3, type);
-                return new CancelMessage(Id(f, 1, "Request"), Map(f, 2, "Options"));
-            case WampMessageType.Result:
-                Count(f, 3, 5, type);
-                return new ResultMessage(Id(f, 1, "Request"), Map(f, 2, "Details"), ArgsAt(f, 3), KwAt(f, 4));
-            case WampMessageType.Register:
-                Count(f, 4, 4, type);
-                return new RegisterMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), Uri(f, 3, "Procedure"));
-            case WampMessageType.Registered:
-                Count(f, 3, 3, type);
-                return new RegisteredMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"));
-            case WampMessageType.Unregister:
-                Count(f, 3, 3, type);
-                return new UnregisterMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"));
-            case WampMessageType.Unregistered:
-                Count(f, 2, 3, type);
-                return new UnregisteredMessage(Id(f, 1, "Request"), f.Count == 3 ? Map(f, 2, "Details") : null);
-            case WampMessageType.Invocation:
-                Count(f, 4, 6, type);
-                return new InvocationMessage(Id(f, 1, "Request"), Id(f, 2, "Registration"), Map(f, 3, "Details"), ArgsAt(f, 4), KwAt(f, 5));
-            case WampMessageType.Interrupt:
-                Count(f, 3, 3, type);
-                return new InterruptMessage(Id(f, 1, "Request"), Map(f, 2, "Options"));
-            case WampMessageType.Yield:
-                Count(f, 3, 5, type);
-                return new YieldMessage(Id(f, 1, "Request"), Map(f, 2, "Options"), ArgsAt(f, 3), KwAt(f, 4));
-            default:
-                throw new WampProtocolException($"unknown message type {code}");
         }
+
+        private long Id(IList fields, int i, string name, bool zeroAllowed = false)
+        {
+            // IDs are integers in [1, 2^53] (basic/building_blocks.md); 0 is not an ID.
+            long id = fields[i] switch
+            {
+                long l => l,
+                ulong u => throw new WampProtocolException($"{name} {u} is outside [1, 2^53]"),
+                double d when integralFloatIds && d == Math.Floor(d) && d >= 1 && d <= WampIds.Max => (long)d,
+                double d => throw new WampProtocolException($"{name} {d.ToString(System.Globalization.CultureInfo.InvariantCulture)} is not an integer in [1, 2^53]"),
+                _ => throw new WampProtocolException($"{name} is not an integer"),
+            };
+            if (!WampIds.IsValid(id) && !(zeroAllowed && id == 0)) throw new WampProtocolException($"{name} {id} is outside [1, 2^53]");
+            return id;
+        }
+    }
+
+    private static readonly string[] ClientRoles = ["caller", "callee", "publisher", "subscriber"];
+
+    /// <summary>
+    /// HELLO.Details.roles is mandatory (basic/session_establishment.md): a non-empty dictionary whose keys are client
+    /// roles, each mapped to a dictionary of its features. Crossbar (Autobahn's Hello.parse) refuses the same HELLOs.
+    /// </summary>
+    private static Dict HelloDetails(Dict details)
+    {
+        if (!details.TryGetValue("roles", out var value)) throw new WampProtocolException("HELLO.Details.roles is missing");
+        if (value is not Dict roles) throw new WampProtocolException("HELLO.Details.roles is not a dictionary");
+        if (roles.Count == 0) throw new WampProtocolException("HELLO.Details.roles is empty: announce at least one role");
+        foreach (var (role, features) in roles)
+        {
+            if (Array.IndexOf(ClientRoles, role) < 0)
+                throw new WampProtocolException($"HELLO.Details.roles: unknown role \"{role}\" (expected caller, callee, publisher or subscriber)");
+            if (features is not Dict)
+                throw new WampProtocolException($"HELLO.Details.roles.{role} is not a dictionary");
+        }
+        return details;
     }
 
     private static void Count(IList f, int min, int max, WampMessageType type)
@@ -159,14 +231,6 @@ public static class WampMessageCodec
             throw new WampProtocolException(min == max
                 ? $"{type.ToString().ToUpperInvariant()} must have {min} elements, got {f.Count}"
                 : $"{type.ToString().ToUpperInvariant()} must have {min} to {max} elements, got {f.Count}");
-    }
-
-    private static long Id(IList f, int i, string name)
-    {
-        var id = WampValue.AsInt64(f[i]) ?? throw new WampProtocolException($"{name} is not an integer");
-        // IDs are integers in [1, 2^53]; 0 is tolerated because some clients use it for request ids.
-        if (id < 0 || id > WampIds.Max) throw new WampProtocolException($"{name} {id} is outside [1, 2^53]");
-        return id;
     }
 
     private static string Str(IList f, int i, string name)

@@ -419,7 +419,8 @@ internal sealed class Realm
     /// <summary>ABORT the session with <paramref name="reason"/> and the text in Details.message, then end it.</summary>
     internal void Abort(RouterSession session, string reason, string message)
     {
-        Log.LogInformation("ABORT {Reason} to session {SessionId}: {Message}", reason, session.Id, message);
+        if (reason == WampErrors.ProtocolViolation) Router.ProtocolViolations.Report(session.Transport.Peer, session.Id, message);
+        else Log.LogInformation("ABORT {Reason} to session {SessionId}: {Message}", reason, session.Id, message);
         session.SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = message }, reason));
         RemoveSession(session);
     }

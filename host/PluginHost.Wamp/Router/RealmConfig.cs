@@ -171,4 +171,7 @@ public sealed record RouterOptions
     /// are still routed, so this cap keeps them inside the room between the high-water mark and the hard limit.
     /// </summary>
     public int RealmQueueCapacity { get; init; } = 65536;
+
+    /// <summary>Clock of the protocol-violation log's intervals (<see cref="ProtocolViolationLog"/>); tests pass a fake one.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -342,7 +342,8 @@ internal sealed class RouterSession
 
     private void AbortBeforeJoin(string reason, string message)
     {
-        _log.LogInformation("ABORT {Reason} to {Peer}: {Message}", reason, _connection.Details.Peer, message);
+        if (reason == WampErrors.ProtocolViolation) _router.ProtocolViolations.Report(_connection.Details.Peer, 0, message);
+        else _log.LogInformation("ABORT {Reason} to {Peer}: {Message}", reason, _connection.Details.Peer, message);
         SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = message }, reason));
     }
 

@@ -33,7 +33,11 @@ public sealed class WampRouter : IAsyncDisposable
         if (_options.MaxOutboundQueue < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxOutboundQueue must be at least 1");
         if (_options.SlowConsumerTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "SlowConsumerTimeout must be positive");
         _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Wamp.Router");
+        ProtocolViolations = new ProtocolViolationLog(_log, _options.TimeProvider);
     }
+
+    /// <summary>Where every ABORT wamp.error.protocol_violation is logged, flood-limited per peer address.</summary>
+    internal ProtocolViolationLog ProtocolViolations { get; }
 
     /// <summary>Starts a realm. Throws InvalidOperationException when a realm of that name exists.</summary>
     public void AddRealm(RealmConfig realm)
@@ -114,6 +118,7 @@ public sealed class WampRouter : IAsyncDisposable
         }
         _realms.Clear();
         _shutdown.Dispose();
+        ProtocolViolations.Dispose();
     }
 
     /// <summary>Session ids are global scope: random in [1, 2^53] and unique across the router.</summary>

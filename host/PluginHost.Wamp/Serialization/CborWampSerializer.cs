@@ -76,7 +76,7 @@ public sealed class CborWampSerializer : IWampSerializer
             var reader = new CborReader(data, CborConformanceMode.Lax);
             var root = ReadValue(reader, 0);
             if (reader.BytesRemaining != 0) throw new WampProtocolException("trailing data after CBOR message");
-            return WampMessageCodec.FromFields(root);
+            return WampMessageCodec.FromFields(root, integralFloatIds: true);
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)

@@ -41,7 +41,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer
             if (reader.End) throw new WampProtocolException("empty MessagePack message");
             var root = ReadValue(ref reader, 0);
             if (!reader.End) throw new WampProtocolException("trailing data after MessagePack message");
-            return WampMessageCodec.FromFields(root);
+            return WampMessageCodec.FromFields(root, integralFloatIds: true);
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)

@@ -11,8 +11,15 @@ namespace PluginHost.Wamp.Serialization;
 /// </summary>
 internal static class ValueWriter
 {
-    /// <summary>Maximum container nesting, on input and output alike. The message array itself is level 1.</summary>
-    public const int MaxDepth = 64;
+    /// <summary>
+    /// Maximum container nesting, on input and output alike. The message array itself is level 1 and a payload value
+    /// starts at level 3 (inside Arguments or ArgumentsKw). Sized for what applications send: System.Text.Json writes
+    /// and reads objects up to 64 levels by default, Autobahn (Python json/cbor2/msgpack, JavaScript JSON) is bounded
+    /// only by the interpreter's recursion limit (about 1000), so a limit of 64 aborted sessions that sent a legitimate
+    /// 63-level document. 128 takes the deepest System.Text.Json document with room to spare, and keeps the recursive
+    /// readers and writers far from the stack's end (a few hundred bytes a level).
+    /// </summary>
+    public const int MaxDepth = 128;
 
     public static void WriteMessage<TSink>(ref TSink sink, object?[] fields)
         where TSink : IValueSink, allows ref struct

@@ -101,7 +101,23 @@ public sealed record StaticPathConfig : WebPathConfig
     public string? DefaultFile { get; init; }
     /// <summary>Cache-Control max-age in seconds; null = no caching header. Crossbar default 43200.</summary>
     public int? CacheTimeout { get; init; } = 43200;
+    /// <summary>options.follow_symlinks: where a symbolic link below <see cref="Directory"/> may lead (Transport/Static).</summary>
+    public SymlinkPolicy Symlinks { get; init; } = SymlinkPolicy.Inside([]);
 }
+
+/// <summary>
+/// Which symbolic links a static directory serves. Inside (the default): those whose final target lies in the static
+/// directory or in one of <see cref="Roots"/> (the node directory, and directories the config names). Anywhere: every
+/// link, as Crossbar does. Never: no link at all.
+/// </summary>
+public sealed record SymlinkPolicy(SymlinkMode Mode, IReadOnlyList<string> Roots)
+{
+    public static SymlinkPolicy Inside(IReadOnlyList<string> roots) => new(SymlinkMode.Inside, roots);
+    public bool Equals(SymlinkPolicy? other) => other is not null && Mode == other.Mode && Roots.SequenceEqual(other.Roots);
+    public override int GetHashCode() => HashCode.Combine(Mode, Roots.Count);
+}
+
+public enum SymlinkMode { Inside, Anywhere, Never }
 
 public sealed record WebSocketPathConfig : WebPathConfig
 {

@@ -8,6 +8,9 @@ using PluginHost.Transport.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PluginHost.Transport.Static;
 
 namespace PluginHost.Transport;
 
@@ -143,7 +146,8 @@ internal static class WebPipeline
 
     private static void AddStatic(IApplicationBuilder app, StaticPathConfig config)
     {
-        var files = new SymlinkFollowingFileProvider(new PhysicalFileProvider(Path.GetFullPath(config.Directory)));
+        var log = (app.ApplicationServices.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Transport.Static");
+        var files = new ContainedFileProvider(config.Directory, config.Symlinks, log);
         var contentTypes = new FileExtensionContentTypeProvider();
         foreach (var (extension, type) in config.MimeTypes)
             contentTypes.Mappings[extension.StartsWith('.') ? extension : "." + extension] = type;
@@ -198,26 +202,4 @@ internal sealed class CoalescingUpgradeFeature(IHttpUpgradeFeature inner, IFeatu
         features.Set(stream);
         return stream;
     }
-}
-
-/// <summary>
-/// A <see cref="PhysicalFileProvider"/> whose files may be symbolic links (the guide configs' index.html links to
-/// the default page): a link is served as its final target, whose length and content it then reports.
-/// </summary>
-internal sealed class SymlinkFollowingFileProvider(PhysicalFileProvider inner) : IFileProvider
-{
-    public IFileInfo GetFileInfo(string subpath)
-    {
-        var info = inner.GetFileInfo(subpath);
-        if (info.PhysicalPath is not { } path || info.IsDirectory) return info;
-        var file = new FileInfo(path);
-        if (file.LinkTarget is null) return info;
-        return file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true } target
-            ? new Microsoft.Extensions.FileProviders.Physical.PhysicalFileInfo(target)
-            : new NotFoundFileInfo(subpath);
-    }
-
-    public IDirectoryContents GetDirectoryContents(string subpath) => inner.GetDirectoryContents(subpath);
-
-    public Microsoft.Extensions.Primitives.IChangeToken Watch(string filter) => inner.Watch(filter);
 }

@@ -109,7 +109,7 @@ public class CborWampSerializerTests
     }
 
     [Fact]
-    public void DepthOver64IsRejected()
+    public void DepthOver128IsRejected()
     {
         static byte[] Nested(int n)
         {
@@ -118,8 +118,8 @@ public class CborWampSerializerTests
             b.Add(0xf6);
             return b.ToArray();
         }
-        Parse(Nested(63));
-        Assert.Throws<WampProtocolException>(() => Parse(Nested(64)));
+        Parse(Nested(127));
+        Assert.Throws<WampProtocolException>(() => Parse(Nested(128)));
     }
 
     [Fact]

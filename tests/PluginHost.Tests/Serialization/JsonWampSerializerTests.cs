@@ -157,11 +157,11 @@ public class JsonWampSerializerTests
     }
 
     [Fact]
-    public void DepthOver64IsRejected()
+    public void DepthOver128IsRejected()
     {
         string Nested(int n) => "[16,1,{},\"t\"," + new string('[', n) + new string(']', n) + "]";
-        // The message array is level 1, so 63 more levels are allowed.
-        Parse(Nested(63));
-        Assert.Throws<WampProtocolException>(() => Parse(Nested(64)));
+        // The message array is level 1, so 127 more levels are allowed.
+        Parse(Nested(127));
+        Assert.Throws<WampProtocolException>(() => Parse(Nested(128)));
     }
 }

@@ -78,7 +78,7 @@ public class MsgPackWampSerializerTests
     }
 
     [Fact]
-    public void DepthOver64IsRejected()
+    public void DepthOver128IsRejected()
     {
         static byte[] Nested(int n)
         {
@@ -87,7 +87,7 @@ public class MsgPackWampSerializerTests
             b.Add(0xc0);
             return b.ToArray();
         }
-        Parse(Nested(63));
-        Assert.Throws<WampProtocolException>(() => Parse(Nested(64)));
+        Parse(Nested(127));
+        Assert.Throws<WampProtocolException>(() => Parse(Nested(128)));
     }
 }

@@ -180,9 +180,9 @@ public class ValueModelTests
     {
         static object Nest(int levels) => levels == 0 ? 1L : List(Nest(levels - 1));
         var s = Get(serializer);
-        // Message array (level 1) + Arguments (level 2) + 62 more = 64 levels: allowed both ways.
-        var ok = new PublishMessage(1, Dict(), "t", List(Nest(62)));
+        // Message array (level 1) + Arguments (level 2) + 126 more = 128 levels: allowed both ways.
+        var ok = new PublishMessage(1, Dict(), "t", List(Nest(126)));
         Assert.IsType<PublishMessage>(RoundTrip(s, ok));
-        Assert.Throws<ArgumentException>(() => Encode(s, new PublishMessage(1, Dict(), "t", List(Nest(63)))));
+        Assert.Throws<ArgumentException>(() => Encode(s, new PublishMessage(1, Dict(), "t", List(Nest(127)))));
     }
 }

@@ -67,21 +67,28 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// </summary>
     public static async Task<NodeProcess> StartSampleAsync(string sampleDir, Func<string, string> editConfig, TimeSpan? bootTimeout = null)
     {
-        var app = Directory.CreateTempSubdirectory("pluginhost-app-").FullName;
-        foreach (var file in Directory.EnumerateFiles(sampleDir, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(app, Path.GetRelativePath(sampleDir, file));
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            // A symlink (the guide configs' index.html -> ../default/web/index.html) stays a link, to its absolute
-            // target, so the static file service is tested following it as it does in the repository.
-            if (new FileInfo(file).LinkTarget is not null)
-                File.CreateSymbolicLink(target, new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)!.FullName);
-            else
-                File.Copy(file, target);
-        }
+        // The layout of config/ is kept: the guide configs' index.html is a link to ../default/web/index.html, and their
+        // static service admits ../../default/web (options.follow_symlinks); a copy of that folder sits beside the app.
+        var owned = Directory.CreateTempSubdirectory("pluginhost-app-").FullName;
+        var app = Path.Combine(owned, Path.GetFileName(Path.TrimEndingDirectorySeparator(sampleDir)));
+        CopyTree(sampleDir, app);
+        var sharedWeb = Path.Combine(Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(sampleDir))!, "default", "web");
+        if (Path.GetFileName(app) != "default" && Directory.Exists(sharedWeb)) CopyTree(sharedWeb, Path.Combine(owned, "default", "web"));
         var config = Path.Combine(app, ".crossbar", "config.json");
         await File.WriteAllTextAsync(config, editConfig(await File.ReadAllTextAsync(config)));
-        return await StartAsync(new NodeProcess(Path.Combine(app, ".crossbar"), app), bootTimeout);
+        return await StartAsync(new NodeProcess(Path.Combine(app, ".crossbar"), owned), bootTimeout);
+    }
+
+    /// <summary>Copies files; a symbolic link stays a link with the same (relative or absolute) target.</summary>
+    private static void CopyTree(string from, string to)
+    {
+        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(to, Path.GetRelativePath(from, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            if (new FileInfo(file).LinkTarget is { } link) File.CreateSymbolicLink(target, link);
+            else File.Copy(file, target);
+        }
     }
 
     /// <summary>A TCP port nobody listens on right now (the OS picks it), for configs that need a fixed port.</summary>

@@ -94,7 +94,7 @@ internal static partial class WebPathParser
         var directory = Path.GetFullPath(Path.Combine(ctx.NodeDir, dirValue.AsString()));
         if (!Directory.Exists(directory)) throw dirValue.Error($"directory not found: {directory}");
 
-        var options = o.Object("options", "enable_directory_listing", "mime_types", "cache_timeout", "default_file");
+        var options = o.Object("options", "enable_directory_listing", "mime_types", "cache_timeout", "default_file", "follow_symlinks");
         var mimeTypes = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         if (options?.Get("mime_types") is { } mt)
             foreach (var (ext, type) in Members(mt)) mimeTypes[ext] = type.AsString();
@@ -109,6 +109,37 @@ internal static partial class WebPathParser
             MimeTypes = mimeTypes,
             CacheTimeout = cacheTimeout,
             DefaultFile = options?.String("default_file"),
+            Symlinks = ParseSymlinks(options?.Get("follow_symlinks"), ctx),
+        };
+    }
+
+    /// <summary>
+    /// options.follow_symlinks: "inside" (default: a link is served when its target lies in the static directory or the
+    /// node directory), "anywhere", "never", or a list of further directories (node-dir relative) links may lead into.
+    /// A listed directory that does not exist is a warning (it admits nothing), so a copied config still loads.
+    /// </summary>
+    private static SymlinkPolicy ParseSymlinks(ConfigValue? value, ParseContext ctx)
+    {
+        var nodeDir = Path.GetFullPath(ctx.NodeDir);
+        if (value is not { } v) return SymlinkPolicy.Inside([nodeDir]);
+        if (v.Element.ValueKind == JsonValueKind.Array)
+        {
+            var roots = new List<string> { nodeDir };
+            foreach (var item in v.AsArray())
+            {
+                var dir = Path.GetFullPath(Path.Combine(ctx.NodeDir, item.AsString()));
+                if (Directory.Exists(dir)) roots.Add(dir);
+                else ctx.Warn(item.Path, $"directory not found: {dir} (no link leads into it)");
+            }
+            return SymlinkPolicy.Inside(roots);
+        }
+        if (v.Element.ValueKind != JsonValueKind.String)
+            throw v.Expected("\"inside\", \"anywhere\", \"never\" or a list of directories");
+        return v.AsEnum("inside", "anywhere", "never") switch
+        {
+            "anywhere" => new SymlinkPolicy(SymlinkMode.Anywhere, []),
+            "never" => new SymlinkPolicy(SymlinkMode.Never, []),
+            _ => SymlinkPolicy.Inside([nodeDir]),
         };
     }
 
