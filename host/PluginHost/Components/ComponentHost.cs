@@ -70,6 +70,9 @@ public sealed class ComponentHost : IAsyncDisposable
 
     public ComponentHostDiagnostics Diagnostics => _context.Diagnostics;
 
+    /// <summary>DLLs in the search folders that are not .NET assemblies, outside <paramref name="except"/> (a discovered folder reports its own).</summary>
+    public IReadOnlyList<string> UnreadablePlugins(string? except = null) => PluginLocator.Unreadable(SearchFolders, except);
+
     /// <summary>The WAMP session id of a running component (null while it is not joined).</summary>
     public long? SessionIdOf(string componentId) => _runners.TryGetValue(componentId, out var r) ? r.SessionId : null;
 
@@ -124,8 +127,9 @@ public sealed class ComponentHost : IAsyncDisposable
     {
         if (component.Classname is null)
             throw new ComponentLoadException(component.Id, $"type '{component.Type}' components are not supported; use type 'class' with a classname");
-        var location = PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
-        var generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory);
+        var location = component.PluginDll is { } dll ? new PluginLocation(dll, component.Classname)
+            : PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
+        var generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory, number: 1);
         var runner = new ComponentRunner(component, generation, connect, target, _context);
         if (!_runners.TryAdd(component.Id, runner))
         {

@@ -47,6 +47,19 @@ public static class PluginLocator
             + (unreadable.Count > 0 ? $"; unreadable DLLs: {string.Join("; ", unreadable)}" : ""));
     }
 
+    /// <summary>
+    /// The DLLs in the plugin folders that are not .NET assemblies ("path (reason)"): no class can come from
+    /// them, and a configured class that is found elsewhere would otherwise leave them unmentioned.
+    /// </summary>
+    public static IReadOnlyList<string> Unreadable(IReadOnlyList<string> folders, string? except = null)
+    {
+        var unreadable = new List<string>();
+        var skip = except is null ? null : Path.GetFullPath(except).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        foreach (var dll in folders.Where(Directory.Exists).SelectMany(CandidateDlls))
+            if (skip is null || !dll.StartsWith(skip, StringComparison.Ordinal)) TypeNames(dll, unreadable);
+        return unreadable;
+    }
+
     private static IEnumerable<string> CandidateDlls(string folder)
     {
         var top = Directory.EnumerateFiles(folder, "*.dll");

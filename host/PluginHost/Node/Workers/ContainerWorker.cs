@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Components;
+using PluginHost.Components.Discovery;
 using System.Diagnostics;
 using PluginHost.Node.Config;
 using PluginHost.Node.Controller;
@@ -23,6 +24,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     private readonly Dictionary<string, (RestartBudget Budget, long StartedAt)> _restarts = [];
     private readonly Lock _gate = new();
     private ComponentHost? _host;
+    private ComponentDiscovery? _discovery;
     private CancellationToken _ct;
 
     public Task Completion => _completion.Task;
@@ -42,7 +44,16 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
                     config.Id, c.Id, c.Classname ?? c.Type, ComponentFailure.Describe(e));
             return;
         }
+        foreach (var problem in _host.UnreadablePlugins(except: config.Discover?.Directory))
+            _log.LogWarning("Container '{Worker}': plugin file {Problem} is ignored", config.Id, problem);
         foreach (var component in config.Components) await StartComponentAsync(component, restart: false);
+        if (config.Discover is { } discover)
+        {
+            var host = _host;
+            _discovery = new ComponentDiscovery(discover, config, config.Components,
+                new DiscoveryActions(host.StartContainerComponentAsync, host.StopComponentAsync, host.ReloadComponentAsync), loggerFactory);
+            await _discovery.StartAsync(ct);
+        }
     }
 
     private async Task StartComponentAsync(ComponentConfig component, bool restart)
@@ -70,6 +81,8 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     private void OnComponentStopped(ComponentStopped stopped)
     {
         if (_ct.IsCancellationRequested) return;
+        // Discovered components follow their folder, not the container's shutdown/restart modes.
+        if (_discovery?.Owns(stopped.ComponentId) == true) { _discovery.OnStopped(stopped); return; }
         int remaining;
         RestartDecision pace = default;
         lock (_gate)
@@ -120,6 +133,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
 
     public async ValueTask DisposeAsync()
     {
+        if (_discovery is not null) await _discovery.DisposeAsync();
         if (_host is not null) await Stopping.RunAsync(_log, "components", _host.DisposeAsync, StopTimeout);
     }
 }
