@@ -58,6 +58,9 @@ public class ConfigSchemaTests
         """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "hot_reload": false, "auth": {"ticket": {"authid": "joe", "ticket": "${PORT}", "authextra": {"a": 1}}, "anonymous": {}}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "bridge"}]}], "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"publish": {"type": "publisher", "realm": "realm1", "role": "bridge", "options": {"key": "k", "secret": "s", "require_ip": ["127.0.0.0/8"], "require_tls": false, "post_body_limit": 4096, "timestamp_delta_limit": 60, "debug": true}}, "call": {"type": "caller", "id": "c1", "realm": "realm1", "role": "bridge"}, "hook": {"type": "webhook", "realm": "realm1", "role": "bridge", "options": {"topic": "com.example.hook", "success_response": "yes", "error_response": "no", "github_secret": "g", "post_body_limit": 0}}}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"app": {"type": "reverseproxy", "host": "127.0.0.1", "port": 5000, "path": "/app", "forwarded_port": 443, "forwarded_proto": "https", "id": "p1"}, "/": {"type": "reverseproxy", "host": "backend"}}}]}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}], "options": {"discover": {"directory": ".", "realm": "realm1", "role": "backend", "exclude": ["acme.Internal*"], "hot_reload": false}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"discover": {"directory": "."}}}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"pythonpath": ["."], "discover": {"directory": ".", "realm": "realm1", "transport": {"type": "rawsocket", "endpoint": {"type": "tcp", "port": 8081}, "serializer": "cbor", "max_retries": 3}, "auth": {"ticket": {"authid": "joe", "ticket": "t"}}, "exclude": ["a.B"]}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 0}, "paths": {"ws": {"type": "websocket-reverseproxy", "url": "ws://public/ws", "options": {"allowed_origins": ["*"]}, "backend": {"type": "websocket", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 9000, "timeout": 5}, "url": "ws://localhost:9000/ws"}}}}]}]}""",
     };
 
@@ -103,6 +106,13 @@ public class ConfigSchemaTests
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"watch": {"directories": ["."], "action": "reload"}}}]}""",
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "options": {"disabled": true}}]}""",
         """{"version": 2, "workers": [{"type": "proxy"}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"discover": {"realm": "realm1"}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"discover": {"directory": ".", "transport": {}}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"discover": {"directory": ".", "exclude": [""]}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"discover": {"directory": ".", "hot_reload": "yes"}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"discover": "."}}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"discover": {"directory": ".", "realm": "realm1"}}}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"discover": {"directory": ".", "role": "x", "transport": {"type": "websocket", "url": "ws://h/ws", "endpoint": {"type": "tcp", "host": "h", "port": 1}}}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "user", "authorizer": 42}]}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {}}]}]}""",
         """{"version": 2, "workers": [{"type": "container", "components": [{"type": "class", "classname": "a.B", "realm": "realm1", "transport": {"type": "websocket", "url": "ws://127.0.0.1:8080/ws", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": 8080}}, "auth": {"tls": {}}}]}]}""",
