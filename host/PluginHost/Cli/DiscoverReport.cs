@@ -57,6 +57,7 @@ internal static class DiscoverReport
                 if (ComponentReport.WriteLocated(id, new PluginLocation(cls.Dll, cls.TypeName), w) is { } p) problems.Add(p);
             }
         }
-        if (found == 0) w.WriteLine("    no component classes there yet: each one built into it starts while the node runs");
+        if (!Directory.Exists(discover.Directory)) w.WriteLine("    the folder does not exist yet: start creates it");
+        else if (found == 0) w.WriteLine("    no component classes there yet: each one built into it starts while the node runs");
     }
 }

@@ -71,7 +71,7 @@ public sealed class ComponentHost : IAsyncDisposable
     public ComponentHostDiagnostics Diagnostics => _context.Diagnostics;
 
     /// <summary>DLLs in the search folders that are not .NET assemblies, outside <paramref name="except"/> (a discovered folder reports its own).</summary>
-    public IReadOnlyList<string> UnreadablePlugins(string? except = null) => PluginLocator.Unreadable(SearchFolders, except);
+    public IReadOnlyList<(string Dll, string Reason)> UnreadablePlugins(string? except = null) => PluginLocator.Unreadable(SearchFolders, except);
 
     /// <summary>The WAMP session id of a running component (null while it is not joined).</summary>
     public long? SessionIdOf(string componentId) => _runners.TryGetValue(componentId, out var r) ? r.SessionId : null;

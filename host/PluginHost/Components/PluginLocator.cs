@@ -48,15 +48,31 @@ public static class PluginLocator
     }
 
     /// <summary>
-    /// The DLLs in the plugin folders that are not .NET assemblies ("path (reason)"): no class can come from
-    /// them, and a configured class that is found elsewhere would otherwise leave them unmentioned.
+    /// The DLLs in the plugin folders that cannot be read as .NET assemblies, with the reason: no class can come
+    /// from them, and when a configured class is found elsewhere nothing else would mention them.
     /// </summary>
-    public static IReadOnlyList<string> Unreadable(IReadOnlyList<string> folders, string? except = null)
+    public static IReadOnlyList<(string Dll, string Reason)> Unreadable(IReadOnlyList<string> folders, string? except = null)
     {
-        var unreadable = new List<string>();
+        var unreadable = new List<(string, string)>();
         var skip = except is null ? null : Path.GetFullPath(except).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
         foreach (var dll in folders.Where(Directory.Exists).SelectMany(CandidateDlls))
-            if (skip is null || !dll.StartsWith(skip, StringComparison.Ordinal)) TypeNames(dll, unreadable);
+        {
+            if (skip is not null && dll.StartsWith(skip, StringComparison.Ordinal)) continue;
+            try
+            {
+                using var stream = File.OpenRead(dll);
+                using var pe = new PEReader(stream);
+                if (pe.HasMetadata) pe.GetMetadataReader();
+            }
+            catch (Exception e) when (e is BadImageFormatException or InvalidOperationException)
+            {
+                unreadable.Add((dll, $"not a .NET assembly: {e.Message}"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable.Add((dll, e.Message));
+            }
+        }
         return unreadable;
     }
 

@@ -51,10 +51,12 @@ public sealed class DiscoverConfigTests : IDisposable
             Fail(Router("""{"directory": "plugins", "realm": "realm9"}"""), nodeDir: _nodeDir).Message);
 
     [Fact]
-    public void MissingDirectoryIsNamed()
+    public void TheDirectoryNeedNotExistYetButMustNotBeAFile()
     {
-        var e = Fail(Router("""{"directory": "nowhere"}"""), nodeDir: _nodeDir);
-        Assert.Equal($"workers[0].options.discover.directory: directory not found: {Path.Combine(_nodeDir, "nowhere")}", e.Message);
+        Assert.Equal(Path.Combine(_nodeDir, "later"), Parse(Router("""{"directory": "later"}"""), nodeDir: _nodeDir).FirstRouter().Discover!.Directory);
+        File.WriteAllText(Path.Combine(_nodeDir, "file"), "");
+        Assert.Equal($"workers[0].options.discover.directory: expected a folder, got the file {Path.Combine(_nodeDir, "file")}",
+            Fail(Router("""{"directory": "file"}"""), nodeDir: _nodeDir).Message);
     }
 
     [Fact]

@@ -94,6 +94,20 @@ public sealed class ComponentDiscovery : IAsyncDisposable
     /// <summary>Scans once and starts what is there (awaited, so that the worker boots with them), then watches.</summary>
     public async Task StartAsync(CancellationToken ct)
     {
+        if (!Directory.Exists(_config.Directory))
+        {
+            // A drop-in folder must exist to be dropped into (and to be watched); git does not keep an empty one.
+            try
+            {
+                Directory.CreateDirectory(_config.Directory);
+                _log.LogInformation("{Worker}: created {Directory} for discovered components", _label, _config.Directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                _log.LogWarning("{Worker}: {Directory} does not exist and cannot be created ({Error}); looking again every {Seconds} s",
+                    _label, _config.Directory, e.Message, Rescan.TotalSeconds);
+            }
+        }
         _log.LogInformation("{Worker}: discovering components in {Directory}{Realm}", _label, _config.Directory,
             _config.Realm is { } r ? $" (realm '{r}')" : "");
         Watch();
@@ -182,7 +196,7 @@ public sealed class ComponentDiscovery : IAsyncDisposable
                 entry.State = State.Failed;
                 _owned.TryRemove(report.ComponentId, out _);
                 _log.LogError("{Worker}: component '{Id}' ({Class}) from {Dll} {How}: {Reason}; it starts again when its plugin changes",
-                    _label, report.ComponentId, entry.Class.TypeName, entry.Class.Dll, report.Failed ? "failed" : "stopped", report.Reason);
+                    _label, report.ComponentId, entry.Class.TypeName, entry.Class.Dll, report.Failed ? "failed" : "stopped", OneLine(report.Reason, report.ComponentId));
                 break;
             case StopDone done when _entries.Remove(done.Key, out var left):
                 _owned.TryRemove(left.Config.Id, out _);
@@ -283,7 +297,7 @@ public sealed class ComponentDiscovery : IAsyncDisposable
             entry.State = State.Failed;
             _owned.TryRemove(id, out _);
             _log.LogError("{Worker}: component '{Id}' ({Class}) from {Dll} could not be started: {Reason}; it is tried again when its plugin changes",
-                _label, id, cls.TypeName, cls.Dll, ComponentFailure.Describe(e));
+                _label, id, cls.TypeName, cls.Dll, OneLine(ComponentFailure.Describe(e), id));
         }
     }
 
@@ -338,6 +352,14 @@ public sealed class ComponentDiscovery : IAsyncDisposable
         }
         foreach (var gone in _units.Keys.Where(k => !seen.Contains(k)).ToList()) _units.Remove(gone);
         return unsettled;
+    }
+
+    /// <summary>A reason as one line, without the "component 'id': " its own line already names.</summary>
+    private static string OneLine(string reason, string id)
+    {
+        var prefix = $"component '{id}': ";
+        if (reason.StartsWith(prefix, StringComparison.Ordinal)) reason = reason[prefix.Length..];
+        return string.Join(' ', reason.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
     }
 
     /// <summary>Logs a line once per situation (the key), not on every rescan.</summary>

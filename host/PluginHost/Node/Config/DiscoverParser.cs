@@ -34,8 +34,9 @@ internal static class DiscoverParser
         var dirValue = o.Required("directory");
         var relative = dirValue.AsString();
         if (relative.Length == 0) throw dirValue.Error("expected a folder (relative to the node directory), got an empty string");
+        // Need not exist (git keeps no empty folder): discovery creates it at start.
         var directory = Path.GetFullPath(Path.Combine(ctx.NodeDir, relative));
-        if (!Directory.Exists(directory)) throw dirValue.Error($"directory not found: {directory}");
+        if (File.Exists(directory)) throw dirValue.Error($"expected a folder, got the file {directory}");
         var realmValue = o.Get("realm");
         var realm = realmValue?.AsString();
         if (realm is { Length: 0 }) throw realmValue!.Value.Error("expected a realm name, got an empty string");

@@ -44,8 +44,8 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
                     config.Id, c.Id, c.Classname ?? c.Type, ComponentFailure.Describe(e));
             return;
         }
-        foreach (var problem in _host.UnreadablePlugins(except: config.Discover?.Directory))
-            _log.LogWarning("Container '{Worker}': plugin file {Problem} is ignored", config.Id, problem);
+        foreach (var (dll, reason) in _host.UnreadablePlugins(except: config.Discover?.Directory))
+            _log.LogWarning("Container '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
         foreach (var component in config.Components) await StartComponentAsync(component, restart: false);
         if (config.Discover is { } discover)
         {

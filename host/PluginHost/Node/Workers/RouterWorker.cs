@@ -36,8 +36,8 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         if (config.Components.Count > 0 || config.Discover is not null)
         {
             _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
-            foreach (var problem in _components.UnreadablePlugins(except: config.Discover?.Directory))
-                _log.LogWarning("Router '{Worker}': plugin file {Problem} is ignored", config.Id, problem);
+            foreach (var (dll, reason) in _components.UnreadablePlugins(except: config.Discover?.Directory))
+                _log.LogWarning("Router '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
         }
         foreach (var component in config.Components) await StartComponentAsync(component, ct);
         if (config.Discover is { } discover)
