@@ -102,9 +102,31 @@ public sealed class DropInNodeTests(Xunit.Abstractions.ITestOutputHelper output)
     }
 }
 
-/// <summary>A DLL in a plugin folder that is not an assembly is named at start, even when no discovery looks there.</summary>
-public sealed class JunkPluginAtStartTests
+/// <summary>Router workers: a junk DLL in a plugin folder is named at start; options.discover embeds dropped components.</summary>
+public sealed class RouterWorkerPluginTests
 {
+    [Fact]
+    public async Task RouterWorkerDiscoversEmbeddedComponents()
+    {
+        const string config = """
+            {"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}],
+              "options": {"discover": {"directory": "dropins", "realm": "realm1", "exclude": ["dropin.Plain"]}},
+              "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 0}}]}]}
+            """;
+        await using var node = await NodeProcess.StartAsync(config);
+        var target = Path.Combine(node.NodeDir, "dropins", "Greeter");
+        Directory.CreateDirectory(target);
+        foreach (var file in Directory.GetFiles(Path.Combine(NodeLayout.BuiltPlugins, "DropInV1")))
+            File.Copy(file, Path.Combine(target, Path.GetFileName(file)));
+        await node.WaitForLineAsync(@"\[Router\s+\d+\] Router 'worker001': component 'greeter' \(dropin\.Greeter\) started on realm 'realm1', discovered in "
+            + Regex.Escape(Path.Combine(target, "DropIn.dll")));
+        var connection = await PluginHost.Wamp.Transport.WampTransportConnector.ConnectWebSocketAsync(
+            new Uri($"ws://127.0.0.1:{node.Port("transport001")}/"), [PluginHost.Wamp.Serialization.WampSerializers.Json]);
+        await using var session = await PluginHost.Wamp.Client.WampSession.JoinAsync(connection, "realm1");
+        Assert.Equal("v1", (await session.CallAsync("test.dropin.version")).Args[0]);
+        Assert.DoesNotContain("dropin.Plain", node.Log);
+    }
+
     [Fact]
     public async Task StartNamesAJunkDllAtTheTopOfPlugins()
     {
