@@ -20,7 +20,7 @@ internal static class DiscoverReport
             + (discover.HotReload ? "" : ", no hot reload") + ")");
         var ids = new Dictionary<string, DiscoveredClass>(StringComparer.Ordinal);
         int found = 0;
-        foreach (var unit in PluginScanner.Units(discover.Directory))
+        foreach (var unit in PluginScanner.Units(discover.Directory) ?? [])
         {
             var contents = PluginScanner.Read(unit);
             foreach (var (dll, reason) in contents.Unreadable)

@@ -154,9 +154,9 @@ public sealed class ComponentDiscovery : IAsyncDisposable
     {
         var stop = _stop.Token;
         var reader = _inbox.Reader;
-        try
+        while (!stop.IsCancellationRequested)
         {
-            while (!stop.IsCancellationRequested)
+            try
             {
                 // Wait for news, or for an unsettled plugin to be looked at again, or for the periodic rescan.
                 if (await NextAsync(reader, unsettled ? Settle : Rescan, stop) is { } first)
@@ -169,11 +169,13 @@ public sealed class ComponentDiscovery : IAsyncDisposable
                 Watch();
                 unsettled = await ReconcileAsync(boot: false, stop);
             }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested) { }
-        catch (Exception e)
-        {
-            _log.LogError(e, "{Worker}: component discovery in {Directory} stopped", _label, _config.Directory);
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return; }
+            catch (Exception e)
+            {
+                // Discovery must outlive a surprise (a file system race, a component API throwing): log, look again soon.
+                _log.LogError(e, "{Worker}: discovering components in {Directory} failed; looking again", _label, _config.Directory);
+                unsettled = true;
+            }
         }
     }
 
@@ -324,7 +326,8 @@ public sealed class ComponentDiscovery : IAsyncDisposable
         var settleTicks = (long)(Stopwatch.Frequency * Settle.TotalSeconds);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         bool unsettled = false;
-        foreach (var unit in PluginScanner.Units(_config.Directory))
+        if (PluginScanner.Units(_config.Directory) is not { } units) return true;
+        foreach (var unit in units)
         {
             seen.Add(unit.Path);
             if (!_units.TryGetValue(unit.Path, out var state))

@@ -36,8 +36,11 @@ public static class PluginScanner
     internal static bool IsAbstractions(string path)
         => System.IO.Path.GetFileName(path).Equals("PluginHost.Abstractions.dll", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The plugins in <paramref name="root"/> now: each subfolder and each top-level *.dll, with its stamp.</summary>
-    public static IReadOnlyList<PluginUnit> Units(string root)
+    /// <summary>
+    /// The plugins in <paramref name="root"/> now: each subfolder and each top-level *.dll, with its stamp. Null when
+    /// the folder could not be listed (a partial list would look like removed plugins).
+    /// </summary>
+    public static IReadOnlyList<PluginUnit>? Units(string root)
     {
         var units = new List<PluginUnit>();
         if (!Directory.Exists(root)) return units;
@@ -50,7 +53,7 @@ public static class PluginScanner
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Something vanished mid-enumeration: the next scan sees the settled state.
+            return null; // the folder itself vanished or is unreadable right now: look again later
         }
         return units;
     }
@@ -82,9 +85,15 @@ public static class PluginScanner
     {
         var unreadable = new List<(string, string)>();
         var images = new List<Image>();
+        List<string> dlls;
+        try { dlls = unit.Dlls.ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new UnitContents([], []); // removed while we looked: the next scan drops it
+        }
         try
         {
-            foreach (var dll in unit.Dlls)
+            foreach (var dll in dlls)
             {
                 try { images.Add(Image.Open(dll)); }
                 catch (Exception e) when (e is BadImageFormatException or IOException or UnauthorizedAccessException or InvalidOperationException)
