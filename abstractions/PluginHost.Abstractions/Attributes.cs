@@ -30,3 +30,19 @@ public sealed class WampTopicAttribute(string uri) : Attribute
     public string Uri { get; } = uri;
     public UriMatch UriMatch { get; init; } = UriMatch.Exact;
 }
+
+/// <summary>
+/// A component class's own defaults, used when the node configuration does not say otherwise (config values
+/// win). <see cref="Realm"/> and <see cref="Id"/> matter to components discovered in a plugin folder (the node's
+/// <c>options.discover</c>): the realm joined when the discover block names none, and a stable component id
+/// (default: the class's full name). <see cref="Extra"/> is JSON, the component's <c>extra</c> whenever its
+/// configuration has none, discovered or configured.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ComponentDefaultsAttribute : Attribute
+{
+    public string? Realm { get; init; }
+    public string? Id { get; init; }
+    /// <summary>A JSON value (usually an object), e.g. <c>"""{"greeting": "hello"}"""</c>.</summary>
+    public string? Extra { get; init; }
+}

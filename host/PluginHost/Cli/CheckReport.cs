@@ -26,10 +26,12 @@ internal static class CheckReport
                 case RouterWorkerConfig router:
                     foreach (var realm in router.Realms) WriteRealm(realm, w);
                     foreach (var c in router.Components) Component(c, router, $"on realm '{c.Realm}', role '{c.Role}'");
+                    if (router.Discover is { } routerDiscover) DiscoverReport.Write(routerDiscover, router, router.Components, w, problems);
                     foreach (var t in router.Transports) WriteTransport(t, w);
                     break;
                 case ContainerWorkerConfig container:
                     foreach (var c in container.Components) Component(c, container, $"on realm '{c.Realm}' via {c.TransportUrl ?? "rawsocket"}");
+                    if (container.Discover is { } containerDiscover) DiscoverReport.Write(containerDiscover, container, container.Components, w, problems);
                     break;
                 case GuestWorkerConfig guest:
                     w.WriteLine($"  executable {guest.ExecutablePath} {string.Join(' ', guest.Arguments)} in {guest.WorkDir}");

@@ -15,24 +15,40 @@ internal static class ComponentReport
     public static string? Write(ComponentConfig component, NativeWorkerConfig worker, string nodeDir, TextWriter w)
     {
         if (component.Classname is null) return null;
-        ComponentOutline outline;
+        PluginLocation location;
         try
         {
             var folders = PluginLocator.SearchFolders(nodeDir, [.. worker.PluginDirs, ComponentHostOptions.BundledPluginDir]);
-            outline = PluginInspector.Inspect(PluginLocator.Locate(component.Id, component.Classname, folders));
+            location = PluginLocator.Locate(component.Id, component.Classname, folders);
+        }
+        catch (Exception e) when (e is ComponentLoadException or IOException or UnauthorizedAccessException)
+        {
+            w.WriteLine($"    ! {Unprefixed(e.Message, component.Id)}");
+            return $"component '{component.Id}': {Unprefixed(e.Message, component.Id)}";
+        }
+        return WriteLocated(component.Id, location, w);
+    }
+
+    /// <summary>The lines for a class whose DLL is known (configured and located, or discovered).</summary>
+    public static string? WriteLocated(string componentId, PluginLocation location, TextWriter w)
+    {
+        ComponentOutline outline;
+        try
+        {
+            outline = PluginInspector.Inspect(location);
         }
         catch (Exception e) when (e is ComponentLoadException or IOException or BadImageFormatException or InvalidOperationException or UnauthorizedAccessException)
         {
-            var problem = $"component '{component.Id}': {Unprefixed(e.Message, component.Id)}";
-            w.WriteLine($"    ! {Unprefixed(e.Message, component.Id)}");
+            var problem = $"component '{componentId}': {Unprefixed(e.Message, componentId)}";
+            w.WriteLine($"    ! {Unprefixed(e.Message, componentId)}");
             return problem;
         }
         w.WriteLine($"    class from {outline.Location.AssemblyPath}");
         if (!outline.IsComponent)
         {
-            var message = $"class '{component.Classname}' is not a component: it must derive from {typeof(WampComponent).FullName}";
+            var message = $"class '{location.TypeName}' is not a component: it must derive from {typeof(WampComponent).FullName}";
             w.WriteLine($"    ! {message}");
-            return $"component '{component.Id}': {message}";
+            return $"component '{componentId}': {message}";
         }
         foreach (var p in outline.Procedures) w.WriteLine($"    procedure {p.Uri}{MatchSuffix(p.Match)} -> {p.Method}()");
         foreach (var t in outline.Topics) w.WriteLine($"    topic {t.Uri}{MatchSuffix(t.Match)} -> {t.Method}()");

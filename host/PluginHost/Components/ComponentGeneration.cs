@@ -17,7 +17,6 @@ namespace PluginHost.Components;
 /// </summary>
 internal sealed class ComponentGeneration
 {
-    private static int _counter;
     private readonly PluginLoader _loader; // held strongly: the context lives exactly as long as this generation
 
     public int Number { get; }
@@ -27,9 +26,9 @@ internal sealed class ComponentGeneration
     public IReadOnlyList<(WampProcedureAttribute Attribute, MethodInfo Method)> Procedures { get; }
     public IReadOnlyList<(WampTopicAttribute Attribute, MethodInfo Method)> Topics { get; }
 
-    private ComponentGeneration(PluginLoader loader, WampComponent component, ValueConverter converter, PluginLocation location)
+    private ComponentGeneration(int number, PluginLoader loader, WampComponent component, ValueConverter converter, PluginLocation location)
     {
-        Number = Interlocked.Increment(ref _counter);
+        Number = number;
         _loader = loader;
         Component = component;
         Converter = converter;
@@ -39,8 +38,11 @@ internal sealed class ComponentGeneration
         Topics = methods.SelectMany(m => m.GetCustomAttributes<WampTopicAttribute>().Select(a => (a, m))).ToList();
     }
 
-    /// <summary>Loads the plugin DLL into a new context and constructs the component. Every failure is a <see cref="ComponentLoadException"/>.</summary>
-    public static ComponentGeneration Load(ComponentConfig config, PluginLocation location, string nodeDir, ILoggerFactory loggerFactory)
+    /// <summary>
+    /// Loads the plugin DLL into a new context and constructs the component. <paramref name="number"/> counts the
+    /// component's own loads (1 = first, each hot reload one more). Every failure is a <see cref="ComponentLoadException"/>.
+    /// </summary>
+    public static ComponentGeneration Load(ComponentConfig config, PluginLocation location, string nodeDir, ILoggerFactory loggerFactory, int number)
     {
         PluginLoader loader;
         Assembly assembly;
@@ -61,10 +63,10 @@ internal sealed class ComponentGeneration
             var type = ResolveType(config, location, assembly);
             var converter = new ValueConverter();
             var context = new ComponentContext(config.Id, config.Realm, nodeDir, location.Directory,
-                config.Extra ?? default, loggerFactory.CreateLogger(location.TypeName), converter.FromJson);
+                config.Extra ?? DefaultExtra(config.Id, type), loggerFactory.CreateLogger(location.TypeName), converter.FromJson);
             var component = Construct(config.Id, type, context);
             ((IComponentInitializer)component).Initialize(context);
-            return new ComponentGeneration(loader, component, converter, location);
+            return new ComponentGeneration(number, loader, component, converter, location);
         }
         catch
         {
@@ -101,6 +103,21 @@ internal sealed class ComponentGeneration
             throw new ComponentLoadException(config.Id, $"class '{type.FullName}' cannot be loaded, a DLL it needs is missing or broken: {e.Message}", e);
         }
         return type;
+    }
+
+    /// <summary>The class's <see cref="ComponentDefaultsAttribute.Extra"/>, used when the configuration gives no <c>extra</c>.</summary>
+    private static JsonElement DefaultExtra(string id, Type type)
+    {
+        if (type.GetCustomAttribute<ComponentDefaultsAttribute>()?.Extra is not { } json) return default;
+        try
+        {
+            using var doc = JsonDocument.Parse(json);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new ComponentLoadException(id, $"[ComponentDefaults(Extra = ...)] of '{type.FullName}' is not valid JSON: {e.Message}", e);
+        }
     }
 
     private static IEnumerable<Type> Bases(Type t)

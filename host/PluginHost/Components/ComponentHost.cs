@@ -80,6 +80,9 @@ public sealed class ComponentHost : IAsyncDisposable
 
     public ComponentHostDiagnostics Diagnostics => _context.Diagnostics;
 
+    /// <summary>DLLs in the search folders that are not .NET assemblies, outside <paramref name="except"/> (a discovered folder reports its own).</summary>
+    public IReadOnlyList<(string Dll, string Reason)> UnreadablePlugins(string? except = null) => PluginLocator.Unreadable(SearchFolders, except);
+
     /// <summary>The WAMP session id of a running component (null while it is not joined).</summary>
     public long? SessionIdOf(string componentId) => _runners.TryGetValue(componentId, out var r) ? r.SessionId : null;
 
@@ -134,12 +137,13 @@ public sealed class ComponentHost : IAsyncDisposable
     {
         if (component.Classname is null)
             throw new ComponentLoadException(component.Id, $"type '{component.Type}' components are not supported; use type 'class' with a classname");
-        var location = PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
+        var location = component.PluginDll is { } dll ? new PluginLocation(dll, component.Classname)
+            : PluginLocator.Locate(component.Id, component.Classname, SearchFolders);
         ComponentGeneration generation;
         // The constructor is the component's start code too: one at a time (see ComponentHostContext.StartGate).
         await _context.StartGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         _context.ReportStart(component.Id, starting: true);
-        try { generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory); }
+        try { generation = ComponentGeneration.Load(component, location, _context.Options.NodeDir, _context.LoggerFactory, number: 1); }
         finally
         {
             _context.ReportStart(component.Id, starting: false);

@@ -25,13 +25,15 @@ internal sealed partial class ComponentRunner
         {
             if (_stop.IsCancellationRequested) return;
             ComponentGeneration fresh;
-            try { fresh = ComponentGeneration.Load(_config, _generation.Location, _host.Options.NodeDir, _host.LoggerFactory); }
+            // Numbered per component: its first reload is generation 2, whatever the other components did.
+            try { fresh = ComponentGeneration.Load(_config, _generation.Location, _host.Options.NodeDir, _host.LoggerFactory, _lastGeneration + 1); }
             catch (ComponentLoadException e)
             {
                 _log.LogError("Hot reload of component '{Id}' failed, generation {Generation} keeps serving: {Error}",
                     Id, _generation.Number, e.Message);
                 return;
             }
+            _lastGeneration = fresh.Number;
             var old = _generation;
             var oldSession = _session;
             if (oldSession is null || !oldSession.Wamp.IsOpen)

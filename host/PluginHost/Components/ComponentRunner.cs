@@ -28,6 +28,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private ComponentGeneration _generation; // null only once disposed
+    private int _lastGeneration; // the highest generation number loaded so far (failed joins included)
     private readonly EventClaims _claims;
     private ComponentSession? _session;
     private PluginWatcher? _watcher;
@@ -40,6 +41,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
     {
         _config = config;
         _generation = generation;
+        _lastGeneration = generation.Number;
         _connect = connect;
         _target = target;
         _host = host;

@@ -108,7 +108,7 @@ public static class PluginInspector
         _ => "",
     };
 
-    private static string AttributeTypeName(MetadataReader md, CustomAttribute attribute) => attribute.Constructor.Kind switch
+    internal static string AttributeTypeName(MetadataReader md, CustomAttribute attribute) => attribute.Constructor.Kind switch
     {
         HandleKind.MemberReference => TypeReferenceName(md, md.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Parent),
         HandleKind.MethodDefinition => FullName(md, md.GetTypeDefinition(md.GetMethodDefinition((MethodDefinitionHandle)attribute.Constructor).GetDeclaringType())),
@@ -119,7 +119,7 @@ public static class PluginInspector
     /// Just enough of a type provider to decode our two attributes: strings, and the int-backed enums
     /// UriMatch and InvokePolicy in named arguments.
     /// </summary>
-    private sealed class AttributeTypes : ICustomAttributeTypeProvider<string>
+    internal sealed class AttributeTypes : ICustomAttributeTypeProvider<string>
     {
         public static readonly AttributeTypes Instance = new();
         public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode.ToString();

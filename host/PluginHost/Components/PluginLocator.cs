@@ -47,6 +47,35 @@ public static class PluginLocator
             + (unreadable.Count > 0 ? $"; unreadable DLLs: {string.Join("; ", unreadable)}" : ""));
     }
 
+    /// <summary>
+    /// The DLLs in the plugin folders that cannot be read as .NET assemblies, with the reason: no class can come
+    /// from them, and when a configured class is found elsewhere nothing else would mention them.
+    /// </summary>
+    public static IReadOnlyList<(string Dll, string Reason)> Unreadable(IReadOnlyList<string> folders, string? except = null)
+    {
+        var unreadable = new List<(string, string)>();
+        var skip = except is null ? null : Path.GetFullPath(except).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar;
+        foreach (var dll in folders.Where(Directory.Exists).SelectMany(CandidateDlls))
+        {
+            if (skip is not null && dll.StartsWith(skip, StringComparison.Ordinal)) continue;
+            try
+            {
+                using var stream = File.OpenRead(dll);
+                using var pe = new PEReader(stream);
+                if (pe.HasMetadata) pe.GetMetadataReader();
+            }
+            catch (Exception e) when (e is BadImageFormatException or InvalidOperationException)
+            {
+                unreadable.Add((dll, $"not a .NET assembly: {e.Message}"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                unreadable.Add((dll, e.Message));
+            }
+        }
+        return unreadable;
+    }
+
     private static IEnumerable<string> CandidateDlls(string folder)
     {
         var top = Directory.EnumerateFiles(folder, "*.dll");

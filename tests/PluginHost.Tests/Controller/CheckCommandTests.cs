@@ -44,6 +44,34 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task CheckListsWhatTheInitAppWouldDiscoverInPlugins()
+    {
+        var app = Path.Combine(_layout.Root, "app");
+        Assert.Equal(0, (await Run("init", "--appdir", app)).Code);
+        var plugins = Path.Combine(app, "plugins");
+        Assert.Contains("no component classes there yet", (await Run("check", "--cbdir", Path.Combine(app, ".crossbar"))).Out);
+        foreach (var (plugin, name) in new[] { ("DropInV1", "Greeter"), ("TimeService", "TimeService") })
+        {
+            Directory.CreateDirectory(Path.Combine(plugins, name));
+            foreach (var file in Directory.GetFiles(Path.Combine(NodeLayout.BuiltPlugins, plugin)))
+                File.Copy(file, Path.Combine(plugins, name, Path.GetFileName(file)));
+        }
+        File.WriteAllText(Path.Combine(plugins, "X.dll"), "text");
+
+        var (code, output, err) = await Run("check", "--cbdir", Path.Combine(app, ".crossbar"));
+
+        Assert.True(code == 0, err);
+        output = output.ReplaceLineEndings("\n");
+        Assert.Contains($"  discovers components in {plugins} (realm 'realm1', via ws://127.0.0.1:8080/ws)\n", output);
+        Assert.Contains($"    ! {Path.Combine(plugins, "X.dll")} is ignored: not a .NET assembly", output);
+        Assert.Contains($"  component 'greeter' (dropin.Greeter) discovered, on realm 'realm1'\n    class from {Path.Combine(plugins, "Greeter", "DropIn.dll")}\n", output);
+        Assert.Contains("    procedure test.dropin.version -> Version()", output);
+        Assert.Contains("  component 'dropin.Plain' (dropin.Plain) discovered, on realm 'realm1'", output);
+        Assert.Contains($"    class 'timeservice.TimeService' in {Path.Combine(plugins, "TimeService", "TimeService.dll")}: configured as component 'component001', left to that entry", output);
+        Assert.DoesNotContain("AbstractBase", output);
+    }
+
+    [Fact]
     public async Task HttpBridgeUrlsAreListed()
     {
         File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """

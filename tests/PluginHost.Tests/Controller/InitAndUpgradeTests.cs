@@ -37,6 +37,9 @@ public sealed class InitAndUpgradeTests : IDisposable
         var container = Assert.IsType<ContainerWorkerConfig>(config.Workers[1]);
         Assert.Equal("timeservice.TimeService", container.Components.Single().Classname);
         Assert.Equal([Path.Combine(_dir, "plugins")], container.PluginDirs);
+        // Drop-in: the container serves whatever is built into plugins/, beside the configured TimeService.
+        Assert.Equal((Path.Combine(_dir, "plugins"), "realm1", "ws://127.0.0.1:8080/ws"),
+            (container.Discover!.Directory, container.Discover.Realm, container.Discover.TransportUrl));
 
         var page = File.ReadAllText(Path.Combine(_dir, "web", "index.html"));
         Assert.Contains("com.timeservice.now", page);

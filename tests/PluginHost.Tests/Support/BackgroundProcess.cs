@@ -60,6 +60,15 @@ public sealed class BackgroundProcess : IAsyncDisposable
         if (m.Success) _readyMatch.TrySetResult(m);
     }
 
+    /// <summary>Waits for the process to end by itself (the tree is killed on timeout); its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        try { await _process.WaitForExitAsync().WaitAsync(timeout); }
+        catch (TimeoutException) { throw new TimeoutException($"still running after {timeout.TotalSeconds} s:\n{Output}"); }
+        _process.WaitForExit(); // flush the output readers
+        return _process.ExitCode;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

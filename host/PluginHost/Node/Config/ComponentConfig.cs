@@ -11,6 +11,8 @@ public sealed record ComponentConfig
     /// <summary>Router components only: the role the embedded session gets (default "anonymous").</summary>
     public string? Role { get; init; }
     public string? Classname { get; init; }
+    /// <summary>Discovered components (<c>options.discover</c>): the DLL the class was found in; configured ones are located by classname.</summary>
+    public string? PluginDll { get; init; }
     /// <summary>Container components only: the WebSocket or RawSocket URL they connect to.</summary>
     public string? TransportUrl { get; init; }
     /// <summary>Container components only: how to reach the router.</summary>

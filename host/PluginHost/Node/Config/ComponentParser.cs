@@ -33,7 +33,25 @@ internal static class ComponentParser
             : value.AsObject("id", "type", "realm", "transport", "auth", "callbacks", "extra");
         // Crossbar requires "auth" on function components only; class components may have it here (an extension).
         var auth = type == "function" ? o.Required("auth") : o.Get("auth");
-        var transport = o.Required("transport");
+        var (url, transport, reconnect) = ParseContainerTransport(o.Required("transport"));
+        return new ComponentConfig
+        {
+            Id = ctx.IdOrDefault(o, "component", checkPattern: false),
+            Type = type,
+            Realm = o.RequiredString("realm"),
+            Classname = type == "class" ? o.RequiredString("classname") : null,
+            TransportUrl = url,
+            Transport = transport,
+            Extra = o.Get("extra")?.Element.Clone(),
+            HotReload = o.Get("hot_reload")?.AsBool(),
+            Reconnect = reconnect,
+            Auth = auth is { } a ? ComponentAuthParser.Parse(a, ctx) : null,
+        };
+    }
+
+    /// <summary>A container component's <c>transport</c> (also a container's <c>options.discover.transport</c>): where and how to connect, with Autobahn's backoff keys.</summary>
+    public static (string? Url, ComponentTransportConfig Transport, ReconnectConfig Reconnect) ParseContainerTransport(ConfigValue transport)
+    {
         var transportType = transport.Member("type").AsEnum("websocket", "rawsocket");
         var t = transportType == "websocket"
             ? transport.AsObject(["type", "endpoint", "url", "serializers", "options", .. RetryKeys])
@@ -41,19 +59,8 @@ internal static class ComponentParser
         var endpoint = t.Required("endpoint");
         var endpointType = endpoint.Member("type").AsEnum("tcp", "unix", "twisted", "tor");
         string? serializer = transportType == "rawsocket" ? t.Required("serializer").AsEnum("json", "msgpack", "cbor", "ubjson") : null;
-        return new ComponentConfig
-        {
-            Id = ctx.IdOrDefault(o, "component", checkPattern: false),
-            Type = type,
-            Realm = o.RequiredString("realm"),
-            Classname = type == "class" ? o.RequiredString("classname") : null,
-            TransportUrl = transportType == "websocket" ? t.RequiredString("url") : t.String("url"),
-            Transport = ParseTransport(t, transportType, endpoint, endpointType, serializer),
-            Extra = o.Get("extra")?.Element.Clone(),
-            HotReload = o.Get("hot_reload")?.AsBool(),
-            Reconnect = ParseReconnect(t),
-            Auth = auth is { } a ? ComponentAuthParser.Parse(a, ctx) : null,
-        };
+        var url = transportType == "websocket" ? t.RequiredString("url") : t.String("url");
+        return (url, ParseTransport(t, transportType, endpoint, endpointType, serializer), ParseReconnect(t));
     }
 
     private static readonly string[] RetryKeys =

@@ -6,7 +6,7 @@ namespace PluginHost.Node.Config;
 internal static class NativeOptionsParser
 {
     public static readonly string[] Keys =
-        ["title", "python", "pythonpath", "cpu_affinity", "env", "extra", "expose_controller", "expose_shared", "disabled", "restart_backoff"];
+        ["title", "python", "pythonpath", "cpu_affinity", "env", "extra", "expose_controller", "expose_shared", "disabled", "restart_backoff", "discover"];
 
     public sealed record Parsed(bool Disabled, string? Title, IReadOnlyList<int> CpuAffinity, IReadOnlyList<string> PluginDirs,
         ProcessEnvironment Env, RestartBackoff Backoff)

@@ -43,6 +43,8 @@ public abstract record NativeWorkerConfig : WorkerConfig
     public IReadOnlyList<int> CpuAffinity { get; init; } = [];
     /// <summary><c>options.pythonpath</c>, resolved against the node directory: extra plugin search folders.</summary>
     public IReadOnlyList<string> PluginDirs { get; init; } = [];
+    /// <summary><c>options.discover</c> (a PluginHost extension): serve the component classes found in a folder; null = off.</summary>
+    public DiscoverConfig? Discover { get; init; }
 }
 
 public sealed record RouterWorkerConfig : NativeWorkerConfig

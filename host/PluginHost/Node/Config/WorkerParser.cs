@@ -19,7 +19,8 @@ internal static class WorkerParser
     private static RouterWorkerConfig ParseRouter(ConfigObject o, ParseContext ctx)
     {
         var id = ctx.IdOrDefault(o, "worker");
-        var native = NativeOptionsParser.Parse(o.Object("options", NativeOptionsParser.Keys), ctx);
+        var options = o.Object("options", NativeOptionsParser.Keys);
+        var native = NativeOptionsParser.Parse(options, ctx);
         WarnUnsupported(o, ctx, "manhole", "connections");
 
         var realms = o.List("realms").Select(r => RealmParser.Parse(r, ctx)).ToList();
@@ -37,7 +38,8 @@ internal static class WorkerParser
             throw o.Self.Child("transports").Error($"transport ID '{dup.Key}' is used more than once");
         WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList());
 
-        return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports });
+        var discover = DiscoverParser.ParseRouter(options, realms.Select(r => r.Config.Name).ToList(), ctx);
+        return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports }) with { Discover = discover };
     }
 
     private static ContainerWorkerConfig ParseContainer(ConfigObject o, ParseContext ctx)
@@ -53,10 +55,12 @@ internal static class WorkerParser
             || (restart == "restart-on-failed" && shutdown == "shutdown-on-any-component-failed"))
             throw options!.Required("restart").Error($"'{restart}' contradicts shutdown mode '{shutdown}'");
         WarnUnsupported(o, ctx, "manhole", "connections");
+        var components = o.List("components").Select(c => ComponentParser.ParseContainerComponent(c, ctx)).ToList();
         return native.Apply(new ContainerWorkerConfig
         {
             Id = id,
-            Components = o.List("components").Select(c => ComponentParser.ParseContainerComponent(c, ctx)).ToList(),
+            Discover = DiscoverParser.ParseContainer(options, ctx),
+            Components = components,
             Shutdown = shutdown switch
             {
                 "shutdown-on-last-component-stopped" => ContainerShutdown.OnLastComponentStopped,

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Components;
+using PluginHost.Components.Discovery;
 using System.Diagnostics;
 using PluginHost.Node.Config;
 using PluginHost.Node.Controller;
@@ -26,6 +27,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     private readonly Lock _gate = new();
     private ComponentHost? _host;
     private Task _starting = Task.CompletedTask;
+    private ComponentDiscovery? _discovery;
     private CancellationToken _ct;
 
     public Task<string> Completion => _completion.Task;
@@ -61,12 +63,21 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
 
     private async Task StartComponentsAsync()
     {
+        var host = _host!;
+        foreach (var (dll, reason) in host.UnreadablePlugins(except: config.Discover?.Directory))
+            _log.LogWarning("Container '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
         foreach (var component in config.Components.Where(c => !context.Quarantined.Contains(c.Id)))
         {
             if (_ct.IsCancellationRequested) return;
             await StartComponentAsync(component, restart: false);
         }
         foreach (var component in config.Components.Where(c => context.Quarantined.Contains(c.Id))) OnQuarantined(component);
+        if (config.Discover is { } discover && !_ct.IsCancellationRequested)
+        {
+            _discovery = new ComponentDiscovery(discover, config, config.Components,
+                new DiscoveryActions(host.StartContainerComponentAsync, host.StopComponentAsync, host.ReloadComponentAsync), loggerFactory);
+            await _discovery.StartAsync(_ct);
+        }
     }
 
     private void OnQuarantined(ComponentConfig component)
@@ -111,6 +122,8 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     private void OnComponentStopped(ComponentStopped stopped)
     {
         if (_ct.IsCancellationRequested) return;
+        // Discovered components follow their folder, not the container's shutdown/restart modes.
+        if (_discovery?.Owns(stopped.ComponentId) == true) { _discovery.OnStopped(stopped); return; }
         int remaining;
         RestartDecision pace = default;
         lock (_gate)
@@ -162,6 +175,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         if (_host is null) return;
         // Components still being loaded are let finish (their connects are cancelled by the stop token), then all leave.
         await Stopping.RunAsync(_log, "component start", () => new ValueTask(_starting), StopTimeout);
+        if (_discovery is not null) await _discovery.DisposeAsync();
         await Stopping.RunAsync(_log, "components", _host.DisposeAsync, StopTimeout);
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Components;
+using PluginHost.Components.Discovery;
 using PluginHost.Node.Config;
 using PluginHost.Transport;
 using PluginHost.Wamp.Router;
@@ -18,6 +19,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     private WampRouter? _router;
     private RouterTransports? _transports;
     private ComponentHost? _components;
+    private ComponentDiscovery? _discovery;
 
     public Task<string> Completion { get; } = new TaskCompletionSource<string>().Task; // a router never stops by itself
 
@@ -32,7 +34,23 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
                 _log.LogInformation("Router '{Worker}': role '{Role}' started on realm '{Realm}'", config.Id, role.Name, realm.Config.Name);
         }
 
+        if (config.Components.Count > 0 || config.Discover is not null)
+        {
+            _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
+            _components.StartPhase += context.Report;
+            foreach (var (dll, reason) in _components.UnreadablePlugins(except: config.Discover?.Directory))
+                _log.LogWarning("Router '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
+        }
         foreach (var component in config.Components) await StartComponentAsync(component, ct);
+        if (config.Discover is { } discover)
+        {
+            var router = _router;
+            var host = _components!;
+            _discovery = new ComponentDiscovery(discover, config, config.Components,
+                new DiscoveryActions((c, token) => host.StartRouterComponentAsync(router, c, token), host.StopComponentAsync, host.ReloadComponentAsync),
+                loggerFactory);
+            await _discovery.StartAsync(ct);
+        }
 
         if (config.Transports.Count == 0) return;
         // Inline scheduling: socket reads complete straight into the session reader and flushes go straight to
@@ -91,12 +109,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         Task start;
         try
         {
-            if (_components is null)
-            {
-                _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
-                _components.StartPhase += context.Report;
-            }
-            start = _components.StartRouterComponentAsync(_router!, component, ct);
+            start = _components!.StartRouterComponentAsync(_router!, component, ct);
         }
         catch (Exception e)
         {
@@ -140,6 +153,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     /// <summary>Components leave first, then the router says GOODBYE over still-open transports, then the transports close.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_discovery is not null) await _discovery.DisposeAsync();
         if (_components is not null) await Stopping.RunAsync(_log, "components", _components.DisposeAsync, StopTimeout);
         if (_router is not null) await Stopping.RunAsync(_log, "router", _router.DisposeAsync, StopTimeout);
         if (_transports is not null) await Stopping.RunAsync(_log, "transports", _transports.DisposeAsync, StopTimeout);

@@ -1,0 +1,6 @@
+namespace dropin;
+
+internal static class Versions
+{
+    public const string Current = "v2";
+}
