@@ -47,8 +47,8 @@ internal static class ComponentParser
             Type = type,
             Realm = o.RequiredString("realm"),
             Classname = type == "class" ? o.RequiredString("classname") : null,
-            TransportUrl = transportType == "websocket" ? t.RequiredString("url") : t.String("url"),
-            Transport = ParseTransport(t, transportType, endpoint, endpointType, serializer),
+            TransportUrl = transportType == "websocket" ? Url(t.Required("url"), ctx) : t.String("url"),
+            Transport = ParseTransport(t, transportType, endpoint, endpointType, serializer, ctx),
             Extra = o.Get("extra")?.Element.Clone(),
             HotReload = o.Get("hot_reload")?.AsBool(),
             Reconnect = ParseReconnect(t),
@@ -59,12 +59,22 @@ internal static class ComponentParser
     private static readonly string[] RetryKeys =
         ["max_retries", "initial_retry_delay", "max_retry_delay", "retry_delay_growth", "retry_delay_jitter"];
 
-    private static ComponentTransportConfig ParseTransport(ConfigObject t, string type, ConfigValue endpoint, string endpointType, string? serializer)
+    /// <summary>A WebSocket component's router URL: literal, or "${VAR}" from the environment (one config, any router).</summary>
+    private static string Url(ConfigValue v, ParseContext ctx)
+    {
+        var s = v.AsString();
+        if (!(s.Length > 3 && s.StartsWith("${", StringComparison.Ordinal) && s.EndsWith('}'))) return s;
+        var name = s[2..^1];
+        return ctx.Env(name) ?? throw v.Error($"environment variable '{name}' is not set");
+    }
+
+    private static ComponentTransportConfig ParseTransport(ConfigObject t, string type, ConfigValue endpoint, string endpointType, string? serializer,
+        ParseContext ctx)
     {
         if (type == "websocket")
         {
             var url = t.Required("url");
-            if (!Uri.TryCreate(url.AsString(), UriKind.Absolute, out var u) || u.Scheme is not ("ws" or "wss"))
+            if (!Uri.TryCreate(Url(url, ctx), UriKind.Absolute, out var u) || u.Scheme is not ("ws" or "wss"))
                 throw url.Error("expected a ws:// or wss:// URL");
             var serializers = t.List("serializers").Select(v => v.AsEnum("json", "msgpack", "cbor", "ubjson")).ToList();
             if (serializers.Contains("ubjson")) throw t.Required("serializers").Error("serializer 'ubjson' is not supported by this build (json, msgpack, cbor)");
