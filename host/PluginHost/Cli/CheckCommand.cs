@@ -35,7 +35,7 @@ internal static class CheckCommand
             }
             catch (ConfigException e)
             {
-                stderr.WriteLine($"Invalid node configuration: {e.Message}");
+                stderr.WriteLine($"Invalid node configuration: {e.Report}");
                 return 1;
             }
             catch (IOException e)

@@ -4,7 +4,7 @@ using PluginHost.Node;
 
 namespace PluginHost.Cli;
 
-/// <summary>The <c>pluginhost</c> command line, shaped after Crossbar's: <c>version</c>, <c>init</c>, <c>start</c>, <c>stop</c>, <c>status</c>, <c>check</c>, <c>upgrade</c>.</summary>
+/// <summary>The <c>pluginhost</c> command line, shaped after Crossbar's: <c>version</c>, <c>init</c>, <c>start</c>, <c>stop</c>, <c>status</c>, <c>check</c>, <c>upgrade</c>; and <c>dev</c> (rebuild a component project on save).</summary>
 public static class CliApp
 {
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
@@ -21,6 +21,7 @@ public static class CliApp
             StopCommand.CreateStatus(stdout, stderr),
             UpgradeCommand.Create(stdout, stderr),
             WorkerCommand.Create(stdout, stderr),
+            Dev.DevCommand.Create(stdout, stderr),
         };
         // The node handles SIGINT/SIGTERM itself (graceful GOODBYE); System.CommandLine's own handling would cut that short.
         var invocation = new InvocationConfiguration { Output = stdout, Error = stderr, ProcessTerminationTimeout = null };

@@ -26,7 +26,9 @@ internal static class InitCommand
             try
             {
                 Run(dir, stdout);
-                stdout.WriteLine($"Application created in {dir}; start it with: pluginhost start --cbdir {Path.Combine(dir, ".crossbar")}");
+                // A command that works from here: pluginhost is seldom on PATH (./pluginhost in the clone is the usual way).
+                var nodeDir = Path.GetRelativePath(Environment.CurrentDirectory, Path.Combine(dir, ".crossbar"));
+                stdout.WriteLine($"Application created in {dir}; start it with: {Invocation(relative: true)} start --cbdir {Quote(nodeDir)}");
                 return 0;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -37,6 +39,22 @@ internal static class InitCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// How to run this CLI: the repository's ./pluginhost script when started through it (it sets PLUGINHOST_SCRIPT),
+    /// relative to the current directory or absolute; else dotnet and this DLL.
+    /// </summary>
+    internal static string Invocation(bool relative)
+    {
+        var script = Environment.GetEnvironmentVariable("PLUGINHOST_SCRIPT");
+        if (string.IsNullOrEmpty(script) || !File.Exists(script))
+            return $"dotnet {Quote(typeof(InitCommand).Assembly.Location)}";
+        if (!relative) return Quote(script);
+        var path = Path.GetRelativePath(Environment.CurrentDirectory, script);
+        return Quote(path.StartsWith('.') || Path.IsPathRooted(path) ? path : "./" + path);
+    }
+
+    private static string Quote(string s) => s.Any(c => char.IsWhiteSpace(c) || "'\"$`\\".Contains(c)) ? $"'{s.Replace("'", "'\\''")}'" : s;
 
     internal static void Run(string dir, TextWriter stdout)
     {
@@ -53,7 +71,14 @@ internal static class InitCommand
             using var source = typeof(InitCommand).Assembly.GetManifestResourceStream(resource)
                                ?? throw new IOException($"template {resource} missing from this build");
             using var file = new FileStream(path, FileMode.CreateNew);
-            source.CopyTo(file);
+            if (resource == "init/README.md")
+            {
+                // The README's commands name this CLI by absolute path: they work from the app folder wherever it is.
+                var text = new StreamReader(source).ReadToEnd().Replace("PLUGINHOST_CLI", Invocation(relative: false));
+                using var writer = new StreamWriter(file);
+                writer.Write(text);
+            }
+            else source.CopyTo(file);
             stdout.WriteLine($"created {path}");
         }
     }

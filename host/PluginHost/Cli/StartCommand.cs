@@ -87,7 +87,7 @@ internal static class StartCommand
         }
         catch (ConfigException e)
         {
-            log.LogError("Invalid node configuration: {Error}", e.Message);
+            log.LogError("Invalid node configuration: {Error}", e.Report);
             return 1;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)

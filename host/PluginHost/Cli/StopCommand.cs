@@ -7,7 +7,8 @@ namespace PluginHost.Cli;
 
 /// <summary>
 /// <c>stop</c> and <c>status</c>, both through <c>node.pid</c>. Stop escalates as Crossbar does: SIGINT, 5 s,
-/// SIGTERM, 5 s, SIGKILL. Exit codes: 0, or 69 (EX_UNAVAILABLE) when no node runs / the assertion fails.
+/// SIGTERM, 5 s, SIGKILL; a node that ignores SIGINT (started in the background from a script, which the shell
+/// does with SIGINT ignored) gets SIGTERM at once. Exit codes: 0, or 69 (EX_UNAVAILABLE) when no node runs / the assertion fails.
 /// </summary>
 internal static class StopCommand
 {
@@ -27,7 +28,11 @@ internal static class StopCommand
                 return ExUnavailable;
             }
             stdout.WriteLine($"Stopping node (PID {node.Id}) ..");
-            foreach (var signal in new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM })
+            var signals = IgnoresSigint(node.Id)
+                ? [PosixSignal.SIGTERM]
+                : new[] { PosixSignal.SIGINT, PosixSignal.SIGTERM };
+            if (signals.Length == 1) stdout.WriteLine("The node ignores SIGINT (started in the background); sending SIGTERM");
+            foreach (var signal in signals)
             {
                 Send(node.Id, signal);
                 if (await ExitsWithinAsync(node, Grace))
@@ -89,6 +94,22 @@ internal static class StopCommand
             return true;
         }
         catch (TimeoutException) { return false; }
+    }
+
+    /// <summary>
+    /// Whether the process has SIGINT set to "ignore" (Linux: bit 2 of the SigIgn mask in /proc/PID/status).
+    /// A non-interactive shell starts background jobs so, and .NET then leaves SIGINT ignored, so waiting for it is pointless.
+    /// </summary>
+    internal static bool IgnoresSigint(int pid)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith("SigIgn:", StringComparison.Ordinal))
+                    return (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException) { }
+        return false;
     }
 
     private static void Send(int pid, PosixSignal signal) => _ = kill(pid, signal == PosixSignal.SIGINT ? 2 : 15);

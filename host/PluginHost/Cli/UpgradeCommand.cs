@@ -40,7 +40,7 @@ internal static class UpgradeCommand
             }
             catch (ConfigException e)
             {
-                stderr.WriteLine($"Invalid node configuration: {e.Message}");
+                stderr.WriteLine($"Invalid node configuration: {e.Report}");
                 return 1;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)

@@ -102,6 +102,20 @@ public class ControllerTests
     }
 
     [Fact]
+    public async Task StopSendsSigtermAtOnceWhenTheNodeIgnoresSigint()
+    {
+        await using var node = await NodeProcess.StartAsync(NodeJson(RouterWorker), ignoreSigint: true);
+        Assert.Contains("SigIgn:", File.ReadAllText($"/proc/{node.Pid}/status"));
+        var stop = await Cli("stop", "--cbdir", node.NodeDir);
+        Assert.Equal(0, stop.ExitCode);
+        Assert.Contains("The node ignores SIGINT (started in the background); sending SIGTERM", stop.Output);
+        Assert.DoesNotContain("did not stop within", stop.Output);
+        Assert.Contains("Node stopped", stop.Output);
+        await node.ExitedTask.WaitAsync(Deadline);
+        Assert.Contains("Received SIGTERM", node.Log);
+    }
+
+    [Fact]
     public async Task WorkersDoNotOutliveAKilledController()
     {
         await using var node = await NodeProcess.StartAsync(NodeJson(RouterWorker, Guest("sleep", """["600"]""")));

@@ -24,6 +24,30 @@ public sealed class InitAndUpgradeTests : IDisposable
     }
 
     [Fact]
+    public async Task InitsCommandsWorkFromWhereTheUserIs()
+    {
+        // As a new user would: ./pluginhost init from the clone, then the printed command from the same place,
+        // and the app README's command from the app folder ("check" in place of "start": same CLI, same node directory).
+        var app = Path.Combine(_dir, "my app");
+        var init = await ExternalProcess.RunAsync(Path.Combine(RepoPaths.Root, "pluginhost"), ["init", "--appdir", app], TimeSpan.FromMinutes(3));
+        Assert.Equal(0, init.ExitCode);
+        var printed = Regex.Match(init.Output, "start it with: (?<cmd>.+) start (?<args>--cbdir .+)$", RegexOptions.Multiline);
+        Assert.True(printed.Success, init.Output);
+        Assert.StartsWith("./pluginhost", printed.Groups["cmd"].Value);
+        var check = await ExternalProcess.RunAsync("/bin/sh", ["-c", $"{printed.Groups["cmd"].Value} check {printed.Groups["args"].Value.Trim()}"],
+            TimeSpan.FromMinutes(3), workingDirectory: RepoPaths.Root);
+        Assert.True(check.ExitCode == 0, check.Output);
+        Assert.Contains($"Node directory: {Path.Combine(app, ".crossbar")}", check.Output);
+
+        var readme = await File.ReadAllTextAsync(Path.Combine(app, "README.md"));
+        var fromApp = Regex.Match(readme, "^(?<cmd>.+) start +# finds", RegexOptions.Multiline);
+        Assert.True(fromApp.Success, readme);
+        var status = await ExternalProcess.RunAsync("/bin/sh", ["-c", $"{fromApp.Groups["cmd"].Value} status"], TimeSpan.FromMinutes(3), workingDirectory: app);
+        Assert.True(status.ExitCode == 0, status.Output);
+        Assert.Contains($"No node running from {Path.Combine(app, ".crossbar")}", status.Output);
+    }
+
+    [Fact]
     public async Task InitCreatesARunnableApplication()
     {
         var (code, output, _) = await Run("init", "--appdir", _dir);

@@ -15,7 +15,9 @@ public sealed class BackgroundProcess : IAsyncDisposable
     private readonly Regex _ready;
     private readonly TaskCompletionSource<Match> _readyMatch = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private BackgroundProcess(string fileName, IEnumerable<string> arguments, Regex ready)
+    private readonly List<(Regex Pattern, int Occurrence, TaskCompletionSource<Match> Found)> _waiters = [];
+
+    private BackgroundProcess(string fileName, IEnumerable<string> arguments, Regex ready, string? workingDirectory, IDictionary<string, string>? env)
     {
         _ready = ready;
         var psi = new ProcessStartInfo(fileName)
@@ -23,8 +25,9 @@ public sealed class BackgroundProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = RepoPaths.Root,
+            WorkingDirectory = workingDirectory ?? RepoPaths.Root,
         };
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
@@ -37,9 +40,10 @@ public sealed class BackgroundProcess : IAsyncDisposable
     /// <summary>The line that signalled readiness (regex groups give e.g. the port).</summary>
     public Match Ready { get; private set; } = Match.Empty;
 
-    public static async Task<BackgroundProcess> StartAsync(string fileName, IEnumerable<string> arguments, string readyPattern, TimeSpan timeout)
+    public static async Task<BackgroundProcess> StartAsync(string fileName, IEnumerable<string> arguments, string readyPattern, TimeSpan timeout,
+        string? workingDirectory = null, IDictionary<string, string>? env = null)
     {
-        var p = new BackgroundProcess(fileName, arguments, new Regex(readyPattern));
+        var p = new BackgroundProcess(fileName, arguments, new Regex(readyPattern), workingDirectory, env);
         p._process.Start();
         p._process.BeginOutputReadLine();
         p._process.BeginErrorReadLine();
@@ -55,7 +59,12 @@ public sealed class BackgroundProcess : IAsyncDisposable
     private void OnLine(string? line)
     {
         if (line is null) return;
-        lock (_output) _output.AppendLine(line);
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            foreach (var w in _waiters)
+                if (CountMatches(w.Pattern) >= w.Occurrence) w.Found.TrySetResult(w.Pattern.Matches(_output.ToString())[w.Occurrence - 1]);
+        }
         var m = _ready.Match(line);
         if (m.Success) _readyMatch.TrySetResult(m);
     }
@@ -67,6 +76,22 @@ public sealed class BackgroundProcess : IAsyncDisposable
         catch (TimeoutException) { throw new TimeoutException($"still running after {timeout.TotalSeconds} s:\n{Output}"); }
         _process.WaitForExit(); // flush the output readers
         return _process.ExitCode;
+    }
+
+    private int CountMatches(Regex pattern) => pattern.Matches(_output.ToString()).Count;
+
+    /// <summary>The <paramref name="occurrence"/>-th match of <paramref name="pattern"/> (multiline) in the output so far or still to come.</summary>
+    public async Task<Match> WaitForOutputAsync(string pattern, int occurrence = 1, TimeSpan? timeout = null)
+    {
+        var regex = new Regex(pattern, RegexOptions.Multiline);
+        var found = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_output)
+        {
+            if (CountMatches(regex) >= occurrence) return regex.Matches(_output.ToString())[occurrence - 1];
+            _waiters.Add((regex, occurrence, found));
+        }
+        try { return await found.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30)); }
+        catch (TimeoutException) { throw new TimeoutException($"no match #{occurrence} of /{pattern}/ in:\n{Output}"); }
     }
 
     public async ValueTask DisposeAsync()

@@ -31,18 +31,22 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// <summary>The temporary directory the test owns (the node directory or the application folder holding it).</summary>
     private readonly string _ownedDir;
 
-    private NodeProcess(string nodeDir, string? ownedDir = null)
+    private NodeProcess(string nodeDir, string? ownedDir = null, bool ignoreSigint = false, IDictionary<string, string>? env = null)
     {
         NodeDir = nodeDir;
         _ownedDir = ownedDir ?? nodeDir;
-        var psi = new ProcessStartInfo(Path.Combine(RepoPaths.Root, "pluginhost"))
+        var script = Path.Combine(RepoPaths.Root, "pluginhost");
+        // SIGINT ignored, as a script's background job (`./pluginhost start &` in sh) has it.
+        var psi = new ProcessStartInfo(ignoreSigint ? "/bin/sh" : script)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = nodeDir,
         };
+        if (ignoreSigint) foreach (var a in new[] { "-c", "trap '' INT; exec \"$0\" \"$@\"", script }) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "start", "--cbdir", nodeDir }) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         _process.OutputDataReceived += (_, e) => OnLine(e.Data);
         _process.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -53,19 +57,20 @@ public sealed partial class NodeProcess : IAsyncDisposable
     /// Writes <paramref name="configJson"/> as config.json of a fresh node directory (after <paramref name="prepare"/>
     /// put any other files there) and starts the node.
     /// </summary>
-    public static async Task<NodeProcess> StartAsync(string configJson, TimeSpan? bootTimeout = null, Action<string>? prepare = null)
+    public static async Task<NodeProcess> StartAsync(string configJson, TimeSpan? bootTimeout = null, Action<string>? prepare = null, bool ignoreSigint = false)
     {
         var dir = Directory.CreateTempSubdirectory("pluginhost-node-").FullName;
         prepare?.Invoke(dir);
         await File.WriteAllTextAsync(Path.Combine(dir, "config.json"), configJson);
-        return await StartAsync(new NodeProcess(dir), bootTimeout);
+        return await StartAsync(new NodeProcess(dir, ignoreSigint: ignoreSigint), bootTimeout);
     }
 
     /// <summary>
     /// Copies a sample application (e.g. config/guide-router-guest, holding .crossbar/) to a temporary folder,
     /// lets <paramref name="editConfig"/> adjust its config text (free ports), and starts it.
     /// </summary>
-    public static async Task<NodeProcess> StartSampleAsync(string sampleDir, Func<string, string> editConfig, TimeSpan? bootTimeout = null)
+    public static async Task<NodeProcess> StartSampleAsync(string sampleDir, Func<string, string> editConfig, TimeSpan? bootTimeout = null,
+        IDictionary<string, string>? env = null)
     {
         // The layout of config/ is kept: the guide configs' index.html is a link to ../default/web/index.html, and their
         // static service admits ../../default/web (options.follow_symlinks); a copy of that folder sits beside the app.
@@ -76,7 +81,7 @@ public sealed partial class NodeProcess : IAsyncDisposable
         if (Path.GetFileName(app) != "default" && Directory.Exists(sharedWeb)) CopyTree(sharedWeb, Path.Combine(owned, "default", "web"));
         var config = Path.Combine(app, ".crossbar", "config.json");
         await File.WriteAllTextAsync(config, editConfig(await File.ReadAllTextAsync(config)));
-        return await StartAsync(new NodeProcess(Path.Combine(app, ".crossbar"), owned), bootTimeout);
+        return await StartAsync(new NodeProcess(Path.Combine(app, ".crossbar"), owned, env: env), bootTimeout);
     }
 
     /// <summary>Copies files; a symbolic link stays a link with the same (relative or absolute) target.</summary>

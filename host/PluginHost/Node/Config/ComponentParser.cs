@@ -33,7 +33,7 @@ internal static class ComponentParser
             : value.AsObject("id", "type", "realm", "transport", "auth", "callbacks", "extra");
         // Crossbar requires "auth" on function components only; class components may have it here (an extension).
         var auth = type == "function" ? o.Required("auth") : o.Get("auth");
-        var (url, transport, reconnect) = ParseContainerTransport(o.Required("transport"));
+        var (url, transport, reconnect) = ParseContainerTransport(o.Required("transport"), ctx);
         return new ComponentConfig
         {
             Id = ctx.IdOrDefault(o, "component", checkPattern: false),
@@ -50,7 +50,7 @@ internal static class ComponentParser
     }
 
     /// <summary>A container component's <c>transport</c> (also a container's <c>options.discover.transport</c>): where and how to connect, with Autobahn's backoff keys.</summary>
-    public static (string? Url, ComponentTransportConfig Transport, ReconnectConfig Reconnect) ParseContainerTransport(ConfigValue transport)
+    public static (string? Url, ComponentTransportConfig Transport, ReconnectConfig Reconnect) ParseContainerTransport(ConfigValue transport, ParseContext ctx)
     {
         var transportType = transport.Member("type").AsEnum("websocket", "rawsocket");
         var t = transportType == "websocket"
@@ -59,19 +59,29 @@ internal static class ComponentParser
         var endpoint = t.Required("endpoint");
         var endpointType = endpoint.Member("type").AsEnum("tcp", "unix", "twisted", "tor");
         string? serializer = transportType == "rawsocket" ? t.Required("serializer").AsEnum("json", "msgpack", "cbor", "ubjson") : null;
-        var url = transportType == "websocket" ? t.RequiredString("url") : t.String("url");
-        return (url, ParseTransport(t, transportType, endpoint, endpointType, serializer), ParseReconnect(t));
+        var url = transportType == "websocket" ? Url(t.Required("url"), ctx) : t.String("url");
+        return (url, ParseTransport(t, transportType, endpoint, endpointType, serializer, ctx), ParseReconnect(t));
     }
 
     private static readonly string[] RetryKeys =
         ["max_retries", "initial_retry_delay", "max_retry_delay", "retry_delay_growth", "retry_delay_jitter"];
 
-    private static ComponentTransportConfig ParseTransport(ConfigObject t, string type, ConfigValue endpoint, string endpointType, string? serializer)
+    /// <summary>A WebSocket component's router URL: literal, or "${VAR}" from the environment (one config, any router).</summary>
+    private static string Url(ConfigValue v, ParseContext ctx)
+    {
+        var s = v.AsString();
+        if (!(s.Length > 3 && s.StartsWith("${", StringComparison.Ordinal) && s.EndsWith('}'))) return s;
+        var name = s[2..^1];
+        return ctx.Env(name) ?? throw v.Error($"environment variable '{name}' is not set");
+    }
+
+    private static ComponentTransportConfig ParseTransport(ConfigObject t, string type, ConfigValue endpoint, string endpointType, string? serializer,
+        ParseContext ctx)
     {
         if (type == "websocket")
         {
             var url = t.Required("url");
-            if (!Uri.TryCreate(url.AsString(), UriKind.Absolute, out var u) || u.Scheme is not ("ws" or "wss"))
+            if (!Uri.TryCreate(Url(url, ctx), UriKind.Absolute, out var u) || u.Scheme is not ("ws" or "wss"))
                 throw url.Error("expected a ws:// or wss:// URL");
             var serializers = t.List("serializers").Select(v => v.AsEnum("json", "msgpack", "cbor", "ubjson")).ToList();
             if (serializers.Contains("ubjson")) throw t.Required("serializers").Error("serializer 'ubjson' is not supported by this build (json, msgpack, cbor)");

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace PluginHost.Node.Config;
 
-/// <summary>Reads and validates a node configuration, failing on the first error (as Crossbar's checkconfig does).</summary>
+/// <summary>Reads and validates a node configuration; one run reports every error it finds (see <see cref="ConfigErrors"/>).</summary>
 public static class ConfigLoader
 {
     public static NodeConfig LoadFile(string file, string nodeDir, Func<string, string?>? env = null)
@@ -24,23 +24,30 @@ public static class ConfigLoader
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            // Comments are skipped (a convenience), but a trailing comma is an error, as JSON and Crossbar have it.
+            doc = JsonDocument.Parse(json, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = false });
         }
         catch (JsonException e)
         {
             throw new ConfigException("", $"invalid JSON at line {e.LineNumber + 1}, position {e.BytePositionInLine + 1}: {e.Message.Split(" Path:")[0]}");
         }
         using (doc)
+            return ConfigErrors.Collect(() => ParseDocument(doc, nodeDir, env));
+    }
+
+    private static NodeConfig ParseDocument(JsonDocument doc, string nodeDir, Func<string, string?>? env)
+    {
         {
             var ctx = new ParseContext(Path.GetFullPath(nodeDir), env ?? Environment.GetEnvironmentVariable);
             var root = new ConfigValue(doc.RootElement, "").AsObject("$schema", "version", "controller", "workers");
             root.String("$schema");
             // Crossbar demands version 2; the old form without "version" (the Crossbar guide's configs) is accepted too.
             var version = root.Int("version", 1, 1, 2);
-            var workers = root.List("workers").Select(w => WorkerParser.Parse(w, ctx)).ToList();
+            var workers = ConfigErrors.Each(ConfigErrors.Recover(() => root.List("workers"), []), w => WorkerParser.Parse(w, ctx));
             foreach (var dup in workers.GroupBy(w => w.Id).Where(g => g.Count() > 1))
-                throw root.Self.Child("workers").Error($"worker ID '{dup.Key}' is used more than once");
-            var (controllerId, triggers) = ParseController(root.Object("controller", "id", "options", "manhole", "connections", "keyring"), ctx);
+                ConfigErrors.Report(root.Self.Child("workers").Error($"worker ID '{dup.Key}' is used more than once"));
+            var (controllerId, triggers) = ConfigErrors.Recover(
+                () => ParseController(root.Object("controller", "id", "options", "manhole", "connections", "keyring"), ctx), (null, null));
             return new NodeConfig
             {
                 Version = version,

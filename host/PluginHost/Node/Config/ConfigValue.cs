@@ -28,9 +28,10 @@ internal readonly partial record struct ConfigValue(JsonElement Element, string 
         foreach (var p in Element.EnumerateObject())
         {
             var child = Child(p.Name) with { Element = p.Value };
+            // Reported, not thrown: the rest of the object is still checked.
             if (Array.IndexOf(allowed, p.Name) < 0)
-                throw child.Error($"unknown key (allowed here: {string.Join(", ", allowed)})");
-            if (!props.TryAdd(p.Name, child)) throw child.Error("duplicate key");
+                ConfigErrors.Report(child.Error($"unknown key (allowed here: {string.Join(", ", allowed)})"));
+            else if (!props.TryAdd(p.Name, child)) ConfigErrors.Report(child.Error("duplicate key"));
         }
         return new ConfigObject(this, props);
     }
@@ -101,11 +102,12 @@ internal sealed class ConfigObject(ConfigValue self, Dictionary<string, ConfigVa
         => props.TryGetValue(key, out var v) ? v : throw self.Child(key).Error("missing required key");
 
     public string RequiredString(string key) => Required(key).AsString();
-    public string? String(string key) => Get(key)?.AsString();
-    public bool Bool(string key, bool defaultValue) => Get(key)?.AsBool() ?? defaultValue;
-    public int Int(string key, int defaultValue, int min, int max) => Get(key)?.AsInt(min, max) ?? defaultValue;
-    public long Long(string key, long defaultValue, long min, long max) => Get(key)?.AsLong(min, max) ?? defaultValue;
-    public string Enum(string key, string defaultValue, params string[] allowed) => Get(key)?.AsEnum(allowed) ?? defaultValue;
+    // Optional scalars: a wrong one is recorded and its default used, so the rest of the config is still checked.
+    public string? String(string key) => ConfigErrors.Recover(() => Get(key)?.AsString(), null);
+    public bool Bool(string key, bool defaultValue) => ConfigErrors.Recover(() => Get(key)?.AsBool(), null) ?? defaultValue;
+    public int Int(string key, int defaultValue, int min, int max) => ConfigErrors.Recover(() => Get(key)?.AsInt(min, max), null) ?? defaultValue;
+    public long Long(string key, long defaultValue, long min, long max) => ConfigErrors.Recover(() => Get(key)?.AsLong(min, max), null) ?? defaultValue;
+    public string Enum(string key, string defaultValue, params string[] allowed) => ConfigErrors.Recover(() => Get(key)?.AsEnum(allowed), null) ?? defaultValue;
     public IReadOnlyList<ConfigValue> List(string key) => Get(key)?.AsArray() ?? [];
     public IReadOnlyList<string> Strings(string key) => List(key).Select(v => v.AsString()).ToList();
     public ConfigObject? Object(string key, params string[] allowed) => Get(key)?.AsObject(allowed);

@@ -19,7 +19,7 @@ internal static class DiscoverParser
     {
         if (options?.Get("discover") is not { } value) return null;
         var o = value.AsObject("directory", "realm", "transport", "auth", "exclude", "hot_reload");
-        var (url, transport, reconnect) = ComponentParser.ParseContainerTransport(o.Required("transport"));
+        var (url, transport, reconnect) = ComponentParser.ParseContainerTransport(o.Required("transport"), ctx);
         return ParseCommon(o, ctx) with
         {
             Transport = transport,

@@ -23,7 +23,7 @@ internal static partial class RealmParser
         var uriCheck = options?.Enum("uri_check", "loose", "strict", "loose") == "strict" ? UriCheckMode.Strict : UriCheckMode.Loose;
         var store = o.Get("store") is { } storeValue ? ParseStore(storeValue, uriCheck, ctx) : null;
 
-        var roles = o.List("roles").Select(ParseRole).ToList();
+        var roles = ConfigErrors.Each(o.List("roles"), ParseRole);
         foreach (var dup in roles.GroupBy(r => r.Name).Where(g => g.Count() > 1))
             throw o.Self.Child("roles").Error($"role '{dup.Key}' is defined more than once");
 
@@ -101,7 +101,7 @@ internal static partial class RealmParser
         {
             Authorizer = authorizer,
             Name = o.RequiredString("name"),
-            Permissions = o.List("permissions").Select(ParsePermission).ToList(),
+            Permissions = ConfigErrors.Each(o.List("permissions"), ParsePermission),
             AllowByDefault = o.Bool("allow-by-default", false),
         };
     }

@@ -23,22 +23,30 @@ internal static class WorkerParser
         var native = NativeOptionsParser.Parse(options, ctx);
         WarnUnsupported(o, ctx, "manhole", "connections");
 
-        var realms = o.List("realms").Select(r => RealmParser.Parse(r, ctx)).ToList();
+        var errorsBefore = ConfigErrors.Count;
+        var realms = ConfigErrors.Each(o.List("realms"), r => RealmParser.Parse(r, ctx));
         foreach (var dup in realms.GroupBy(r => r.Config.Name).Where(g => g.Count() > 1))
-            throw o.Self.Child("realms").Error($"realm '{dup.Key}' is defined more than once");
+            ConfigErrors.Report(o.Self.Child("realms").Error($"realm '{dup.Key}' is defined more than once"));
+        // A realm that failed to parse is missing below: references to it are not reported as undefined.
+        var realmsComplete = ConfigErrors.Count == errorsBefore;
 
         // Crossbar's boot order starts realms, then components, then transports; parse IDs in that order too.
-        var components = o.List("components").Select(c => ComponentParser.ParseRouterComponent(c, ctx)).ToList();
-        foreach (var (component, at) in components.Zip(o.List("components")))
-            if (realms.All(r => r.Config.Name != component.Realm))
-                throw at.Child("realm").Error($"realm '{component.Realm}' is not defined on this router");
+        var components = new List<ComponentConfig>();
+        foreach (var at in o.List("components"))
+        {
+            if (ConfigErrors.Recover(() => ComponentParser.ParseRouterComponent(at, ctx), null) is not { } component) continue;
+            components.Add(component);
+            if (realmsComplete && realms.All(r => r.Config.Name != component.Realm))
+                ConfigErrors.Report(at.Child("realm").Error($"realm '{component.Realm}' is not defined on this router"));
+        }
 
-        var transports = o.List("transports").Select(t => TransportParser.Parse(t, ctx)).ToList();
+        var transports = ConfigErrors.Each(o.List("transports"), t => TransportParser.Parse(t, ctx));
         foreach (var dup in transports.GroupBy(t => t.Id).Where(g => g.Count() > 1))
-            throw o.Self.Child("transports").Error($"transport ID '{dup.Key}' is used more than once");
-        WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList());
+            ConfigErrors.Report(o.Self.Child("transports").Error($"transport ID '{dup.Key}' is used more than once"));
+        if (realmsComplete)
+            ConfigErrors.Recover(() => { WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList()); return true; }, false);
 
-        var discover = DiscoverParser.ParseRouter(options, realms.Select(r => r.Config.Name).ToList(), ctx);
+        var discover = ConfigErrors.Recover(() => DiscoverParser.ParseRouter(options, realms.Select(r => r.Config.Name).ToList(), ctx), null);
         return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports }) with { Discover = discover };
     }
 
@@ -53,14 +61,13 @@ internal static class WorkerParser
         // Crossbar rejects restart modes that contradict the shutdown mode.
         if ((restart == "restart-always" && shutdown != "shutdown-manual")
             || (restart == "restart-on-failed" && shutdown == "shutdown-on-any-component-failed"))
-            throw options!.Required("restart").Error($"'{restart}' contradicts shutdown mode '{shutdown}'");
+            ConfigErrors.Report(options!.Required("restart").Error($"'{restart}' contradicts shutdown mode '{shutdown}'"));
         WarnUnsupported(o, ctx, "manhole", "connections");
-        var components = o.List("components").Select(c => ComponentParser.ParseContainerComponent(c, ctx)).ToList();
         return native.Apply(new ContainerWorkerConfig
         {
             Id = id,
-            Discover = DiscoverParser.ParseContainer(options, ctx),
-            Components = components,
+            Discover = ConfigErrors.Recover(() => DiscoverParser.ParseContainer(options, ctx), null),
+            Components = ConfigErrors.Each(o.List("components"), c => ComponentParser.ParseContainerComponent(c, ctx)),
             Shutdown = shutdown switch
             {
                 "shutdown-on-last-component-stopped" => ContainerShutdown.OnLastComponentStopped,

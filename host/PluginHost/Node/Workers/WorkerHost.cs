@@ -30,7 +30,7 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
         }
         catch (ConfigException e)
         {
-            _log.LogError("Invalid node configuration: {Error}", e.Message);
+            _log.LogError("Invalid node configuration: {Error}", e.Report);
             return WorkerProtocol.ExitBootFailed;
         }
 
