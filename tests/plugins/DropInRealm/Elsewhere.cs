@@ -3,7 +3,7 @@ using PluginHost.Abstractions;
 namespace dropinrealm;
 
 /// <summary>A generic base in the plugin: discovery must follow it to WampComponent.</summary>
-public abstract class Answering<T> : WampComponent
+public abstract class Answering<T>(ComponentContext context) : WampComponent(context)
 {
     protected abstract T Answer { get; }
 
@@ -12,7 +12,7 @@ public abstract class Answering<T> : WampComponent
 }
 
 [ComponentDefaults(Realm = "realm2", Id = "elsewhere")]
-public sealed class Elsewhere(ComponentContext context) : Answering<int>
+public sealed class Elsewhere(ComponentContext context) : Answering<int>(context)
 {
     protected override int Answer => 42;
 }
