@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router.Store;
 
 namespace PluginHost.Wamp.Router;
 
@@ -90,6 +91,13 @@ internal sealed class CallTimeoutCommand(PendingCall call) : RealmCommand
     public PendingCall Call { get; } = call;
 }
 
+/// <summary>The persistent store committed a publication: its PUBLISHED may go (Store/RealmStore.cs).</summary>
+internal sealed class StoreCommittedCommand(RouterSession session, WampMessage reply) : RealmCommand
+{
+    public RouterSession Session { get; } = session;
+    public WampMessage Reply { get; } = reply;
+}
+
 internal sealed class ShutdownCommand : RealmCommand
 {
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,6 +126,8 @@ internal sealed class Realm
         _authorizer = new Authorizer(config);
         DynamicAuthTimeout = options.DynamicAuthTimeout;
         Service = new ServiceSession(router, config.Name);
+        // A persistent store is opened (and read) here, before the loop runs: the loop itself never touches the disk.
+        if (config.Store?.Path is { } storePath) Store = Router.Stores.Open(storePath, log);
         Broker = new Broker(this);
         Dealer = new Dealer(this);
         Meta = config.EnableMetaApi ? new MetaApi(this) : null;
@@ -131,6 +141,8 @@ internal sealed class Realm
     // Loop-owned.
     internal readonly Dictionary<long, RouterSession> Sessions = new();
     internal Broker Broker { get; }
+    /// <summary>The persistent store (Store/RealmStore.cs): thread-safe to enqueue; null for the memory store or none.</summary>
+    internal RealmStore? Store { get; }
     internal Dealer Dealer { get; }
     internal MetaApi? Meta { get; }
     internal Authorizer Authorizer => _authorizer;
@@ -233,6 +245,7 @@ internal sealed class Realm
         var command = new ShutdownCommand();
         if (await PostAsync(command).ConfigureAwait(false)) await command.Done.Task.ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        if (Store is not null) await Router.Stores.ReleaseAsync(Store).ConfigureAwait(false);
     }
 
     private async Task RunLoopAsync()
@@ -278,6 +291,9 @@ internal sealed class Realm
                 break;
             case CallTimeoutCommand t:
                 if (!_stopped) Dealer.OnTimeout(t.Call);
+                break;
+            case StoreCommittedCommand c:
+                if (c.Session.Joined && !c.Session.Left) c.Session.Send(c.Reply);
                 break;
             case ShutdownCommand s:
                 Shutdown();

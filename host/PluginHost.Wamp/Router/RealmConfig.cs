@@ -29,9 +29,15 @@ public sealed record RealmConfig
     public RealmStoreConfig? Store { get; init; }
 }
 
-/// <summary>A realm's in-memory store (Crossbar <c>store: {type: "memory", limit, event-history}</c>).</summary>
+/// <summary>
+/// A realm's store (Crossbar <c>store: {type, limit, event-history}</c>): in memory (type "memory", the default), or persistent
+/// in a SQLite file (type "sqlite", Router/Store/RealmStore.cs) when <see cref="Path"/> is set.
+/// </summary>
 public sealed record RealmStoreConfig
 {
+    /// <summary>The store file (full path); null: the memory store.</summary>
+    public string? Path { get; init; }
+
     /// <summary>Crossbar's default history limit per subscription (MemoryEventStore.GLOBAL_HISTORY_LIMIT).</summary>
     public const int DefaultLimit = 100;
 

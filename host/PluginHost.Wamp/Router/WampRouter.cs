@@ -50,6 +50,9 @@ public sealed class WampRouter : IAsyncDisposable
             realm.Name, realm.Roles.Count, realm.UriCheck, realm.EnableMetaApi ? "on" : "off");
     }
 
+    /// <summary>Persistent store files open in this router, shared by the realms and cookie stores naming the same file.</summary>
+    internal Store.StoreRegistry Stores { get; } = new();
+
     public bool HasRealm(string name) => _realms.ContainsKey(name);
 
     internal bool TryGetRealm(string name, [NotNullWhen(true)] out Realm? realm) => _realms.TryGetValue(name, out realm);
