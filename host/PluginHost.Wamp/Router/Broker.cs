@@ -174,15 +174,30 @@ internal sealed class Broker
             var lists = filter.WithoutPublisher();
             Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
             // Session-id lists do not outlive the sessions: such retained events stay in memory only.
-            realm.Store?.Enqueue(new Store.RetainedWrite(topic, Retention.Durable(topic)));
+            if (realm.Store is not null) (_writes ??= []).Add(new Store.RetainedWrite(topic, Retention.Durable(topic)));
         }
         Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
+        FlushWrites();
         return null;
+    }
+
+    /// <summary>The persistent store's writes of the publication being routed (loop-owned; null when none).</summary>
+    private List<Store.StoreWrite>? _writes;
+
+    /// <summary>Hands the current publication's writes to the store as one transaction's worth (Store/RealmStore.cs).</summary>
+    private void FlushWrites()
+    {
+        if (_writes is null) return;
+        realm.Store!.Enqueue(new Store.AtomicWrite(_writes));
+        _writes = null;
     }
 
     /// <summary>Router-originated event (meta events): no publisher, no filters.</summary>
     public void PublishFromRouter(string topic, IReadOnlyList<object?> arguments)
-        => Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
+    {
+        Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
+        FlushWrites();
+    }
 
     /// <summary>How a publication goes into event history: not at all, for everyone, or for those its lists admit.</summary>
     private enum HistoryMode { None, Everyone, Filtered }
@@ -224,7 +239,7 @@ internal sealed class Broker
     private void Keep(Subscription sub, EventLog log, HistoryRecord record)
     {
         log.Add(record);
-        realm.Store?.Enqueue(new Store.HistoryWrite(sub.Uri, sub.Match, log.Limit, record));
+        if (realm.Store is not null) (_writes ??= []).Add(new Store.HistoryWrite(sub.Uri, sub.Match, log.Limit, record));
     }
 
     private static void DeliverTo(Subscription sub, string topic, long publication, ReceiverFilter? filter,

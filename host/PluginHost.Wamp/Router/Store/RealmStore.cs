@@ -47,6 +47,10 @@ internal sealed record CookieWrite(CookieRecord Cookie) : StoreWrite;
 
 internal sealed record CookieDelete(string Id) : StoreWrite;
 
+/// <summary>The writes of one publication (history rows, retained list): always in the same transaction, so a crash keeps
+/// all of them or none (the retained event is never newer than the history).</summary>
+internal sealed record AtomicWrite(IReadOnlyList<StoreWrite> Parts) : StoreWrite;
+
 /// <summary>Runs after every earlier write is committed (e.g. releases a PUBLISHED).</summary>
 internal sealed record Completion(Action OnCommitted) : StoreWrite;
 
@@ -200,10 +204,23 @@ internal sealed class RealmStore : IAsyncDisposable
     {
         using var tx = _db.BeginTransaction();
         var trims = new Dictionary<(string, MatchPolicy), int>();
-        foreach (var w in batch)
-        {
+        foreach (var w in batch) Apply(tx, w, trims);
+        // The limit: only the newest `limit` rows of each key touched in this batch stay.
+        foreach (var ((uri, match), limit) in trims)
+            Insert(tx, """
+                DELETE FROM history WHERE uri=$u AND match=$m AND id <=
+                  (SELECT id FROM history WHERE uri=$u AND match=$m ORDER BY id DESC LIMIT 1 OFFSET $l)
+                """, ("$u", uri), ("$m", (int)match), ("$l", limit));
+        tx.Commit();
+    }
+
+    private void Apply(SqliteTransaction tx, StoreWrite w, Dictionary<(string, MatchPolicy), int> trims)
+    {
             switch (w)
             {
+                case AtomicWrite a:
+                    foreach (var part in a.Parts) Apply(tx, part, trims);
+                    break;
                 case HistoryWrite h:
                     Insert(tx, "INSERT INTO history(uri, match, ts, topic, publication, filter, event) VALUES($u, $m, $ts, $t, $p, $f, $e)",
                         ("$u", h.Uri), ("$m", (int)h.Match), ("$ts", ToMillis(h.Record.Timestamp)), ("$t", h.Record.Topic), ("$p", h.Record.Publication),
@@ -226,14 +243,6 @@ internal sealed class RealmStore : IAsyncDisposable
                     Insert(tx, "DELETE FROM cookies WHERE id=$i", ("$i", d.Id));
                     break;
             }
-        }
-        // The limit: only the newest `limit` rows of each key touched in this batch stay.
-        foreach (var ((uri, match), limit) in trims)
-            Insert(tx, """
-                DELETE FROM history WHERE uri=$u AND match=$m AND id <=
-                  (SELECT id FROM history WHERE uri=$u AND match=$m ORDER BY id DESC LIMIT 1 OFFSET $l)
-                """, ("$u", uri), ("$m", (int)match), ("$l", limit));
-        tx.Commit();
     }
 
     private void Insert(SqliteTransaction tx, string sql, params (string Name, object? Value)[] values)
