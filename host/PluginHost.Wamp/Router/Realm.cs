@@ -413,7 +413,10 @@ internal sealed class Realm
             case UnregisterMessage m: Dealer.Unregister(session, m); break;
             case YieldMessage m: Dealer.Yield(session, m); break;
             case ErrorMessage m when m.RequestType == WampMessageType.Invocation: Dealer.CalleeError(session, m); break;
-            case GoodbyeMessage:
+            case GoodbyeMessage goodbye:
+                // Cookie tracking (Crossbar): leaving with wamp.close.logout revokes the cookie the session was established with.
+                if (goodbye.Reason == "wamp.close.logout" && Router.CookieSessions.TryGetValue(session.Id, out var cookie))
+                    cookie.Store.Revoke(cookie.Id);
                 // Basic profile, session closing: reply GOODBYE wamp.close.goodbye_and_out, then the session is over.
                 session.SendAndClose(new GoodbyeMessage(new Dictionary<string, object?>(), WampCloseReasons.GoodbyeAndOut));
                 RemoveSession(session);
@@ -452,6 +455,7 @@ internal sealed class Realm
     /// <summary>Detaches a session from everything it holds: pending calls, registrations, subscriptions. Idempotent.</summary>
     internal void RemoveSession(RouterSession session)
     {
+        Router.CookieSessions.TryRemove(session.Id, out _);
         if (!session.Joined || session.Left) return;
         session.Left = true;
         Sessions.Remove(session.Id);

@@ -109,6 +109,12 @@ public sealed record TransportAuthConfig
     /// </summary>
     public IReadOnlyDictionary<string, DynamicAuthenticatorConfig>? Dynamic { get; init; }
 
+    /// <summary>cookie: a connection whose tracked cookie an earlier session authenticated is welcomed as that principal.</summary>
+    public bool CookieAuth { get; init; }
+
+    /// <summary>Per connection: the cookie it carries (WebSocket cookie tracking); null without cookie tracking.</summary>
+    public Store.ConnectionCookie? Cookie { get; init; }
+
     /// <summary>The router's own service sessions (Router/ServiceSession.cs): role "trusted", never authorized.</summary>
     internal bool Internal { get; init; }
 
