@@ -33,7 +33,8 @@ internal static class AuthHandshake
         // Cookie tracking: the connection's cookie now stands for this principal (Store/CookieStore.cs), and the session can log it out.
         if (outcome is AuthAccept { Trusted: false } accept && config.Cookie is { } cookie)
         {
-            if (accept.AuthMethod != "cookie") cookie.Store.Authenticated(cookie.Id, accept.AuthId, accept.AuthRole, accept.AuthMethod, accept.Realm.Name);
+            if (accept.AuthMethod != "cookie")
+                await cookie.Store.Authenticated(cookie.Id, accept.AuthId, accept.AuthRole, accept.AuthMethod, accept.Realm.Name).WaitAsync(cancellationToken).ConfigureAwait(false);
             router.CookieSessions[sessionId] = cookie;
         }
         return outcome;

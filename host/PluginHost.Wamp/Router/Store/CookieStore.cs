@@ -80,10 +80,18 @@ public sealed class CookieStore : IAsyncDisposable
         return c;
     }
 
-    /// <summary>A session on a connection with this cookie authenticated (not by cookie): the cookie now stands for it.</summary>
-    public void Authenticated(string id, string authId, string authRole, string authMethod, string authRealm)
+    /// <summary>
+    /// A session on a connection with this cookie authenticated (not by cookie): the cookie now stands for it. Completes once
+    /// that is durable (committed to the store file, at once for the memory store), so the handshake welcomes only afterwards.
+    /// </summary>
+    public Task Authenticated(string id, string authId, string authRole, string authMethod, string authRealm)
     {
-        if (Find(id) is { } c) Put(c with { AuthId = authId, AuthRole = authRole, AuthMethod = authMethod, AuthRealm = authRealm });
+        if (Find(id) is not { } c) return Task.CompletedTask;
+        Put(c with { AuthId = authId, AuthRole = authRole, AuthMethod = authMethod, AuthRealm = authRealm });
+        if (_file is null) return Task.CompletedTask;
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _file.Enqueue(new Completion(() => committed.TrySetResult()));
+        return committed.Task;
     }
 
     /// <summary>Revokes the cookie's authentication (the browser keeps its cookie, which no longer authenticates).</summary>
