@@ -46,7 +46,7 @@ internal sealed class Broker
                 _history = true;
             }
         }
-        if (realm.Store is { } store2) Retention.Load(store2.LoadRetained());
+        if (realm.Store is { } file) Retention.Load(file.LoadRetained());
     }
 
     private UriCheckMode UriCheck => realm.Config.UriCheck;

@@ -58,6 +58,10 @@ namespace PluginHost.Wamp.Router;
 // an AuthorizedCommand. Meanwhile the loop serves everyone; only that session's later messages wait, queued on
 // it in order. Authentication never touches the loop: it runs on each session's handshake task.
 //
+// PERSISTENT STORE (Store/RealmStore.cs): opened and read when the realm is created, before the loop runs. The loop only
+// enqueues immutable writes to the store's own writer (non-blocking) and gets StoreCommittedCommands back, which release
+// the PUBLISHEDs waiting for durability. The loop never waits for the disk.
+//
 // The loop never throws out: every command is handled inside try/catch, and a failure is
 // contained to the session that caused it (that session is aborted; the realm keeps running).
 // ---------------------------------------------------------------------------------------------
