@@ -36,13 +36,17 @@ internal sealed class Broker
         {
             foreach (var entry in store.EventHistory)
             {
-                var sub = new Subscription(NewId(), entry.Uri, entry.Match) { History = new EventLog(entry.Limit) };
+                var log = new EventLog(entry.Limit);
+                // A persistent store: the history written before the last restart comes back (Store/RealmStore.cs).
+                if (realm.Store is { } persistent) log.Load(persistent.LoadHistory(entry.Uri, entry.Match, entry.Limit));
+                var sub = new Subscription(NewId(), entry.Uri, entry.Match) { History = log };
                 _byUri[(sub.Uri, sub.Match)] = sub;
                 _byId[sub.Id] = sub;
                 if (sub.Match != MatchPolicy.Exact) _patterns.Add(sub);
                 _history = true;
             }
         }
+        if (realm.Store is { } file) Retention.Load(file.LoadRetained());
     }
 
     private UriCheckMode UriCheck => realm.Config.UriCheck;
@@ -119,9 +123,15 @@ internal sealed class Broker
         }
         var error = Route(session, m.Topic, m.Options, m.Arguments, m.ArgumentsKw, out long publication);
         if (!ack) return;
-        session.Send(error is { } e
-            ? Realm.Error(WampMessageType.Publish, m.RequestId, e.Uri, e.Message)
-            : new PublishedMessage(m.RequestId, publication));
+        if (error is { } e) session.Send(Realm.Error(WampMessageType.Publish, m.RequestId, e.Uri, e.Message));
+        // A persistent store: acknowledged means durable. PUBLISHED waits behind the publication's writes (and every
+        // earlier one, so PUBLISHEDs keep their order) until the writer committed them (Store/RealmStore.cs).
+        else if (realm.Store is { } store)
+        {
+            var published = new PublishedMessage(m.RequestId, publication);
+            store.Enqueue(new Store.Completion(() => realm.Post(new StoreCommittedCommand(session, published))));
+        }
+        else session.Send(new PublishedMessage(m.RequestId, publication));
     }
 
     /// <summary>
@@ -163,14 +173,31 @@ internal sealed class Broker
         {
             var lists = filter.WithoutPublisher();
             Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
+            // Session-id lists do not outlive the sessions: such retained events stay in memory only.
+            if (realm.Store is not null) (_writes ??= []).Add(new Store.RetainedWrite(topic, Retention.Durable(topic)));
         }
         Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
+        FlushWrites();
         return null;
+    }
+
+    /// <summary>The persistent store's writes of the publication being routed (loop-owned; null when none).</summary>
+    private List<Store.StoreWrite>? _writes;
+
+    /// <summary>Hands the current publication's writes to the store as one transaction's worth (Store/RealmStore.cs).</summary>
+    private void FlushWrites()
+    {
+        if (_writes is null) return;
+        realm.Store!.Enqueue(new Store.AtomicWrite(_writes));
+        _writes = null;
     }
 
     /// <summary>Router-originated event (meta events): no publisher, no filters.</summary>
     public void PublishFromRouter(string topic, IReadOnlyList<object?> arguments)
-        => Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
+    {
+        Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
+        FlushWrites();
+    }
 
     /// <summary>How a publication goes into event history: not at all, for everyone, or for those its lists admit.</summary>
     private enum HistoryMode { None, Everyone, Filtered }
@@ -190,7 +217,7 @@ internal sealed class Broker
         HistoryRecord? record = null;
         if (_byUri.TryGetValue((topic, MatchPolicy.Exact), out var exact))
         {
-            if (history != HistoryMode.None && exact.History is { } log) log.Add(record ??= Record());
+            if (history != HistoryMode.None && exact.History is { } log) Keep(exact, log, record ??= Record());
             DeliverTo(exact, topic, publication, filter, details, arguments, argumentsKw);
         }
         foreach (var sub in _patterns)
@@ -199,7 +226,7 @@ internal sealed class Broker
             bool matches = sub.Match == MatchPolicy.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
             if (!matches) continue;
             // Event history: kept per matching history subscription, receivers or not (one record shared by all of them).
-            if (history != HistoryMode.None && sub.History is { } log) log.Add(record ??= Record());
+            if (history != HistoryMode.None && sub.History is { } log) Keep(sub, log, record ??= Record());
             DeliverTo(sub, topic, publication, filter, details, arguments, argumentsKw);
         }
 
@@ -207,6 +234,12 @@ internal sealed class Broker
         // the authid/authrole lists.
         HistoryRecord Record() => new(HistoryRecord.Now(), topic, publication, history == HistoryMode.Filtered ? filter!.WithoutPublisher() : null,
             details, arguments, argumentsKw);
+    }
+
+    private void Keep(Subscription sub, EventLog log, HistoryRecord record)
+    {
+        log.Add(record);
+        if (realm.Store is not null) (_writes ??= []).Add(new Store.HistoryWrite(sub.Uri, sub.Match, log.Limit, record));
     }
 
     private static void DeliverTo(Subscription sub, string topic, long publication, ReceiverFilter? filter,
@@ -334,6 +367,17 @@ internal sealed class ReceiverFilter
 
     /// <summary>The same lists without publisher exclusion.</summary>
     public ReceiverFilter WithoutPublisher() => _excludedPublisher is null ? this : new ReceiverFilter(this);
+
+    /// <summary>The authid/authrole lists as PUBLISH options (for the persistent store; session lists are never stored).</summary>
+    public Dictionary<string, List<string>> AuthLists()
+    {
+        var lists = new Dictionary<string, List<string>>();
+        if (_excludeAuthId is not null) lists["exclude_authid"] = [.. _excludeAuthId];
+        if (_eligibleAuthId is not null) lists["eligible_authid"] = [.. _eligibleAuthId];
+        if (_excludeAuthRole is not null) lists["exclude_authrole"] = [.. _excludeAuthRole];
+        if (_eligibleAuthRole is not null) lists["eligible_authrole"] = [.. _eligibleAuthRole];
+        return lists;
+    }
 
     public bool Accepts(RouterSession s)
     {

@@ -40,11 +40,18 @@ internal sealed class EventLog(int limit)
     }
 
     public HistoryRecord[] Snapshot() => _records.ToArray();
+
+    /// <summary>Records from the persistent store, oldest first (realm start).</summary>
+    public void Load(IEnumerable<HistoryRecord> records)
+    {
+        foreach (var r in records) Add(r);
+    }
 }
 
 /// <summary>
 /// Event history (advanced/pubsub_event_history.md, broker feature event_history), configured as Crossbar does with the
 /// realm's <c>store: {type: "memory", limit, event-history: [{uri, match, limit}]}</c>. Runs only on the realm loop: no locks.
+/// With a persistent store (type "sqlite", Store/RealmStore.cs) the logs are loaded at realm start and written behind.
 ///
 /// Which subscriptions have history: as in Crossbar (and the spec's "dummy subscriptions"), every event-history entry is a
 /// subscription (uri, match) created when the realm starts and kept while the realm lives, subscribers or not (Broker.cs);

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router.Store;
 
 namespace PluginHost.Wamp.Router;
 
@@ -57,6 +58,10 @@ namespace PluginHost.Wamp.Router;
 // an AuthorizedCommand. Meanwhile the loop serves everyone; only that session's later messages wait, queued on
 // it in order. Authentication never touches the loop: it runs on each session's handshake task.
 //
+// PERSISTENT STORE (Store/RealmStore.cs): opened and read when the realm is created, before the loop runs. The loop only
+// enqueues immutable writes to the store's own writer (non-blocking) and gets StoreCommittedCommands back, which release
+// the PUBLISHEDs waiting for durability. The loop never waits for the disk.
+//
 // The loop never throws out: every command is handled inside try/catch, and a failure is
 // contained to the session that caused it (that session is aborted; the realm keeps running).
 // ---------------------------------------------------------------------------------------------
@@ -90,6 +95,13 @@ internal sealed class CallTimeoutCommand(PendingCall call) : RealmCommand
     public PendingCall Call { get; } = call;
 }
 
+/// <summary>The persistent store committed a publication: its PUBLISHED may go (Store/RealmStore.cs).</summary>
+internal sealed class StoreCommittedCommand(RouterSession session, WampMessage reply) : RealmCommand
+{
+    public RouterSession Session { get; } = session;
+    public WampMessage Reply { get; } = reply;
+}
+
 internal sealed class ShutdownCommand : RealmCommand
 {
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -118,6 +130,8 @@ internal sealed class Realm
         _authorizer = new Authorizer(config);
         DynamicAuthTimeout = options.DynamicAuthTimeout;
         Service = new ServiceSession(router, config.Name);
+        // A persistent store is opened (and read) here, before the loop runs: the loop itself never touches the disk.
+        if (config.Store?.Path is { } storePath) Store = Router.Stores.Open(storePath, log);
         Broker = new Broker(this);
         Dealer = new Dealer(this);
         Meta = config.EnableMetaApi ? new MetaApi(this) : null;
@@ -131,6 +145,8 @@ internal sealed class Realm
     // Loop-owned.
     internal readonly Dictionary<long, RouterSession> Sessions = new();
     internal Broker Broker { get; }
+    /// <summary>The persistent store (Store/RealmStore.cs): thread-safe to enqueue; null for the memory store or none.</summary>
+    internal RealmStore? Store { get; }
     internal Dealer Dealer { get; }
     internal MetaApi? Meta { get; }
     internal Authorizer Authorizer => _authorizer;
@@ -233,6 +249,7 @@ internal sealed class Realm
         var command = new ShutdownCommand();
         if (await PostAsync(command).ConfigureAwait(false)) await command.Done.Task.ConfigureAwait(false);
         await _loop.ConfigureAwait(false);
+        if (Store is not null) await Router.Stores.ReleaseAsync(Store).ConfigureAwait(false);
     }
 
     private async Task RunLoopAsync()
@@ -278,6 +295,9 @@ internal sealed class Realm
                 break;
             case CallTimeoutCommand t:
                 if (!_stopped) Dealer.OnTimeout(t.Call);
+                break;
+            case StoreCommittedCommand c:
+                if (c.Session.Joined && !c.Session.Left) c.Session.Send(c.Reply);
                 break;
             case ShutdownCommand s:
                 Shutdown();
@@ -397,7 +417,10 @@ internal sealed class Realm
             case UnregisterMessage m: Dealer.Unregister(session, m); break;
             case YieldMessage m: Dealer.Yield(session, m); break;
             case ErrorMessage m when m.RequestType == WampMessageType.Invocation: Dealer.CalleeError(session, m); break;
-            case GoodbyeMessage:
+            case GoodbyeMessage goodbye:
+                // Cookie tracking (Crossbar): leaving with wamp.close.logout revokes the cookie the session was established with.
+                if (goodbye.Reason == "wamp.close.logout" && Router.CookieSessions.TryGetValue(session.Id, out var cookie))
+                    cookie.Store.Revoke(cookie.Id);
                 // Basic profile, session closing: reply GOODBYE wamp.close.goodbye_and_out, then the session is over.
                 session.SendAndClose(new GoodbyeMessage(new Dictionary<string, object?>(), WampCloseReasons.GoodbyeAndOut));
                 RemoveSession(session);
@@ -437,6 +460,7 @@ internal sealed class Realm
     /// <summary>Detaches a session from everything it holds: pending calls, registrations, subscriptions. Idempotent.</summary>
     internal void RemoveSession(RouterSession session)
     {
+        Router.CookieSessions.TryRemove(session.Id, out _);
         if (!session.Joined || session.Left) return;
         session.Left = true;
         Sessions.Remove(session.Id);

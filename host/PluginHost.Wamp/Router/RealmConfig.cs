@@ -29,9 +29,15 @@ public sealed record RealmConfig
     public RealmStoreConfig? Store { get; init; }
 }
 
-/// <summary>A realm's in-memory store (Crossbar <c>store: {type: "memory", limit, event-history}</c>).</summary>
+/// <summary>
+/// A realm's store (Crossbar <c>store: {type, limit, event-history}</c>): in memory (type "memory", the default), or persistent
+/// in a SQLite file (type "sqlite", Router/Store/RealmStore.cs) when <see cref="Path"/> is set.
+/// </summary>
 public sealed record RealmStoreConfig
 {
+    /// <summary>The store file (full path); null: the memory store.</summary>
+    public string? Path { get; init; }
+
     /// <summary>Crossbar's default history limit per subscription (MemoryEventStore.GLOBAL_HISTORY_LIMIT).</summary>
     public const int DefaultLimit = 100;
 
@@ -102,6 +108,12 @@ public sealed record TransportAuthConfig
     /// configured (its static entry above is then null).
     /// </summary>
     public IReadOnlyDictionary<string, DynamicAuthenticatorConfig>? Dynamic { get; init; }
+
+    /// <summary>cookie: a connection whose tracked cookie an earlier session authenticated is welcomed as that principal.</summary>
+    public bool CookieAuth { get; init; }
+
+    /// <summary>Per connection: the cookie it carries (WebSocket cookie tracking); null without cookie tracking.</summary>
+    public Store.ConnectionCookie? Cookie { get; init; }
 
     /// <summary>The router's own service sessions (Router/ServiceSession.cs): role "trusted", never authorized.</summary>
     internal bool Internal { get; init; }

@@ -32,7 +32,9 @@ internal sealed class RetainedEvent(long sequence, string topic, long publicatio
 /// eligible to receive had it been subscribed at publication time (never one it would not: the spec's
 /// MUST NOT), with EVENT.Details.retained=true. Publisher exclusion (exclude_me) is not applied: like
 /// Crossbar, a publisher that subscribes later gets its own retained event (it is the topic's state).
-/// Retention is best effort and in memory only; it ends with the realm.
+/// With the memory store (or none) retention is in memory only and ends with the realm; with a persistent store
+/// (Store/RealmStore.cs) every change is written behind and the retained events come back at realm start, except those
+/// restricted by session-id lists (exclude/eligible), which mean nothing after a restart and stay in memory only.
 /// </summary>
 internal sealed class Retention
 {
@@ -54,6 +56,21 @@ internal sealed class Retention
         if (list.Count - (list[0].Filter is null ? 1 : 0) > MaxRestrictedPerTopic)
             list.RemoveAt(list.FindIndex(e => e.Filter is not null));
     }
+
+    /// <summary>Retained events from the persistent store, in retention order (realm start).</summary>
+    public void Load(IEnumerable<RetainedEvent> events)
+    {
+        foreach (var e in events)
+        {
+            if (!_byTopic.TryGetValue(e.Topic, out var list)) _byTopic[e.Topic] = list = new List<RetainedEvent>(1);
+            list.Add(e);
+            _sequence = Math.Max(_sequence, e.Sequence);
+        }
+    }
+
+    /// <summary>What the persistent store keeps of one topic: its retained events without session-id lists.</summary>
+    public RetainedEvent[] Durable(string topic)
+        => _byTopic.TryGetValue(topic, out var list) ? list.Where(e => e.Filter is not { HasSessionLists: true }).ToArray() : [];
 
     /// <summary>get_retained: queues the retained events for <paramref name="sub"/> to <paramref name="subscriber"/> (after SUBSCRIBED).</summary>
     public void DeliverTo(RouterSession subscriber, Subscription sub)

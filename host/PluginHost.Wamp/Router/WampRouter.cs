@@ -54,6 +54,12 @@ public sealed class WampRouter : IAsyncDisposable
             realm.Name, realm.Roles.Count, realm.UriCheck, realm.EnableMetaApi ? "on" : "off");
     }
 
+    /// <summary>Persistent store files open in this router, shared by the realms and cookie stores naming the same file.</summary>
+    internal Store.StoreRegistry Stores { get; } = new();
+
+    /// <summary>Sessions established on a connection with a tracked cookie: GOODBYE wamp.close.logout revokes it (Realm.cs).</summary>
+    internal ConcurrentDictionary<long, Store.ConnectionCookie> CookieSessions { get; } = new();
+
     public bool HasRealm(string name) => _realms.ContainsKey(name);
 
     internal bool TryGetRealm(string name, [NotNullWhen(true)] out Realm? realm) => _realms.TryGetValue(name, out realm);

@@ -45,6 +45,9 @@ internal static class CheckReport
     {
         var r = realm.Config;
         w.WriteLine($"  realm '{r.Name}' ({realm.Id}; uri_check {r.UriCheck.ToString().ToLowerInvariant()}, meta API {(r.EnableMetaApi ? "on" : "off")})");
+        if (r.Store is { } store)
+            w.WriteLine($"    store: {(store.Path is { } path ? $"sqlite {path} (history and retained events persist)" : "memory")}"
+                + $"; event history: {(store.EventHistory.Count == 0 ? "none" : string.Join(", ", store.EventHistory.Select(e => $"{e.Match.ToString().ToLowerInvariant()} '{e.Uri}' (limit {e.Limit})")))}");
         foreach (var role in r.Roles)
         {
             w.WriteLine($"    role '{role.Name}'{(role.AllowByDefault ? " (allow-by-default)" : "")}"
@@ -79,6 +82,8 @@ internal static class CheckReport
         {
             case WebSocketTransportConfig ws:
                 w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}/  websocket{Serializers(ws.WebSocket.Serializers)}{Auth(ws.WebSocket.Auth)}");
+                if (ws.WebSocket.Cookie is { } cookie)
+                    w.WriteLine($"    cookie tracking: '{cookie.Name}', max_age {(long)cookie.MaxAge.TotalSeconds} s, store {cookie.StorePath ?? "memory"}");
                 break;
             case RawSocketTransportConfig rs:
                 WriteRawSocket(rs, tls, authority, w);
@@ -177,6 +182,7 @@ internal static class CheckReport
         if (auth.Ticket is { } t) methods.Add($"ticket ({t.Count} principal{(t.Count == 1 ? "" : "s")})");
         if (auth.WampCra is { } c) methods.Add($"wampcra ({c.Count} user{(c.Count == 1 ? "" : "s")})");
         if (auth.Cryptosign is { } k) methods.Add($"cryptosign ({k.Count} principal{(k.Count == 1 ? "" : "s")})");
+        if (auth.CookieAuth) methods.Add("cookie");
         foreach (var (method, dynamic) in auth.Dynamic ?? new Dictionary<string, DynamicAuthenticatorConfig>())
             methods.Add($"{method} (dynamic: {dynamic.Authenticator}{(dynamic.Realm is { } r ? $" on {r}" : "")})");
         return methods.Count == 0 ? "; auth: none allowed" : $"; auth: {string.Join(", ", methods)}";

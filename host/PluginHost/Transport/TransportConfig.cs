@@ -50,6 +50,8 @@ public sealed record WebSocketServiceConfig
     public IReadOnlyList<string> Serializers { get; init; } = [];
     public WebSocketOptions Options { get; init; } = new();
     public TransportAuthConfig Auth { get; init; } = TransportAuthConfig.Anonymous;
+    /// <summary>Cookie tracking (Crossbar's websocket <c>cookie</c>); null: none.</summary>
+    public PluginHost.Wamp.Router.Store.CookieConfig? Cookie { get; init; }
 }
 
 public abstract record TransportConfig

@@ -1,4 +1,5 @@
 using System.Net.WebSockets;
+using PluginHost.Wamp.Router.Store;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -19,6 +20,7 @@ internal sealed class WebSocketService
     private readonly ILogger _logger;
     private readonly Regex[]? _origins; // null = any origin ("*")
     private readonly int _maxMessageSize;
+    private readonly CookieStore? _cookies; // cookie tracking; null when the transport has no "cookie"
 
     public WebSocketService(string transportId, WebSocketServiceConfig config, SessionRunner runner, ILogger logger)
     {
@@ -30,6 +32,7 @@ internal sealed class WebSocketService
         _origins = config.Options.AllowedOrigins.Contains("*") ? null : config.Options.AllowedOrigins.Select(OriginPattern).ToArray();
         long max = config.Options.MaxMessageSize;
         _maxMessageSize = max <= 0 ? WebSocketConnection.DefaultMaxMessageSize : (int)Math.Min(max, int.MaxValue - 1);
+        if (config.Cookie is { } cookies) _cookies = new CookieStore(cookies, logger);
     }
 
     public IReadOnlyList<IWampSerializer> Serializers { get; }
@@ -77,6 +80,19 @@ internal sealed class WebSocketService
             DisableServerContextTakeover = options.Deflate?.NoContextTakeover ?? false,
             ServerMaxWindowBits = options.Deflate?.MaxWindowBits ?? 15,
         };
+        var auth = _config.Auth;
+        if (_cookies is not null)
+        {
+            // Cookie tracking (Crossbar's cbtid): a known, unexpired cookie identifies the browser; otherwise a new one is set in
+            // the 101 response. Authentication then sees it per connection (Router/Store/CookieStore.cs).
+            var cookie = _cookies.Find(context.Request.Cookies[_cookies.Config.Name]);
+            if (cookie is null)
+            {
+                cookie = _cookies.Create();
+                context.Response.Headers.Append("Set-Cookie", _cookies.SetCookieHeader(cookie));
+            }
+            auth = auth with { Cookie = new ConnectionCookie(_cookies, cookie.Id) };
+        }
         WebSocket socket;
         try
         {
@@ -90,7 +106,7 @@ internal sealed class WebSocketService
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
             protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
         var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched);
-        await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
+        await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
     }
 
     private bool IsOriginAllowed(string? origin)

@@ -72,6 +72,25 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task TheRealmStoreAndCookieTrackingAreListed()
+    {
+        File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """
+            {"version": 2, "workers": [{"type": "router",
+              "realms": [{"name": "realm1", "roles": [{"name": "user"}],
+                          "store": {"type": "sqlite", "path": "data/realm1.sqlite", "event-history": [{"uri": "com.a", "limit": 5}]}}],
+              "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 9125}, "cookie": {"max_age": 60},
+                              "auth": {"cookie": {}, "ticket": {"principals": {"joe": {"ticket": "s", "role": "user"}}}}}]}]}
+            """);
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        Assert.True(code == 0, err);
+        Assert.Contains($"store: sqlite {Path.Combine(_layout.NodeDir, "data", "realm1.sqlite")} (history and retained events persist); event history: exact 'com.a' (limit 5)", output);
+        Assert.Contains("auth: ticket (1 principal), cookie", output);
+        Assert.Contains("cookie tracking: 'cbtid', max_age 60 s, store memory", output);
+    }
+
+    [Fact]
     public async Task HttpBridgeUrlsAreListed()
     {
         File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """

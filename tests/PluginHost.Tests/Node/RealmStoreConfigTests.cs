@@ -30,11 +30,26 @@ public class RealmStoreConfigTests
     }
 
     [Fact]
-    public void A_persistent_store_keeps_its_history_in_memory_with_a_warning()
+    public void A_sqlite_store_names_its_file_relative_to_the_node_directory()
     {
-        var config = Parse(WithStore("""{"type": "cfxdb", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}"""));
-        Assert.Equal([new EventHistoryConfig("com.a", MatchPolicy.Exact, RealmStoreConfig.DefaultLimit)], config.FirstRouter().Realms[0].Config.Store!.EventHistory);
-        Assert.Contains(config.Warnings, w => w.StartsWith("workers[0].realms[0].store.type:") && w.Contains("kept in memory"));
+        var config = Parse(WithStore("""{"type": "sqlite", "path": "data/realm1.sqlite", "limit": 5, "event-history": [{"uri": "com.a"}]}"""));
+        var store = config.FirstRouter().Realms[0].Config.Store!;
+        Assert.Equal(Path.GetFullPath(Path.Combine(Path.GetTempPath(), "data/realm1.sqlite")), store.Path);
+        Assert.Equal([new EventHistoryConfig("com.a", MatchPolicy.Exact, 5)], store.EventHistory);
+        Assert.DoesNotContain(config.Warnings, w => w.Contains("store"));
+        Assert.Null(Realm("""{"type": "memory"}""").Store!.Path);
+    }
+
+    [Theory]
+    [InlineData("cfxdb")]
+    [InlineData("zlmdb")]
+    public void Crossbar_lmdb_stores_are_served_by_a_sqlite_file_in_their_directory_with_a_warning(string type)
+    {
+        var config = Parse(WithStore($$"""{"type": "{{type}}", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}"""));
+        var store = config.FirstRouter().Realms[0].Config.Store!;
+        Assert.Equal([new EventHistoryConfig("com.a", MatchPolicy.Exact, RealmStoreConfig.DefaultLimit)], store.EventHistory);
+        Assert.Equal(Path.Combine(Path.GetFullPath(Path.Combine(Path.GetTempPath(), ".db")), "pluginhost-realm-store.sqlite"), store.Path);
+        Assert.Contains(config.Warnings, w => w.StartsWith("workers[0].realms[0].store.type:") && w.Contains("SQLite") && w.Contains("maxsize"));
     }
 
     [Fact]
@@ -48,8 +63,14 @@ public class RealmStoreConfigTests
     [Theory]
     [InlineData("""[]""", "workers[0].realms[0].store", "expected an object")]
     [InlineData("""{}""", "workers[0].realms[0].store.type", "missing required key")]
-    [InlineData("""{"type": 1}""", "workers[0].realms[0].store.type", "expected one of memory, cfxdb, zlmdb")]
-    [InlineData("""{"type": "sqlite"}""", "workers[0].realms[0].store.type", "one of memory, cfxdb, zlmdb")]
+    [InlineData("""{"type": 1}""", "workers[0].realms[0].store.type", "expected one of memory, sqlite, cfxdb, zlmdb")]
+    [InlineData("""{"type": "lmdb"}""", "workers[0].realms[0].store.type", "one of memory, sqlite, cfxdb, zlmdb")]
+    [InlineData("""{"type": "sqlite"}""", "workers[0].realms[0].store.path", "missing required key")]
+    [InlineData("""{"type": "sqlite", "path": " "}""", "workers[0].realms[0].store.path", "empty")]
+    [InlineData("""{"type": "sqlite", "path": 3}""", "workers[0].realms[0].store.path", "expected a string")]
+    [InlineData("""{"type": "sqlite", "path": "."}""", "workers[0].realms[0].store.path", "is a directory")]
+    [InlineData("""{"type": "sqlite", "path": "x.db", "maxsize": 1}""", "workers[0].realms[0].store.maxsize", "unknown key")]
+    [InlineData("""{"type": "cfxdb"}""", "workers[0].realms[0].store.path", "missing required key")]
     [InlineData("""{"type": "memory", "path": "db"}""", "workers[0].realms[0].store.path", "unknown key")]
     [InlineData("""{"type": "memory", "limit": 0}""", "workers[0].realms[0].store.limit", "expected an integer in 1..")]
     [InlineData("""{"type": "memory", "limit": "10"}""", "workers[0].realms[0].store.limit", "expected an integer")]

@@ -29,6 +29,20 @@ internal static class AuthHandshake
 
         var pending = AuthMethodSelector.Select(config, request, details.GetStringList("authmethods"), out var deny);
         if (pending is null) return deny;
+        var outcome = await AuthenticateAsync(pending, send, receive, cancellationToken).ConfigureAwait(false);
+        // Cookie tracking: the connection's cookie now stands for this principal (Store/CookieStore.cs), and the session can log it out.
+        if (outcome is AuthAccept { Trusted: false } accept && config.Cookie is { } cookie)
+        {
+            if (accept.AuthMethod != "cookie")
+                await cookie.Store.Authenticated(cookie.Id, accept.AuthId, accept.AuthRole, accept.AuthMethod, accept.Realm.Name).WaitAsync(cancellationToken).ConfigureAwait(false);
+            router.CookieSessions[sessionId] = cookie;
+        }
+        return outcome;
+    }
+
+    private static async Task<AuthOutcome?> AuthenticateAsync(PendingAuth pending, Func<WampMessage, bool> send,
+        Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
+    {
         // Dynamic methods await their authenticator procedure here, on this session's handshake task.
         var outcome = await pending.HelloAsync(cancellationToken).ConfigureAwait(false);
         if (outcome is not AuthChallenge challenge) return outcome;

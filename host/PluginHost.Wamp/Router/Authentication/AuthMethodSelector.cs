@@ -43,6 +43,8 @@ internal static class AuthMethodSelector
         "ticket" when config.Ticket is { } principals => new StaticTicketAuthenticator(request, principals),
         "wampcra" when config.WampCra is { } users => new StaticWampCraAuthenticator(request, users),
         "cryptosign" when config.Cryptosign is { } principals => new StaticCryptosignAuthenticator(request, principals),
+        // Cookie: only when this connection's cookie is authenticated for the realm asked for; else the next method.
+        "cookie" when config.CookieAuth && config.Cookie?.Authenticated is { } c && c.AuthRealm == request.Realm => new CookieAuthenticator(request, c),
         _ => null,
     };
 }

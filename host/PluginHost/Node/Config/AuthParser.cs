@@ -18,8 +18,11 @@ internal static class AuthParser
         var auth = authValue.AsObject(AuthMethods);
         var dynamic = new Dictionary<string, DynamicAuthenticatorConfig>(StringComparer.Ordinal);
         foreach (var method in AuthMethods.Skip(4))
-            if (auth.Get(method) is { } m)
-                throw m.Error($"authentication method '{method}' is not supported by this build (anonymous, ticket, wampcra, cryptosign)");
+            if (method != "cookie" && auth.Get(method) is { } m)
+                throw m.Error($"authentication method '{method}' is not supported by this build (anonymous, ticket, wampcra, cryptosign, cookie)");
+        // cookie: {} (or {"type": "static"}): sessions on a connection whose cookie an earlier session authenticated (the
+        // transport's "cookie" tracking, checked by TransportParser) are welcomed as that principal (Router/Store/CookieStore.cs).
+        bool cookieAuth = auth.Object("cookie", "type") is { } cookieMethod && cookieMethod.Enum("type", "static", "static") == "static";
         var config = new TransportAuthConfig
         {
             // With an auth section only the methods it lists are allowed (Crossbar): no implicit anonymous.
@@ -43,6 +46,7 @@ internal static class AuthParser
             config = config with { AnonymousRole = anon.String("role") ?? "anonymous", AnonymousAuthId = anon.String("authid") };
         }
         if (dynamic.Count > 0) config = config with { Dynamic = dynamic };
+        if (cookieAuth) config = config with { CookieAuth = true };
         if (config is { AnonymousRole: null, Ticket: null, WampCra: null, Cryptosign: null, Dynamic: null })
             throw authValue.Error("no authentication method configured (anonymous, ticket, wampcra or cryptosign)");
         return config;

@@ -40,21 +40,43 @@ internal static partial class RealmParser
     }
 
     /// <summary>
-    /// Crossbar's realm store: <c>{type: "memory", limit?, event-history?: [{uri, match?, limit?}], call-queue?}</c>. Keys as
-    /// Crossbar's MemoryEventStore reads them: limit is the per-subscription default (100), match defaults to exact and the URI is
-    /// taken as written (no "*" shorthand, unlike permissions). Only type "memory" exists here: the persistent types
-    /// (cfxdb, zlmdb) are kept in memory, with a warning saying so. call-queue (call queueing) is not implemented: warned, ignored.
+    /// The realm store: <c>{type, limit?, event-history?: [{uri, match?, limit?}], call-queue?}</c>. Keys as Crossbar's
+    /// MemoryEventStore reads them: limit is the per-subscription default (100), match defaults to exact and the URI is taken as
+    /// written (no "*" shorthand, unlike permissions). Types: "memory" (the default, lost at restart); "sqlite" with
+    /// <c>path</c> (a file, relative to the node directory): history, retained events (and cookies) survive restarts
+    /// (Router/Store/RealmStore.cs). Crossbar's LMDB types (cfxdb, zlmdb, whose <c>path</c> is a directory) are served by a
+    /// SQLite file in that directory, with a warning: their LMDB data is not read, maxsize/readonly/sync are ignored.
+    /// call-queue (call queueing) is not implemented: warned, ignored.
     /// </summary>
     private static RealmStoreConfig ParseStore(ConfigValue value, UriCheckMode uriCheck, ParseContext ctx)
     {
         var typeValue = value.Member("type");
-        var type = typeValue.AsEnum("memory", "cfxdb", "zlmdb");
-        // A Crossbar config with a persistent store keeps loading: its history is kept, in memory only.
-        var o = type == "memory"
-            ? value.AsObject("type", "limit", "event-history", "call-queue")
-            : value.AsObject("type", "path", "maxsize", "readonly", "sync", "limit", "event-history", "call-queue");
+        var type = typeValue.AsEnum("memory", "sqlite", "cfxdb", "zlmdb");
+        var o = type switch
+        {
+            "memory" => value.AsObject("type", "limit", "event-history", "call-queue"),
+            "sqlite" => value.AsObject("type", "path", "limit", "event-history", "call-queue"),
+            _ => value.AsObject("type", "path", "maxsize", "readonly", "sync", "limit", "event-history", "call-queue"),
+        };
+        string? path = null;
         if (type != "memory")
-            ctx.Warn(typeValue.Path, $"store type \"{type}\" (persistent) is not supported by this build: event history is kept in memory and lost at restart");
+        {
+            var pathValue = o.Required("path");
+            var given = pathValue.AsString();
+            if (given.Trim().Length == 0) throw pathValue.Error("expected a file path, got an empty string");
+            path = Path.GetFullPath(Path.Combine(ctx.NodeDir, given));
+            if (type == "sqlite")
+            {
+                if (Directory.Exists(path)) throw pathValue.Error($"\"{given}\" is a directory; a sqlite store's path names its file");
+            }
+            else
+            {
+                // Crossbar's LMDB stores name a directory: our file goes inside it.
+                path = Path.Combine(path, "pluginhost-realm-store.sqlite");
+                ctx.Warn(typeValue.Path, $"store type \"{type}\" (LMDB) is served by a SQLite file, {path}: existing LMDB data is not read"
+                    + " and maxsize/readonly/sync are ignored (use type \"sqlite\" to say so explicitly)");
+            }
+        }
         if (o.Has("call-queue"))
         {
             o.List("call-queue"); // a list, as the schema says
@@ -80,7 +102,7 @@ internal static partial class RealmParser
                 throw entryValue.Error($"event history for \"{uri}\" (match {match.ToString().ToLowerInvariant()}) is configured more than once");
             entries.Add(new EventHistoryConfig(uri, match, e.Int("limit", limit, 1, int.MaxValue)));
         }
-        return new RealmStoreConfig { EventHistory = entries };
+        return new RealmStoreConfig { EventHistory = entries, Path = path };
     }
 
     private static RoleConfig ParseRole(ConfigValue value)

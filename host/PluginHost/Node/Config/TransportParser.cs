@@ -39,12 +39,16 @@ internal static class TransportParser
     {
         o.String("url");
         o.Bool("debug", false);
-        if (o.Has("cookie")) ctx.Warn(o.Self.Child("cookie").Path, "cookie tracking is not supported by this build; ignored");
+        var cookie = o.Get("cookie") is { } c ? CookieParser.Parse(c, ctx) : null;
+        var auth = ParseAuth(o, ctx);
+        if (auth.CookieAuth && cookie is null)
+            throw o.Required("auth").Member("cookie").Error("cookie authentication needs the transport's cookie tracking (\"cookie\": {...} beside \"auth\")");
         return new WebSocketServiceConfig
         {
             Serializers = ParseSerializers(o, ctx, ["json", "msgpack", "cbor", "ubjson", "flatbuffers"]),
             Options = WebSocketOptionsParser.Parse(o.Get("options"), ctx),
-            Auth = ParseAuth(o, ctx),
+            Auth = auth,
+            Cookie = cookie,
         };
     }
 
@@ -52,6 +56,9 @@ internal static class TransportParser
     {
         o.Bool("debug", false);
         var options = o.Object("options", "max_message_size");
+        var auth = ParseAuth(o, ctx);
+        if (auth.CookieAuth)
+            throw o.Required("auth").Member("cookie").Error("cookie authentication is only available on WebSocket transports (cookies come with the HTTP upgrade)");
         return new RawSocketTransportConfig
         {
             Id = id,
@@ -59,7 +66,7 @@ internal static class TransportParser
             Serializers = ParseSerializers(o, ctx, ["json", "msgpack", "cbor", "ubjson"]),
             // RawSocket announces its limit as 2^(9+n) bytes, so 16 MiB is the protocol's ceiling.
             MaxMessageSize = options?.Int("max_message_size", 16 * 1024 * 1024, 1, 16 * 1024 * 1024) ?? 16 * 1024 * 1024,
-            Auth = ParseAuth(o, ctx),
+            Auth = auth,
         };
     }
 
