@@ -110,7 +110,7 @@ internal static class CheckReport
             switch (service)
             {
                 case StaticPathConfig s:
-                    w.WriteLine($"    {http}  static {s.Directory}{(s.EnableDirectoryListing ? " (listing on)" : "")}");
+                    w.WriteLine($"    {http}  static {s.Directory}{(s.EnableDirectoryListing ? " (listing on)" : "")}{Symlinks(s.Symlinks)}");
                     break;
                 case WebSocketPathConfig ws:
                     w.WriteLine($"    {(tls ? "wss" : "ws")}://{authority}{path}  websocket{Serializers(ws.WebSocket.Serializers)}{Auth(ws.WebSocket.Auth)}");
@@ -190,4 +190,13 @@ internal static class CheckReport
 
     private static string Serializers(IReadOnlyList<string> names)
         => names.Count == 0 ? " (json, msgpack, cbor)" : $" ({string.Join(", ", names)})";
+
+    /// <summary>A static service's symlink policy, when it is not the default (links stay in the static or node directory).</summary>
+    private static string Symlinks(SymlinkPolicy p) => p.Mode switch
+    {
+        SymlinkMode.Anywhere => " (follows symlinks anywhere)",
+        SymlinkMode.Never => " (serves no symlinks)",
+        _ when p.Roots.Count > 1 => $" (symlinks may also lead into {string.Join(", ", p.Roots.Skip(1))})",
+        _ => "",
+    };
 }

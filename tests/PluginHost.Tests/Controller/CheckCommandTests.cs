@@ -111,6 +111,32 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task StaticSymlinkPoliciesAreShownWhenNotTheDefault()
+    {
+        Directory.CreateDirectory(Path.Combine(_layout.NodeDir, "web"));
+        Directory.CreateDirectory(Path.Combine(_layout.NodeDir, "shared"));
+        File.WriteAllText(Path.Combine(_layout.NodeDir, "config.json"), """
+            {"version": 2, "workers": [{"type": "router",
+              "transports": [{"type": "web", "endpoint": {"type": "tcp", "port": 9125}, "paths": {
+                "/": {"type": "static", "directory": "web"},
+                "a": {"type": "static", "directory": "web", "options": {"follow_symlinks": "anywhere"}},
+                "n": {"type": "static", "directory": "web", "options": {"follow_symlinks": "never"}},
+                "s": {"type": "static", "directory": "web", "options": {"follow_symlinks": ["shared", "missing"]}}}}]}]}
+            """);
+
+        var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
+
+        Assert.True(code == 0, err);
+        var web = Path.Combine(_layout.NodeDir, "web");
+        Assert.Contains($"http://localhost:9125/  static {web}\n", output.ReplaceLineEndings("\n"));
+        Assert.Contains($"http://localhost:9125/a  static {web} (follows symlinks anywhere)", output);
+        Assert.Contains($"http://localhost:9125/n  static {web} (serves no symlinks)", output);
+        Assert.Contains($"http://localhost:9125/s  static {web} (symlinks may also lead into {Path.Combine(_layout.NodeDir, "shared")})", output);
+        // A listed directory that does not exist admits nothing: a warning naming its JSON path, not an error.
+        Assert.Contains("paths.s.options.follow_symlinks[1]: directory not found", output + err);
+    }
+
+    [Fact]
     public async Task DeclaredAndImperativeRegistrationsAreListedPerComponent()
     {
         WriteConfig("""
