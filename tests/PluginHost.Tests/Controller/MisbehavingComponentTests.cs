@@ -9,7 +9,7 @@ using static PluginHost.Tests.Controller.ControllerConfigs;
 namespace PluginHost.Tests.Controller;
 
 /// <summary>
-/// Real nodes with components that misbehave in their start code (tests/plugins/Faulty/Exiting.cs) next to a healthy
+/// Real nodes with components that misbehave in their start code (tests/plugins/Misbehaving/Misbehaving.cs) next to a healthy
 /// TimeService, under Crossbar's default controller trigger (shutdown_on_worker_exit): a component that ends its
 /// process (Environment.Exit 0 or 3 in OnJoin) is quarantined while router, node and sibling keep serving; one stuck
 /// in OnJoin (container or router component) is reported and holds up neither the router's boot nor the node's shutdown.
@@ -17,7 +17,7 @@ namespace PluginHost.Tests.Controller;
 public class MisbehavingComponentTests
 {
     private static readonly TimeSpan Slow = TimeSpan.FromSeconds(90);
-    private static readonly string FaultyDir = Path.Combine(AppContext.BaseDirectory, "plugins", "Faulty");
+    private static readonly string MisbehavingDir = Path.Combine(AppContext.BaseDirectory, "plugins", "Misbehaving");
 
     private static string Component(string id, string classname, int port) => $$$"""
         {"type": "class", "id": "{{{id}}}", "classname": "{{{classname}}}", "realm": "realm1",
@@ -27,11 +27,11 @@ public class MisbehavingComponentTests
     /// <summary>No controller options: Crossbar's default trigger, shutdown_on_worker_exit, is what must not fire.</summary>
     private static string Node(int port, string badClass, string routerComponents = "") => $$$"""
         {"version": 2, "workers": [
-         {"type": "router", "options": {"pythonpath": ["{{{FaultyDir}}}"], {{{FastBackoff}}} },
+         {"type": "router", "options": {"pythonpath": ["{{{MisbehavingDir}}}"], {{{FastBackoff}}} },
           "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true, "register": true}}]}]}],
           "components": [{{{routerComponents}}}],
           "transports": [{"type": "websocket", "id": "wsock", "endpoint": {"type": "tcp", "port": {{{port}}}}}]},
-         {"type": "container", "options": {"pythonpath": ["{{{FaultyDir}}}"], {{{FastBackoff}}} },
+         {"type": "container", "options": {"pythonpath": ["{{{MisbehavingDir}}}"], {{{FastBackoff}}} },
           "components": [{{{Component("bad", badClass, port)}}}, {{{Component("clock", "timeservice.TimeService", port)}}}]}]}
         """;
 
@@ -43,8 +43,8 @@ public class MisbehavingComponentTests
     }
 
     [Theory]
-    [InlineData("faulty.ExitsWithSuccessInJoin", "exit code 0 without announcing a stop")]
-    [InlineData("faulty.ExitsWithErrorInJoin", "exit code 3")]
+    [InlineData("misbehaving.ExitsWithSuccessInJoin", "exit code 0 without announcing a stop")]
+    [InlineData("misbehaving.ExitsWithErrorInJoin", "exit code 3")]
     public async Task AComponentThatEndsItsProcessIsQuarantinedWhileRouterNodeAndSiblingServe(string badClass, string exit)
     {
         var port = NodeProcess.FreePort();
@@ -79,17 +79,54 @@ public class MisbehavingComponentTests
         Assert.Equal(3, Regex.Matches(node.Log, died).Count);
     }
 
+    /// <summary>
+    /// A discovered component is quarantined like a configured one: discovery in the restarted worker finds the class
+    /// again and must not start it.
+    /// </summary>
+    [Fact]
+    public async Task ADiscoveredComponentThatEndsItsProcessIsQuarantinedToo()
+    {
+        var port = NodeProcess.FreePort();
+        var dropIn = Directory.CreateTempSubdirectory("pluginhost-quarantine-").FullName;
+        foreach (var file in Directory.GetFiles(MisbehavingDir)) File.Copy(file, Path.Combine(dropIn, Path.GetFileName(file)));
+        var transport = $$$"""{"type": "websocket", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": {{{port}}} }, "url": "ws://127.0.0.1:{{{port}}}/"}""";
+        var config = $$$"""
+            {"version": 2, "workers": [
+             {"type": "router", "options": { {{{FastBackoff}}} },
+              "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true, "register": true}}]}]}],
+              "transports": [{"type": "websocket", "id": "wsock", "endpoint": {"type": "tcp", "port": {{{port}}}}}]},
+             {"type": "container", "options": { {{{FastBackoff}}}, "discover": {"directory": "{{{dropIn}}}", "realm": "realm1", "transport": {{{transport}}},
+                "exclude": ["misbehaving.ExitsWithSuccessInJoin", "misbehaving.StuckInJoin"]} },
+              "components": [{{{Component("clock", "timeservice.TimeService", port)}}}]}]}
+            """;
+        try
+        {
+            await using var node = await NodeProcess.StartAsync(config);
+
+            const string id = "misbehaving.ExitsWithErrorInJoin";
+            await node.WaitForLineAsync($@"Container 'worker002': component '{Regex.Escape(id)}' QUARANTINED", timeout: Slow);
+            var container = int.Parse((await node.WaitForLineAsync(
+                $@"Container 'worker002' restarted with PID (\d+) \(without quarantined component\(s\) '{Regex.Escape(id)}'\)", timeout: Slow)).Groups[1].Value);
+            await node.WaitForLineAsync($@"\[Container\s+{container}\] Container 'worker002': component '{Regex.Escape(id)}' \({Regex.Escape(id)}\) from .* could not be started: .*quarantined", timeout: Slow);
+            await node.WaitForLineAsync($@"\[Container\s+{container}\] Component 'clock' registered com\.timeservice\.now", timeout: Slow);
+            Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", await NowAsync(port));
+            Assert.True(OsProcesses.IsAlive(container));
+            Assert.False(node.ExitedTask.IsCompleted, node.Log);
+        }
+        finally { Directory.Delete(dropIn, recursive: true); }
+    }
+
     [Fact]
     public async Task AComponentStuckInOnJoinIsReportedAndDoesNotHoldUpShutdown()
     {
         var port = NodeProcess.FreePort();
         // A router component stuck in OnJoin does not hold up the router's boot beyond the stuck warning either.
-        var routerComponent = """{"type": "class", "id": "stuck-embedded", "classname": "faulty.StuckInJoin", "realm": "realm1"}""";
-        var node = await NodeProcess.StartAsync(Node(port, "faulty.StuckInJoin", routerComponent));
+        var routerComponent = """{"type": "class", "id": "stuck-embedded", "classname": "misbehaving.StuckInJoin", "realm": "realm1"}""";
+        var node = await NodeProcess.StartAsync(Node(port, "misbehaving.StuckInJoin", routerComponent));
         await using var _ = node;
-        Assert.Contains("Component 'stuck-embedded' (faulty.StuckInJoin) is stuck in OnJoinAsync: not returned after 10 s", node.Log);
-        Assert.Contains("Router 'worker001': component 'stuck-embedded' (faulty.StuckInJoin) is still starting after 11 s; the router boots on", node.Log);
-        await node.WaitForLineAsync(@"Component 'bad' \(faulty\.StuckInJoin\) is stuck in OnJoinAsync: not returned after 10 s", timeout: Slow);
+        Assert.Contains("Component 'stuck-embedded' (misbehaving.StuckInJoin) is stuck in OnJoinAsync: not returned after 10 s", node.Log);
+        Assert.Contains("Router 'worker001': component 'stuck-embedded' (misbehaving.StuckInJoin) is still starting after 11 s; the router boots on", node.Log);
+        await node.WaitForLineAsync(@"Component 'bad' \(misbehaving\.StuckInJoin\) is stuck in OnJoinAsync: not returned after 10 s", timeout: Slow);
         await node.WaitForLineAsync(@"Component 'clock' registered com\.timeservice\.now", timeout: Slow);
         Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", await NowAsync(port));
 

@@ -264,12 +264,15 @@ internal sealed class RealmStore : IAsyncDisposable
 
     // ----- encoding -----
 
+    private const long StoredSubscriptionPlaceholder = 1;
+
     private static byte[] WriteEvent(long publication, IReadOnlyDictionary<string, object?>? details, IReadOnlyList<object?>? args,
         IReadOnlyDictionary<string, object?>? kwargs)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
         var d = details as Dictionary<string, object?> ?? (details is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(details));
-        CborWampSerializer.Instance.Serialize(new EventMessage(0, publication, d, args, kwargs), buffer);
+        // The subscription id is not stored (every delivery names its own): a placeholder the strict codec accepts.
+        CborWampSerializer.Instance.Serialize(new EventMessage(StoredSubscriptionPlaceholder, publication, d, args, kwargs), buffer);
         return buffer.WrittenSpan.ToArray();
     }
 

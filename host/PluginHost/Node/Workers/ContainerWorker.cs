@@ -75,7 +75,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         if (config.Discover is { } discover && !_ct.IsCancellationRequested)
         {
             _discovery = new ComponentDiscovery(discover, config, config.Components,
-                new DiscoveryActions(host.StartContainerComponentAsync, host.StopComponentAsync, host.ReloadComponentAsync), loggerFactory);
+                new DiscoveryActions(context.RefusingQuarantined(host.StartContainerComponentAsync), host.StopComponentAsync, host.ReloadComponentAsync), loggerFactory);
             await _discovery.StartAsync(_ct);
         }
     }

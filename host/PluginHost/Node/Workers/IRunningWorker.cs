@@ -17,6 +17,17 @@ public sealed record WorkerContext(ControlChannel Control, IReadOnlySet<string> 
     /// <summary>Tells the controller while a component's start code runs (see <see cref="WorkerProtocol.ComponentStarting"/>).</summary>
     public void Report(PluginHost.Components.ComponentStartPhase phase)
         => Control.Send(phase.Starting ? WorkerProtocol.ComponentStarting : WorkerProtocol.ComponentStarted, phase.ComponentId);
+
+    /// <summary>
+    /// Wraps a start action so that a quarantined component is refused: discovered components are started by
+    /// discovery, which would otherwise bring a quarantined class back on every restart of its worker.
+    /// </summary>
+    public Func<PluginHost.Node.Config.ComponentConfig, CancellationToken, Task> RefusingQuarantined(
+        Func<PluginHost.Node.Config.ComponentConfig, CancellationToken, Task> start)
+        => (component, ct) => Quarantined.Contains(component.Id)
+            ? Task.FromException(new PluginHost.Components.ComponentLoadException(component.Id,
+                "quarantined: it killed this worker's process while starting; it stays out until the node restarts"))
+            : start(component, ct);
 }
 
 /// <summary>Shutdown steps that must not hang or throw past the worker: each gets a deadline and its failure is logged.</summary>

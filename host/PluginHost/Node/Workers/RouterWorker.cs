@@ -47,7 +47,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
             var router = _router;
             var host = _components!;
             _discovery = new ComponentDiscovery(discover, config, config.Components,
-                new DiscoveryActions((c, token) => host.StartRouterComponentAsync(router, c, token), host.StopComponentAsync, host.ReloadComponentAsync),
+                new DiscoveryActions(context.RefusingQuarantined((c, token) => host.StartRouterComponentAsync(router, c, token)), host.StopComponentAsync, host.ReloadComponentAsync),
                 loggerFactory);
             await _discovery.StartAsync(ct);
         }

@@ -1,6 +1,6 @@
 using PluginHost.Abstractions;
 
-namespace faulty;
+namespace misbehaving;
 
 /// <summary>Ends its whole process "with success" from OnJoin: the host must take that for a crash, not a deliberate stop.</summary>
 public sealed class ExitsWithSuccessInJoin : WampComponent
