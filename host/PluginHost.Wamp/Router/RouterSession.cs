@@ -266,8 +266,8 @@ internal sealed class RouterSession
         if (Interlocked.Exchange(ref _closed, 1) != 0) return false; // completed concurrently: not a slow consumer
         // The hard limit: closed at once, as without flow control.
         _log.LogWarning(
-            "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages, about {Bytes} bytes, queued (limits {Limit} messages, {ByteLimit} bytes); closing its transport",
-            Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), Interlocked.Read(ref _queuedBytes) + size, _options.MaxOutboundQueue, _maxBytes);
+            "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages queued (limit {Limit}), about {Bytes} bytes (limit {ByteLimit}); closing its transport",
+            Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), _options.MaxOutboundQueue, Interlocked.Read(ref _queuedBytes) + size, _maxBytes);
         _outbound.Writer.TryComplete();
         ReleaseFlow(); // rule 4: a closed session no longer holds the others back
         _ = CloseTransportAsync("slow consumer");
