@@ -16,6 +16,9 @@ public abstract record WampMessage
     // share a serializer is encoded once (see IWampSerializer / EncodedCache).
     internal EncodedFrame? Encoded;
 
+    // Router flow control: the estimated encoded size, computed once (Router/OutboundSize.cs); 0 = not yet.
+    internal int OutboundSizeEstimate;
+
     protected WampMessage() { }
 
     // A `with` copy is a different message: it must not inherit the cached encoding.

@@ -20,17 +20,21 @@ namespace PluginHost.Wamp.Router;
 //
 // The loop never awaits I/O: replies and events go to each session's BOUNDED outbound queue via a
 // non-blocking TryWrite (RouterSession.Send); the session's writer task drains it in batches. A
-// full queue (the hard limit, RouterOptions.MaxOutboundQueue) marks the session a slow consumer: a
+// full queue (the hard limit, RouterOptions.MaxOutboundQueue messages or RouterOptions.MaxOutboundBytes
+// estimated bytes, Router/OutboundSize.cs; a message into an empty queue always goes) marks the session a slow consumer: a
 // warning is logged and that session's transport is closed at once, while the loop carries on with
 // everyone else.
 //
 // FLOW CONTROL (TCP-like: bounded memory, and no healthy subscriber dropped because a publisher is
 // faster than delivery):
 //  1. Each session counts the messages it has accepted and not yet handed to its transport
-//     (RouterSession._queued, Interlocked; the loop adds, the writer subtracts per batch). Crossing the
-//     HIGH-WATER mark (MaxOutboundQueue / 2) makes it CONGESTED and increments this realm's congestion
-//     count; its writer draining it to the LOW-WATER mark (MaxOutboundQueue / 4) makes it uncongested
-//     again (count down). Only these transitions cost anything: one CAS on the session's flow word
+//     (RouterSession._queued, Interlocked; the loop adds, the writer subtracts per batch), and their
+//     estimated encoded bytes (RouterSession._queuedBytes, likewise). Crossing EITHER HIGH-WATER mark
+//     (MaxOutboundQueue / 2 messages, MaxOutboundBytes / 2 bytes) makes it CONGESTED and increments this
+//     realm's congestion count; its writer draining BOTH to their LOW-WATER marks (a quarter of each)
+//     makes it uncongested again (count down). The byte rule is what bounds memory for large events: a
+//     session that stops reading holds at most MaxOutboundBytes (plus transport buffers) until rule 4
+//     or the hard limit closes it. Only these transitions cost anything: one CAS on the session's flow word
 //     (state + epoch) and one Interlocked on the realm count (AddCongestion/RemoveCongestion).
 //  2. Readers apply back-pressure: before posting a PUBLISH or a CALL (the messages by which a client
 //     makes the router send to OTHER sessions, unsolicited) a reader waits while the realm is congested

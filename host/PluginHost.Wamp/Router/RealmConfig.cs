@@ -162,6 +162,20 @@ public sealed record RouterOptions
     public int MaxOutboundQueue { get; init; } = 16384;
 
     /// <summary>
+    /// The same hard limit in bytes (estimated encoded size, Router/OutboundSize.cs): a session with this much
+    /// accepted and not yet written is closed at once as a slow consumer. Its high-water mark is half of it and
+    /// its low-water mark a quarter, as for the message count; a session is congested when EITHER count crosses
+    /// its high-water mark, and uncongested when BOTH are at their low-water marks. A message is always accepted
+    /// into an empty queue, so one message larger than the limit still goes out. Default 16 MiB: a session that
+    /// stops reading holds at most about that much wire size, which in memory is up to about 3 times as much for text
+    /// payloads (decoded UTF-16 strings plus the cached encoding), plus transport buffers, until it is closed.
+    /// </summary>
+    public long MaxOutboundBytes { get; init; } = DefaultMaxOutboundBytes;
+
+    /// <summary>Default of <see cref="MaxOutboundBytes"/>.</summary>
+    public const long DefaultMaxOutboundBytes = 16L * 1024 * 1024;
+
+    /// <summary>
     /// A session whose outbound queue stays above the low-water mark for this long after crossing the
     /// high-water mark (congested continuously) is a slow consumer: it is logged and its transport closed,
     /// which lets the realm's publishers and callers resume.

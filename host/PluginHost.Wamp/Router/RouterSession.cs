@@ -17,7 +17,8 @@ namespace PluginHost.Wamp.Router;
 /// <see cref="IWampConnection.SendAsync"/> in one call (one flush for many frames). The realm loop
 /// only ever does a non-blocking TryWrite into that queue: when it is full the session is a slow
 /// consumer and its transport is closed (see <see cref="Send"/>), so the loop never blocks and the
-/// queue never grows past <see cref="RouterOptions.MaxOutboundQueue"/>.
+/// queue never grows past <see cref="RouterOptions.MaxOutboundQueue"/> messages, nor (beyond one message)
+/// past <see cref="RouterOptions.MaxOutboundBytes"/> estimated bytes (Router/OutboundSize.cs).
 ///
 /// Flow control (Realm.cs, CONCURRENCY DESIGN): the session is CONGESTED between crossing its
 /// high-water mark and draining to its low-water mark; the reader waits before posting a PUBLISH or a
@@ -46,6 +47,10 @@ internal sealed class RouterSession
     private readonly int _highWater, _lowWater;
     private int _queued;
     private int _flow;
+    // The same in estimated bytes (OutboundSize), with its own marks: congested when either count is at its
+    // high-water mark, uncongested when both are at their low-water marks (rule 1).
+    private readonly long _maxBytes, _highWaterBytes, _lowWaterBytes;
+    private long _queuedBytes;
 
     public RouterSession(WampRouter router, IWampConnection connection, TransportAuthConfig auth, RouterOptions options, ILogger log)
     {
@@ -62,6 +67,9 @@ internal sealed class RouterSession
         });
         _highWater = Math.Max(1, options.MaxOutboundQueue / 2);
         _lowWater = Math.Min(_highWater - 1, options.MaxOutboundQueue / 4);
+        _maxBytes = Math.Max(1, options.MaxOutboundBytes);
+        _highWaterBytes = Math.Max(1, _maxBytes / 2);
+        _lowWaterBytes = Math.Min(_highWaterBytes - 1, _maxBytes / 4);
     }
 
     // Identity: set by the reader before the JoinCommand is posted, immutable afterwards.
@@ -120,11 +128,20 @@ internal sealed class RouterSession
     /// <summary>Between crossing the high-water mark and draining to the low-water mark (flow control).</summary>
     internal bool IsCongested => (Volatile.Read(ref _flow) & FlowStateMask) == FlowCongested;
 
+    /// <summary>Diagnostics (tests): estimated bytes accepted and not yet written.</summary>
+    internal long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    /// <summary>Rule 1, leaving congestion: both counts drained to their low-water marks.</summary>
+    private bool DrainedToLowWater => Volatile.Read(ref _queued) <= _lowWater && Interlocked.Read(ref _queuedBytes) <= _lowWaterBytes;
+
     /// <summary>
     /// Diagnostics (tests): the most messages this session has had accepted and not yet written at once.
     /// Written by whoever calls Send (the loop once joined) without synchronisation: approximate under races.
     /// </summary>
     internal int PeakQueued { get; private set; }
+
+    /// <summary>Diagnostics (tests): the most estimated bytes accepted and not yet written at once; approximate like <see cref="PeakQueued"/>.</summary>
+    internal long PeakQueuedBytes { get; private set; }
 
     /// <summary>Runs the session to its end. Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -231,21 +248,26 @@ internal sealed class RouterSession
     internal bool Send(WampMessage message)
     {
         if (Volatile.Read(ref _closed) != 0) return false;
+        int size = OutboundSize.Of(message);
         // Counted before the write so that the writer's subtraction can never run ahead of it.
+        long bytes = Interlocked.Add(ref _queuedBytes, size);
         int queued = Interlocked.Increment(ref _queued);
-        if (_outbound.Writer.TryWrite(message))
+        // The byte hard limit; a message into an empty queue always goes (one message may exceed it on its own).
+        if ((bytes <= _maxBytes || bytes == size) && _outbound.Writer.TryWrite(message))
         {
             if (queued > PeakQueued) PeakQueued = queued;
+            if (bytes > PeakQueuedBytes) PeakQueuedBytes = bytes;
             // Flow control, rule 1: crossing high-water is the only costly case (a transition).
-            if (queued >= _highWater && (Volatile.Read(ref _flow) & FlowStateMask) == FlowNormal) BecomeCongested();
+            if ((queued >= _highWater || bytes >= _highWaterBytes) && (Volatile.Read(ref _flow) & FlowStateMask) == FlowNormal) BecomeCongested();
             return true;
         }
         Interlocked.Decrement(ref _queued);
+        Interlocked.Add(ref _queuedBytes, -size);
         if (Interlocked.Exchange(ref _closed, 1) != 0) return false; // completed concurrently: not a slow consumer
         // The hard limit: closed at once, as without flow control.
         _log.LogWarning(
-            "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages queued (limit {Limit}); closing its transport",
-            Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _outbound.Reader.Count, _options.MaxOutboundQueue);
+            "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages queued (limit {Limit}), about {Bytes} bytes (limit {ByteLimit}); closing its transport",
+            Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), _options.MaxOutboundQueue, Interlocked.Read(ref _queuedBytes) + size, _maxBytes);
         _outbound.Writer.TryComplete();
         ReleaseFlow(); // rule 4: a closed session no longer holds the others back
         _ = CloseTransportAsync("slow consumer");
@@ -264,7 +286,7 @@ internal sealed class RouterSession
         realm.AddCongestion();
         // The writer may have drained to low-water between our count and the CAS, and seen Normal then: it
         // will not look again, so we do (the CAS and its Interlocked.Add are both full fences: one of us sees the other).
-        if (Volatile.Read(ref _queued) <= _lowWater) TryLeaveCongestion();
+        if (DrainedToLowWater) TryLeaveCongestion();
         // Arm the watchdog off the loop: creating a timer takes the timer queue's lock, a thread-pool post does not.
         ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Session.WatchCongestionAsync(s.Flow), (Session: this, Flow: congested), preferLocal: false);
     }
@@ -302,8 +324,8 @@ internal sealed class RouterSession
             if (Interlocked.CompareExchange(ref _flow, FlowDead, congested) != congested) return; // drained in time, or ended
             Volatile.Write(ref _closed, 1);
             _log.LogWarning(
-                "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) stayed congested for {Timeout} ({Queued} messages not yet written; high-water {HighWater}, limit {Limit}); closing its transport",
-                Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued), _highWater, _options.MaxOutboundQueue);
+                "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) stayed congested for {Timeout} ({Queued} messages, about {Bytes} bytes, not yet written; high-water {HighWater} messages / {HighWaterBytes} bytes); closing its transport",
+                Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued), Interlocked.Read(ref _queuedBytes), _highWater, _highWaterBytes);
             Realm!.RemoveCongestion();
             _outbound.Writer.TryComplete();
             await CloseTransportAsync("slow consumer").ConfigureAwait(false);
@@ -360,7 +382,11 @@ internal sealed class RouterSession
                 if (batch.Count == 0) continue;
                 await _connection.SendAsync(batch).ConfigureAwait(false);
                 // Flow control, rule 1: written, so no longer queued; drained to low-water ends a congestion.
-                if (Interlocked.Add(ref _queued, -batch.Count) <= _lowWater) TryLeaveCongestion();
+                long written = 0;
+                foreach (var m in batch) written += OutboundSize.Of(m); // cached on the message by Send: no walk
+                Interlocked.Add(ref _queuedBytes, -written);
+                Interlocked.Add(ref _queued, -batch.Count);
+                if (DrainedToLowWater) TryLeaveCongestion();
                 batch.Clear();
             }
         }

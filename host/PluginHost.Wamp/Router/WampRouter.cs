@@ -31,6 +31,7 @@ public sealed class WampRouter : IAsyncDisposable
     {
         _options = options ?? new RouterOptions();
         if (_options.MaxOutboundQueue < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxOutboundQueue must be at least 1");
+        if (_options.MaxOutboundBytes < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxOutboundBytes must be at least 1");
         if (_options.SlowConsumerTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "SlowConsumerTimeout must be positive");
         _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Wamp.Router");
         ProtocolViolations = new ProtocolViolationLog(_log, _options.TimeProvider);

@@ -34,6 +34,10 @@ public sealed class WebSocketConnection : IWampConnection
 
     private readonly CoalescingStream? _coalescer;
     private readonly bool _batched;
+    // The host's hard abort of the connection under the WebSocket (Kestrel: HttpContext.Abort). WebSocket.Abort
+    // alone leaves the TCP connection to the server, which keeps it (and its unsent bytes) while a peer that does
+    // not read never drains it: a close that does not complete within CloseTimeout ends with this.
+    private readonly Action? _abortTransport;
     private readonly Queue<WampMessage>? _received; // batched mode only: decoded, not yet returned (reader only)
 
     /// <param name="coalescer">
@@ -41,9 +45,10 @@ public sealed class WebSocketConnection : IWampConnection
     /// messages is then written to the transport in one write (one flush) instead of one per frame.
     /// </param>
     public WebSocketConnection(WebSocket socket, IWampSerializer serializer, TransportDetails details, int maxMessageSize = DefaultMaxMessageSize,
-        CoalescingStream? coalescer = null, bool batched = false)
+        CoalescingStream? coalescer = null, bool batched = false, Action? abortTransport = null)
     {
         _socket = socket;
+        _abortTransport = abortTransport;
         _batched = batched;
         if (batched) _received = new Queue<WampMessage>();
         _coalescer = coalescer;
@@ -233,7 +238,7 @@ public sealed class WebSocketConnection : IWampConnection
         // Close frames go through the send lock: a WebSocket allows one sender at a time.
         if (!await _sendLock.WaitAsync(CloseTimeout).ConfigureAwait(false))
         {
-            _socket.Abort();
+            Abort();
             return;
         }
         try
@@ -246,12 +251,20 @@ public sealed class WebSocketConnection : IWampConnection
         }
         catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or ObjectDisposedException)
         {
-            _socket.Abort();
+            Abort();
         }
         finally
         {
             _sendLock.Release();
         }
+    }
+
+    /// <summary>Aborts the WebSocket and the connection under it (descriptor and kernel buffers released at once).</summary>
+    private void Abort()
+    {
+        _socket.Abort();
+        try { _abortTransport?.Invoke(); }
+        catch (ObjectDisposedException) { } // the connection is already gone
     }
 
     private static string? Truncate(string? reason)
@@ -286,6 +299,8 @@ public sealed class WebSocketConnection : IWampConnection
         {
             // The peer did not finish the handshake in time: the socket is dropped below.
         }
+        // Not closed both ways (peer silent, not reading, or gone): the connection is aborted, not left to drain.
+        if (_socket.State != WebSocketState.Closed) Abort();
         _socket.Dispose();
         lock (_gate)
         {

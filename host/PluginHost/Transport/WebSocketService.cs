@@ -105,7 +105,8 @@ internal sealed class WebSocketService
         }
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
             protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
-        var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched);
+        var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched,
+            abortTransport: context.Abort);
         await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
     }
 

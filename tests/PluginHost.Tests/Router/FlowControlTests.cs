@@ -231,6 +231,53 @@ public sealed class FlowControlTests : IAsyncLifetime
         Assert.DoesNotContain(_logs.Entries, e => e.Text.Contains("Slow consumer"));
         foreach (var s in QuietSessions()) Assert.InRange(s.PeakQueued, 0, Limit);
     }
+
+    [Fact]
+    public async Task Subscriber_that_never_reads_large_events_is_bounded_in_bytes_and_closed_within_the_timeout()
+    {
+        // Message limits far away (16384, the default): only the byte rule can hold this subscriber back.
+        const long maxBytes = 1024 * 1024;
+        _router = new WampRouter(new RouterOptions { MaxOutboundBytes = maxBytes, SlowConsumerTimeout = TimeSpan.FromMilliseconds(300) },
+            LoggerFactory.Create(b => b.AddProvider(_logs)));
+        _router.AddRealm(new RealmConfig { Name = "realm1" });
+        var stuck = await SubscribeOverPipeAsync(); // never read from again
+        var stuckSession = Assert.Single(QuietSessions(), s => s.Id == stuck.SessionId);
+        var publisher = await JoinClientAsync();
+
+        // No healthy subscriber here: a burst already past the gate (rule 5 counts commands, not bytes) may take
+        // any subscriber slower than the publisher to the byte hard limit; closing by timeout or by limit both pass.
+        const int events = 200, eventChars = 64 * 1024; // 12.5 MiB in all, 12 times the byte limit
+        var big = new string('x', eventChars);
+        for (long i = 0; i < events; i++)
+            await publisher.SendAsync(new PublishMessage(publisher.NextRequestId(), Dict(), "t", [i, big]));
+
+        await stuck.Pipe.Closed.WaitAsync(Patience);
+        var warning = Assert.Single(_logs.Entries, e => e.Level == LogLevel.Warning && e.Text.Contains("Slow consumer"));
+        Assert.Contains(stuck.SessionId.ToString(), warning.Text);
+        // Bounded in bytes (one message may go past the limit only into an empty queue), and by bytes, not by count.
+        Assert.InRange(stuckSession.PeakQueuedBytes, maxBytes / 2, maxBytes);
+        Assert.InRange(stuckSession.PeakQueued, 1, (int)(maxBytes / eventChars) + 1);
+        Assert.True(_router.TryGetRealm("realm1", out var realm));
+        Assert.False(realm.IsCongested);
+        await publisher.AssertNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_byte_limit_still_goes_to_a_reading_subscriber()
+    {
+        _router = new WampRouter(new RouterOptions { MaxOutboundBytes = 1024, SlowConsumerTimeout = TimeSpan.FromMinutes(5) },
+            LoggerFactory.Create(b => b.AddProvider(_logs)));
+        _router.AddRealm(new RealmConfig { Name = "realm1" });
+        var subscriber = await SubscribeOverPipeAsync();
+        var publisher = await JoinClientAsync();
+        for (long i = 0; i < 3; i++)
+        {
+            await publisher.SendAsync(new PublishMessage(publisher.NextRequestId(), Dict(), "t", [i, new string('y', 10_000)]));
+            var e = Assert.IsType<EventMessage>(await subscriber.Pipe.ReadAsync().WaitAsync(Patience));
+            Assert.Equal(i, e.Arguments![0]);
+        }
+        Assert.DoesNotContain(_logs.Entries, e => e.Text.Contains("Slow consumer"));
+    }
 }
 
 /// <summary>
