@@ -13,32 +13,12 @@ import asyncio
 import json
 import sys
 import time
-from urllib.parse import urlparse
 
-from autobahn.asyncio.wamp import ApplicationSession
-from autobahn.asyncio.websocket import WampWebSocketClientFactory
-from autobahn.wamp.serializer import JsonSerializer
-from autobahn.wamp.types import ComponentConfig
+from abcommon import join_json_caller
 
 
 async def main(args):
-    loop = asyncio.get_running_loop()
-    joined = loop.create_future()
-
-    class Caller(ApplicationSession):
-        def onJoin(self, details):
-            joined.set_result(self)
-
-        def onLeave(self, details):
-            if not joined.done():
-                joined.set_exception(RuntimeError("join failed: {}".format(details.reason)))
-            super().onLeave(details)
-
-    u = urlparse(args.url)
-    factory = WampWebSocketClientFactory(lambda: Caller(ComponentConfig(args.realm)), url=args.url,
-                                         serializers=[JsonSerializer()])
-    await loop.create_connection(factory, u.hostname, u.port)
-    session = await asyncio.wait_for(joined, 10)
+    session = await join_json_caller(args.url, args.realm)
     calls = failed = in_a_row = 0
     seen = []
     deadline = time.monotonic() + args.timeout

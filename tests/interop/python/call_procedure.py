@@ -9,32 +9,12 @@ import argparse
 import asyncio
 import json
 import sys
-from urllib.parse import urlparse
 
-from autobahn.asyncio.wamp import ApplicationSession
-from autobahn.asyncio.websocket import WampWebSocketClientFactory
-from autobahn.wamp.serializer import JsonSerializer
-from autobahn.wamp.types import ComponentConfig
+from abcommon import join_json_caller
 
 
 async def main(args):
-    loop = asyncio.get_running_loop()
-    joined = loop.create_future()
-
-    class Caller(ApplicationSession):
-        def onJoin(self, details):
-            joined.set_result(self)
-
-        def onLeave(self, details):
-            if not joined.done():
-                joined.set_exception(RuntimeError("join failed: {}".format(details.reason)))
-            super().onLeave(details)
-
-    u = urlparse(args.url)
-    factory = WampWebSocketClientFactory(lambda: Caller(ComponentConfig(args.realm)), url=args.url,
-                                         serializers=[JsonSerializer()])
-    await loop.create_connection(factory, u.hostname, u.port)
-    session = await asyncio.wait_for(joined, 10)
+    session = await join_json_caller(args.url, args.realm)
     for _ in range(args.count):
         result = await asyncio.wait_for(session.call(args.procedure), 10)
         print("RESULT " + json.dumps(result), flush=True)
