@@ -9,6 +9,14 @@ internal sealed partial class ComponentRunner
     /// <summary>How long OnJoinAsync may run before the component is reported as stuck.</summary>
     internal static readonly TimeSpan OnJoinWarning = TimeSpan.FromSeconds(10);
 
+    /// <summary>Generations whose OnJoinAsync was left running: their code is still on a stack, so their context cannot be collected.</summary>
+    private readonly HashSet<int> _abandoned = [];
+
+    private bool WasAbandoned(int generation)
+    {
+        lock (_abandoned) return _abandoned.Contains(generation);
+    }
+
     /// <summary>
     /// Runs the component's OnJoinAsync, reported as its start phase, holding the host's start gate (one component's
     /// start code at a time). On the thread pool, so that one blocking its thread cannot block this runner. Not
@@ -16,8 +24,9 @@ internal sealed partial class ComponentRunner
     /// logged and lets go of the gate, and stopping (<paramref name="ct"/>) stops waiting for it: a stuck component
     /// holds its siblings up for that long at most, and its worker's shutdown not at all.
     /// </summary>
-    private async Task RunOnJoinAsync(WampComponent component, ComponentSession session, CancellationToken ct)
+    private async Task RunOnJoinAsync(ComponentGeneration generation, ComponentSession session, CancellationToken ct)
     {
+        var component = generation.Component;
         await _host.StartGate.WaitAsync(ct).ConfigureAwait(false);
         var holdingGate = true;
         var started = Stopwatch.GetTimestamp();
@@ -41,6 +50,7 @@ internal sealed partial class ComponentRunner
             {
                 _log.LogWarning("Component '{Id}' was still in OnJoinAsync after {Seconds:0.#} s when it was stopped; not waited for",
                     Id, Stopwatch.GetElapsedTime(started).TotalSeconds);
+                lock (_abandoned) _abandoned.Add(generation.Number);
                 throw;
             }
             if (warned)

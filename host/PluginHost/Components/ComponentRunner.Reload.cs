@@ -112,6 +112,13 @@ internal sealed partial class ComponentRunner
         // Drop this frame's references (async locals live in the state machine) before collecting.
         generation = null!;
         session = null;
+        if (WasAbandoned(number))
+        {
+            // Collecting cannot succeed and would only hold the shutdown up.
+            _host.Diagnostics.Unloaded(false);
+            _log.LogWarning("Component '{Id}' generation {Generation}: unloaded but not collectable while its OnJoinAsync still runs", Id, number);
+            return;
+        }
         bool collected = await UnloadVerifier.IsCollectedAsync(context).ConfigureAwait(false);
         _host.Diagnostics.Unloaded(collected);
         if (collected)

@@ -228,7 +228,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             foreach (var (attribute, method) in generation.Topics)
                 await session.SubscribeAsync(attribute.Uri, new HandlerBinder(method, component, generation.Converter),
                     new TopicSettings { Match = attribute.UriMatch }, ct).ConfigureAwait(false);
-            await RunOnJoinAsync(component, session, ct).ConfigureAwait(false);
+            await RunOnJoinAsync(generation, session, ct).ConfigureAwait(false);
             return session;
         }
         catch (Exception e)
