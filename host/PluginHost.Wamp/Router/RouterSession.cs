@@ -206,7 +206,7 @@ internal sealed class RouterSession
                 return null;
             }
             Id = _router.AllocateSessionId(); // before authenticating: WAMP-CRA challenges name the session
-            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Transport.ToDict(), _options.DynamicAuthTimeout, Send, _connection.ReceiveAsync, helloTimeout.Token)
+            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Transport, _options.DynamicAuthTimeout, Send, _connection.ReceiveAsync, helloTimeout.Token)
                 .ConfigureAwait(false);
             if (outcome is AuthDeny deny) AbortBeforeJoin(deny.Reason, deny.Message);
             if (outcome is not AuthAccept accept) return null;

@@ -1,4 +1,5 @@
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Transport;
 
 namespace PluginHost.Wamp.Router.Authentication;
 
@@ -13,7 +14,7 @@ internal static class AuthHandshake
     /// transport or sent ABORT) during the challenge. The caller bounds it with the HELLO timeout.
     /// </summary>
     public static async Task<AuthOutcome?> RunAsync(HelloMessage hello, TransportAuthConfig config, WampRouter router, long sessionId,
-        IReadOnlyDictionary<string, object?> transport, TimeSpan dynamicTimeout, Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
+        TransportDetails transport, TimeSpan dynamicTimeout, Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
     {
         var details = hello.Details;
         if (details.TryGetValue("authmethods", out var m) && m is not null && details.GetStringList("authmethods") is null)
@@ -23,7 +24,8 @@ internal static class AuthHandshake
         var request = new AuthRequest(router, sessionId, hello.Realm, details.GetString("authid"), authExtra)
         {
             AuthRole = details.GetString("authrole"),
-            Transport = transport,
+            Transport = transport.ToDict(),
+            Tls = transport.Tls,
             DynamicTimeout = dynamicTimeout,
         };
 

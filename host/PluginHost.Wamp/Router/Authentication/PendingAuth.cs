@@ -29,6 +29,8 @@ internal sealed record AuthRequest(WampRouter Router, long SessionId, string Rea
     public string? AuthRole { get; init; }
     /// <summary>The transport dict (TransportDetails.ToDict), passed to dynamic authenticators as details.transport.</summary>
     public IReadOnlyDictionary<string, object?>? Transport { get; init; }
+    /// <summary>The TLS layer's client certificate and channel binding data; null on a plain transport.</summary>
+    public PluginHost.Wamp.Transport.TlsDetails? Tls { get; init; }
     public TimeSpan DynamicTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
