@@ -30,19 +30,21 @@ internal static class AuthHandshake
         };
 
         var pending = AuthMethodSelector.Select(config, request, details.GetStringList("authmethods"), out var deny);
-        if (pending is null) return deny;
+        if (pending is null) return deny! with { AuthId = request.AuthId };
         // Dynamic methods await their authenticator procedure here, on this session's handshake task.
         var outcome = await pending.HelloAsync(cancellationToken).ConfigureAwait(false);
-        if (outcome is not AuthChallenge challenge) return outcome;
-
-        // All methods here need exactly one CHALLENGE/AUTHENTICATE round.
-        send(new ChallengeMessage(pending.AuthMethod, challenge.Extra));
-        return await receive(cancellationToken).ConfigureAwait(false) switch
+        if (outcome is AuthChallenge challenge)
         {
-            null or AbortMessage => null,
-            AuthenticateMessage authenticate => await pending.AuthenticateAsync(authenticate.Signature, authenticate.Extra, cancellationToken).ConfigureAwait(false),
-            var other => new AuthDeny(WampErrors.ProtocolViolation,
-                $"expected AUTHENTICATE after CHALLENGE, got {other.Type.ToString().ToUpperInvariant()}"),
-        };
+            // All methods here need exactly one CHALLENGE/AUTHENTICATE round.
+            send(new ChallengeMessage(pending.AuthMethod, challenge.Extra));
+            outcome = await receive(cancellationToken).ConfigureAwait(false) switch
+            {
+                null or AbortMessage => null,
+                AuthenticateMessage authenticate => await pending.AuthenticateAsync(authenticate.Signature, authenticate.Extra, cancellationToken).ConfigureAwait(false),
+                var other => new AuthDeny(WampErrors.ProtocolViolation,
+                    $"expected AUTHENTICATE after CHALLENGE, got {other.Type.ToString().ToUpperInvariant()}"),
+            };
+        }
+        return outcome is AuthDeny refused ? refused with { AuthMethod = pending.AuthMethod, AuthId = request.AuthId } : outcome;
     }
 }
