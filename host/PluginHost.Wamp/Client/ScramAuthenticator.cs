@@ -32,8 +32,8 @@ public sealed class ScramAuthenticator(string authId, string password, string me
     {
         var extra = challenge.Extra;
         if (_clientNonce is null) throw new WampException(WampErrors.AuthenticationFailed, "SCRAM CHALLENGE without a HELLO nonce");
-        if (!extra.TryGetString("nonce", out var serverNonce) || !serverNonce.StartsWith(_clientNonce, StringComparison.Ordinal)
-            || serverNonce.Length == _clientNonce.Length)
+        // Crossbar appends its random bytes to the client nonce's bytes, then encodes: compare bytes, not text.
+        if (!extra.TryGetString("nonce", out var serverNonce) || !ExtendsClientNonce(serverNonce, _clientNonce))
             throw new WampException(WampErrors.AuthenticationFailed, "the SCRAM CHALLENGE nonce does not extend this client's nonce");
         if (!extra.TryGetString("kdf", out var kdf) || !ScramProtocol.Kdfs.Contains(kdf))
             throw new WampException(WampErrors.AuthenticationFailed, $"SCRAM CHALLENGE with unknown kdf '{extra.GetString("kdf")}'");
@@ -54,6 +54,16 @@ public sealed class ScramAuthenticator(string authId, string password, string me
                 : null;
             return new WampAuthResponse(proof, answer);
         }, cancellationToken));
+    }
+
+    private static bool ExtendsClientNonce(string serverNonce, string clientNonce)
+    {
+        try
+        {
+            var (server, client) = (Convert.FromBase64String(serverNonce), Convert.FromBase64String(clientNonce));
+            return server.Length > client.Length && server.AsSpan().StartsWith(client);
+        }
+        catch (FormatException) { return false; }
     }
 
     public string? CheckWelcome(string authMethod, IReadOnlyDictionary<string, object?> authExtra)

@@ -97,7 +97,12 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
         if (_inner is not null)
         {
             var outcome = _inner.Authenticate(signature, extra);
-            return outcome is AuthAccept a ? a with { AuthExtra = _extra } : outcome;
+            // principal.extra goes to WELCOME, next to what the method itself adds (SCRAM's server signature).
+            if (outcome is not AuthAccept a) return outcome;
+            if (a.AuthExtra is null || _extra is null) return a with { AuthExtra = a.AuthExtra ?? _extra };
+            var merged = new Dictionary<string, object?>(_extra);
+            foreach (var (k, v) in a.AuthExtra) merged[k] = v;
+            return a with { AuthExtra = merged };
         }
         if (method != "ticket") return await base.AuthenticateAsync(signature, extra, cancellationToken).ConfigureAwait(false);
         if (Service(out var service) is { } noRealm) return noRealm;
