@@ -52,4 +52,16 @@ public sealed class WampAuthenticatorSet(IReadOnlyList<IWampAuthenticator> authe
 
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
         => authenticators.First(a => a.Answers(challenge.AuthMethod)).AuthenticateAsync(challenge, cancellationToken);
+
+    public IReadOnlyDictionary<string, object?>? HelloAuthExtra()
+    {
+        Dictionary<string, object?>? extra = null;
+        foreach (var a in authenticators)
+            if (a.HelloAuthExtra() is { } more)
+                foreach (var (k, v) in more) (extra ??= [])[k] = v;
+        return extra;
+    }
+
+    public string? CheckWelcome(string authMethod, IReadOnlyDictionary<string, object?> authExtra)
+        => authenticators.FirstOrDefault(a => a.Answers(authMethod))?.CheckWelcome(authMethod, authExtra);
 }

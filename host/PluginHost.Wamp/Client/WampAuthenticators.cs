@@ -14,6 +14,15 @@ public interface IWampAuthenticator
     bool Answers(string authMethod) => authMethod == AuthMethod;
 
     ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken);
+
+    /// <summary>Members this method adds to HELLO.authextra, asked once per join (WAMP-SCRAM's client nonce).</summary>
+    IReadOnlyDictionary<string, object?>? HelloAuthExtra() => null;
+
+    /// <summary>
+    /// Checks the router's WELCOME for mutual authentication (WAMP-SCRAM's server signature): null when satisfied,
+    /// else why not, and the join fails.
+    /// </summary>
+    string? CheckWelcome(string authMethod, IReadOnlyDictionary<string, object?> authExtra) => null;
 }
 
 /// <summary>AUTHENTICATE.Signature and AUTHENTICATE.Extra.</summary>

@@ -24,7 +24,10 @@ internal static class WampHello
         if (options.AuthId is not null) details["authid"] = options.AuthId;
         var methods = options.AuthMethods ?? (options.Authenticator is { } a ? [a.AuthMethod] : null);
         if (methods is { Count: > 0 }) details["authmethods"] = methods.Cast<object?>().ToList();
-        if (options.AuthExtra is not null) details["authextra"] = new Dictionary<string, object?>(options.AuthExtra);
+        var extra = options.AuthExtra is not null ? new Dictionary<string, object?>(options.AuthExtra) : null;
+        if (options.Authenticator?.HelloAuthExtra() is { } more)
+            foreach (var (k, v) in more) (extra ??= [])[k] = v;
+        if (extra is not null) details["authextra"] = extra;
         return details;
     }
 

@@ -111,6 +111,15 @@ public sealed partial class WampSession : IAsyncDisposable
                     case null:
                         throw new WampException(WampErrors.NetworkFailure, "transport closed before WELCOME");
                     case WelcomeMessage welcome:
+                        if (options.Authenticator is { } authenticator && welcome.Details.GetString("authmethod") is { } method
+                            && authenticator.Answers(method)
+                            && authenticator.CheckWelcome(method, welcome.Details.TryGetValue("authextra", out var ae)
+                                && ae is IReadOnlyDictionary<string, object?> authExtra ? authExtra : WampValue.EmptyDict()) is { } refused)
+                        {
+                            // Mutual authentication failed: the router is not who it claims; leave without a session.
+                            await connection.CloseAsync(refused).ConfigureAwait(false);
+                            throw new WampException(WampErrors.AuthenticationFailed, refused);
+                        }
                         return welcome;
                     case AbortMessage abort:
                         throw new WampException(abort.Reason, abort.Details.GetString("message") is { } text ? [text] : null,

@@ -102,8 +102,14 @@ public sealed record TransportAuthConfig
     /// <summary>cryptosign: principals by authid.</summary>
     public IReadOnlyDictionary<string, CryptosignPrincipal>? Cryptosign { get; init; }
 
+    /// <summary>scram (WAMP-SCRAM, offered as "scram" or "wamp-scram"): principals by authid.</summary>
+    public IReadOnlyDictionary<string, ScramPrincipal>? Scram { get; init; }
+
+    /// <summary>tls (TLS client certificate): principals by authid, matched on the certificate's SHA-1 fingerprint.</summary>
+    public IReadOnlyDictionary<string, TlsPrincipal>? Tls { get; init; }
+
     /// <summary>
-    /// Dynamic authenticators by method ("anonymous", "ticket", "wampcra", "cryptosign"): Crossbar's
+    /// Dynamic authenticators by method ("anonymous", "ticket", "wampcra", "cryptosign", "scram", "tls"): Crossbar's
     /// <c>{"type": "dynamic", "authenticator": ..., "authenticator-realm": ...}</c>. A method configured here is
     /// configured (its static entry above is then null).
     /// </summary>
@@ -146,6 +152,16 @@ public sealed record WampCraUser(string Secret, string Role, string? Realm = nul
     public int Iterations { get; init; } = 1000; // Crossbar's and Autobahn's defaults
     public int KeyLength { get; init; } = 32;
 }
+
+/// <summary>
+/// A WAMP-SCRAM principal (Crossbar's, as autobahn.wamp.auth.derive_scram_credential prints it): the router keeps
+/// only StoredKey and ServerKey; kdf, iterations, memory and salt are sent to the client so it can derive them.
+/// </summary>
+public sealed record ScramPrincipal(string Kdf, int Iterations, int? Memory, byte[] Salt, byte[] StoredKey, byte[] ServerKey,
+    string Role, string? Realm = null);
+
+/// <summary>A TLS client-certificate principal: Crossbar's <c>certificate-sha1</c>, kept as uppercase hex without colons.</summary>
+public sealed record TlsPrincipal(string CertificateSha1, string Role, string? Realm = null);
 
 /// <summary>A static cryptosign principal: its Ed25519 public keys as lowercase hex (32 bytes each).</summary>
 public sealed record CryptosignPrincipal(IReadOnlyList<string> AuthorizedKeys, string Role, string? Realm = null);

@@ -223,9 +223,14 @@ internal sealed class RouterSession
                 return null;
             }
             Id = _router.AllocateSessionId(); // before authenticating: WAMP-CRA challenges name the session
-            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Transport.ToDict(), _options.DynamicAuthTimeout, Send, _connection.ReceiveAsync, helloTimeout.Token)
+            var outcome = await AuthHandshake.RunAsync(hello, _auth, _router, Id, Transport, _options.DynamicAuthTimeout, Send, _connection.ReceiveAsync, helloTimeout.Token)
                 .ConfigureAwait(false);
-            if (outcome is AuthDeny deny) AbortBeforeJoin(deny.Reason, deny.Message);
+            if (outcome is AuthDeny deny)
+            {
+                _log.LogInformation("Authentication refused: authmethod {AuthMethod}, authid {AuthId}, realm {Realm}, peer {Peer}",
+                    deny.AuthMethod ?? "(none)", deny.AuthId ?? "(none)", hello.Realm, _connection.Details.Peer);
+                AbortBeforeJoin(deny.Reason, deny.Message);
+            }
             if (outcome is not AuthAccept accept) return null;
             (AuthId, AuthRole, AuthMethod, AuthProvider, AuthExtra) = (accept.AuthId, accept.AuthRole, accept.AuthMethod, accept.AuthProvider, accept.AuthExtra);
             IsTrusted = accept.Trusted;

@@ -39,13 +39,21 @@ public sealed record TransportDetails(
     string? Protocol = null,  // negotiated WebSocket subprotocol
     IReadOnlyDictionary<string, string>? HttpHeaders = null)
 {
-    public Dictionary<string, object?> ToDict() => new()
+    /// <summary>Set on TLS listeners: client certificate and channel id (authentication reads them).</summary>
+    public TlsDetails? Tls { get; init; }
+
+    public Dictionary<string, object?> ToDict()
     {
-        ["type"] = Type,
-        ["serializer"] = SerializerName,
-        ["peer"] = Peer,
-        ["protocol"] = Protocol,
-    };
+        var dict = new Dictionary<string, object?>
+        {
+            ["type"] = Type,
+            ["serializer"] = SerializerName,
+            ["peer"] = Peer,
+            ["protocol"] = Protocol,
+        };
+        Tls?.AddTo(dict);
+        return dict;
+    }
 }
 
 public static class WampConnectionExtensions

@@ -24,7 +24,7 @@ public sealed class RawSocketConnection : IWampConnection
     private bool _closed, _receiving, _inputCompleted, _outputCompleted;
 
     private RawSocketConnection(IDuplexPipe pipe, IWampSerializer serializer, int receiveLimit, int sendLimit,
-        string? peer, IAsyncDisposable? owner)
+        string? peer, IAsyncDisposable? owner, TlsDetails? tls = null)
     {
         _input = pipe.Input;
         _output = pipe.Output;
@@ -32,7 +32,7 @@ public sealed class RawSocketConnection : IWampConnection
         _receiveLimit = receiveLimit;
         _sendLimit = sendLimit;
         _owner = owner;
-        Details = new TransportDetails("rawsocket", serializer.Name, peer);
+        Details = new TransportDetails("rawsocket", serializer.Name, peer) { Tls = tls };
     }
 
     public TransportDetails Details { get; }
@@ -49,7 +49,7 @@ public sealed class RawSocketConnection : IWampConnection
     /// when the first octet is not 0x7F: the spec says to just fail the connection).
     /// </summary>
     public static async Task<RawSocketConnection?> AcceptAsync(IDuplexPipe pipe, Func<byte, IWampSerializer?> serializerById,
-        int maxMessageSize, string? peer = null, CancellationToken cancellationToken = default)
+        int maxMessageSize, string? peer = null, CancellationToken cancellationToken = default, TlsDetails? tls = null)
     {
         var hello = await ReadHandshakeAsync(pipe.Input, cancellationToken).ConfigureAwait(false);
         if (hello is null) return null;
@@ -72,7 +72,7 @@ public sealed class RawSocketConnection : IWampConnection
         var reply = new byte[HandshakeSize];
         WriteHandshake(reply, ourExponent, serializerId); // reply echoes the serializer, with our own length
         await pipe.Output.WriteAsync(reply, cancellationToken).ConfigureAwait(false);
-        return new RawSocketConnection(pipe, serializer!, LengthFromExponent(ourExponent), peerLimit, peer, owner: null);
+        return new RawSocketConnection(pipe, serializer!, LengthFromExponent(ourExponent), peerLimit, peer, owner: null, tls);
     }
 
     /// <summary>

@@ -18,6 +18,7 @@ internal static class ComponentCredentials
                 case "ticket": authenticators.Add(new TicketAuthenticator(auth.Ticket!)); break;
                 case "wampcra": authenticators.Add(new WampCraAuthenticator(auth.WampCraSecret!)); break;
                 case "cryptosign": authenticators.Add(new CryptosignAuthenticator(auth.CryptosignPrivateKey!)); break;
+                case "scram": authenticators.Add(new ScramAuthenticator(auth.AuthId!, auth.ScramPassword!)); break;
             }
         }
         return new WampJoinOptions

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
 using PluginHost.Transport.Bridge;
 
@@ -31,7 +32,15 @@ internal sealed class TransportBinding(TransportConfig config)
         Listen = listen;
         listen.Protocols = HttpProtocols.Http1; // WebSocket upgrades are HTTP/1.1; static files are fine with it
         if (Config.Endpoint.Tls is { } tls)
-            listen.UseHttps(X509Certificate2.CreateFromPemFile(Path.GetFullPath(tls.Certificate), Path.GetFullPath(tls.Key)));
+        {
+            listen.UseHttps(TlsClientIdentity.HttpsOptions(tls, TlsClientIdentity.UsesTlsAuth(Config)));
+            // Client certificate and tls-unique, for authentication (RawSocketService and WebSocketService read it).
+            listen.Use(next => context =>
+            {
+                if (context.Features.Get<ISslStreamFeature>()?.SslStream is { } ssl) context.Features.Set(TlsClientIdentity.Describe(ssl));
+                return next(context);
+            });
+        }
         // HTTP requests find their transport through this connection feature.
         listen.Use(next => context =>
         {

@@ -20,7 +20,15 @@ public sealed record EndpointConfig
 }
 
 /// <summary>TLS for a listening endpoint: PEM key and certificate paths (relative to the node directory).</summary>
-public sealed record TlsConfig(string Key, string Certificate);
+public sealed record TlsConfig(string Key, string Certificate)
+{
+    /// <summary>
+    /// Crossbar's <c>ca_certificates</c> (PEM files): mutual TLS. Every client must present a certificate that chains
+    /// to one of these, or the TLS handshake fails. Null: client certificates are optional and not chain-checked
+    /// (a <c>tls</c> auth principal then pins the certificate by fingerprint).
+    /// </summary>
+    public IReadOnlyList<string>? CaCertificates { get; init; }
+}
 
 /// <summary>WebSocket options (Crossbar transports[].options); times in milliseconds, 0 = off.</summary>
 public sealed record WebSocketOptions

@@ -104,7 +104,10 @@ internal sealed class WebSocketService
             return;
         }
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
-            protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()));
+            protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()))
+        {
+            Tls = context.Features.Get<TlsDetails>(),
+        };
         var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched,
             abortTransport: context.Abort);
         await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);

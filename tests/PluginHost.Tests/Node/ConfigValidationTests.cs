@@ -139,8 +139,8 @@ public class ConfigValidationTests
     [Fact]
     public void UnsupportedAuthMethodsAreErrorsNotSilentlyDropped()
     {
-        var e = Fail(RouterWorker(WebSocket(extra: """, "auth": {"scram": {"type": "static", "principals": {}}}""")));
-        Assert.Equal("workers[0].transports[0].auth.scram", e.Path);
+        var e = Fail(RouterWorker(WebSocket(extra: """, "auth": {"cryptosign-proxy": {"type": "static", "principals": {}}}""")));
+        Assert.Equal("workers[0].transports[0].auth.cryptosign-proxy", e.Path);
     }
 
     [Fact]
@@ -269,7 +269,9 @@ public class ConfigValidationTests
     [Theory]
     [InlineData("""{"cryptosign": {"privkey": "abcd"}}""", "workers[0].components[0].auth.cryptosign.privkey", "32 bytes")]
     [InlineData("""{"ticket": {"authid": "joe", "ticket": "${NOT_SET}"}}""", "workers[0].components[0].auth.ticket.ticket", "NOT_SET")]
-    [InlineData("""{"scram": {}}""", "workers[0].components[0].auth.scram", "not supported")]
+    [InlineData("""{"tls": {}}""", "workers[0].components[0].auth.tls", "not supported")]
+    [InlineData("""{"scram": {"password": "p"}}""", "workers[0].components[0].auth.scram.authid", "missing")]
+    [InlineData("""{"ticket": {"authid": "joe", "ticket": "t"}, "scram": {"authid": "jim", "password": "p"}}""", "workers[0].components[0].auth.scram.authid", "differs")]
     [InlineData("""{"wampcra": {"authid": "joe", "secret": "s", "authrole": "x"}}""", "workers[0].components[0].auth.wampcra.authrole", "unknown key")]
     [InlineData("""{}""", "workers[0].components[0].auth", "no authentication method")]
     public void ComponentCredentialErrorsNameTheirPath(string auth, string path, string message)

@@ -1,4 +1,5 @@
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Transport;
 
 namespace PluginHost.Wamp.Router.Authentication;
 
@@ -13,7 +14,7 @@ internal static class AuthHandshake
     /// transport or sent ABORT) during the challenge. The caller bounds it with the HELLO timeout.
     /// </summary>
     public static async Task<AuthOutcome?> RunAsync(HelloMessage hello, TransportAuthConfig config, WampRouter router, long sessionId,
-        IReadOnlyDictionary<string, object?> transport, TimeSpan dynamicTimeout, Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
+        TransportDetails transport, TimeSpan dynamicTimeout, Func<WampMessage, bool> send, Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
     {
         var details = hello.Details;
         if (details.TryGetValue("authmethods", out var m) && m is not null && details.GetStringList("authmethods") is null)
@@ -23,13 +24,14 @@ internal static class AuthHandshake
         var request = new AuthRequest(router, sessionId, hello.Realm, details.GetString("authid"), authExtra)
         {
             AuthRole = details.GetString("authrole"),
-            Transport = transport,
+            Transport = transport.ToDict(),
+            Tls = transport.Tls,
             DynamicTimeout = dynamicTimeout,
         };
 
         var pending = AuthMethodSelector.Select(config, request, details.GetStringList("authmethods"), out var deny);
-        if (pending is null) return deny;
-        var outcome = await AuthenticateAsync(pending, send, receive, cancellationToken).ConfigureAwait(false);
+        if (pending is null) return deny! with { AuthId = request.AuthId };
+        var outcome = await AuthenticateAsync(pending, request, send, receive, cancellationToken).ConfigureAwait(false);
         // Cookie tracking: the connection's cookie now stands for this principal (Store/CookieStore.cs), and the session can log it out.
         if (outcome is AuthAccept { Trusted: false } accept && config.Cookie is { } cookie)
         {
@@ -40,21 +42,23 @@ internal static class AuthHandshake
         return outcome;
     }
 
-    private static async Task<AuthOutcome?> AuthenticateAsync(PendingAuth pending, Func<WampMessage, bool> send,
+    private static async Task<AuthOutcome?> AuthenticateAsync(PendingAuth pending, AuthRequest request, Func<WampMessage, bool> send,
         Func<CancellationToken, ValueTask<WampMessage?>> receive, CancellationToken cancellationToken)
     {
         // Dynamic methods await their authenticator procedure here, on this session's handshake task.
         var outcome = await pending.HelloAsync(cancellationToken).ConfigureAwait(false);
-        if (outcome is not AuthChallenge challenge) return outcome;
-
-        // All methods here need exactly one CHALLENGE/AUTHENTICATE round.
-        send(new ChallengeMessage(pending.AuthMethod, challenge.Extra));
-        return await receive(cancellationToken).ConfigureAwait(false) switch
+        if (outcome is AuthChallenge challenge)
         {
-            null or AbortMessage => null,
-            AuthenticateMessage authenticate => await pending.AuthenticateAsync(authenticate.Signature, authenticate.Extra, cancellationToken).ConfigureAwait(false),
-            var other => new AuthDeny(WampErrors.ProtocolViolation,
-                $"expected AUTHENTICATE after CHALLENGE, got {other.Type.ToString().ToUpperInvariant()}"),
-        };
+            // All methods here need exactly one CHALLENGE/AUTHENTICATE round.
+            send(new ChallengeMessage(pending.AuthMethod, challenge.Extra));
+            outcome = await receive(cancellationToken).ConfigureAwait(false) switch
+            {
+                null or AbortMessage => null,
+                AuthenticateMessage authenticate => await pending.AuthenticateAsync(authenticate.Signature, authenticate.Extra, cancellationToken).ConfigureAwait(false),
+                var other => new AuthDeny(WampErrors.ProtocolViolation,
+                    $"expected AUTHENTICATE after CHALLENGE, got {other.Type.ToString().ToUpperInvariant()}"),
+            };
+        }
+        return outcome is AuthDeny refused ? refused with { AuthMethod = pending.AuthMethod, AuthId = request.AuthId } : outcome;
     }
 }

@@ -10,7 +10,10 @@ namespace PluginHost.Wamp.Router.Authentication;
 ///  - anonymous: at HELLO, then WELCOME (authid = HELLO.authid or a random one);
 ///  - ticket: CHALLENGE first, the call after AUTHENTICATE with details.ticket = the signature;
 ///  - wampcra: at HELLO; the principal carries secret (+ salt, iterations, keylen), then the static challenge;
-///  - cryptosign: at HELLO (details also has authid and HELLO's authrole); the principal carries pubkey.
+///  - cryptosign: at HELLO (details also has authid and HELLO's authrole); the principal carries pubkey;
+///  - scram (offered as scram or wamp-scram): at HELLO; the principal carries Crossbar's stored credential (kdf,
+///    iterations, memory, salt, stored-key, server-key), then ScramAuthenticator challenges;
+///  - tls: at HELLO, only with a client certificate (details.transport.peer_cert has its fingerprints); no challenge.
 /// The answer is a role (string) or a principal dict {role, authid?, realm?, extra?, ...}: realm and authid
 /// override HELLO's, extra becomes WELCOME.authextra. An ERROR from the call is forwarded as the ABORT reason and
 /// message (so no callee gives wamp.error.no_such_procedure, as in Crossbar); anything else, and no answer within
@@ -40,9 +43,11 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
         {
             case "ticket":
                 return new AuthChallenge([]);
-            case "anonymous":
+            case "tls" when Request.Tls?.PeerCertificate is null:
+                return new AuthDeny(WampErrors.NotAuthorized, "client did not send a TLS client certificate");
+            case "anonymous" or "tls":
             {
-                var authId = Request.AuthId ?? StaticAnonymousAuthenticator.GenerateAuthId();
+                var authId = method == "tls" ? Request.AuthId : Request.AuthId ?? StaticAnonymousAuthenticator.GenerateAuthId();
                 var answer = await CallAsync(service!, authId, cancellationToken).ConfigureAwait(false);
                 if (answer.Deny is { } deny) return deny;
                 return (AuthOutcome?)Assign(answer.Principal!, authId) ?? Accept(_extra);
@@ -69,6 +74,11 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
                     };
                     _inner = new StaticWampCraAuthenticator(inner, new Dictionary<string, WampCraUser> { [AssignedAuthId] = user }, Provider);
                 }
+                else if (method is "scram" or "wamp-scram")
+                {
+                    if (ScramCredential(p, out var why) is not { } principal) return Failed(why!);
+                    _inner = new ScramAuthenticator(inner, method, new Dictionary<string, ScramPrincipal> { [AssignedAuthId] = principal }, Provider);
+                }
                 else
                 {
                     if (p.Get<string>("pubkey") is not { } key || !StaticCryptosignAuthenticator.IsHexKey(key))
@@ -87,7 +97,12 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
         if (_inner is not null)
         {
             var outcome = _inner.Authenticate(signature, extra);
-            return outcome is AuthAccept a ? a with { AuthExtra = _extra } : outcome;
+            // principal.extra goes to WELCOME, next to what the method itself adds (SCRAM's server signature).
+            if (outcome is not AuthAccept a) return outcome;
+            if (a.AuthExtra is null || _extra is null) return a with { AuthExtra = a.AuthExtra ?? _extra };
+            var merged = new Dictionary<string, object?>(_extra);
+            foreach (var (k, v) in a.AuthExtra) merged[k] = v;
+            return a with { AuthExtra = merged };
         }
         if (method != "ticket") return await base.AuthenticateAsync(signature, extra, cancellationToken).ConfigureAwait(false);
         if (Service(out var service) is { } noRealm) return noRealm;
@@ -95,6 +110,28 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
         var answer = await CallAsync(service!, Request.AuthId, cancellationToken).ConfigureAwait(false);
         if (answer.Deny is { } deny) return deny;
         return (AuthOutcome?)Assign(answer.Principal!, Request.AuthId) ?? Accept(_extra);
+    }
+
+    /// <summary>A SCRAM principal from a dynamic answer, in the shape of a static one (Node/Config/AuthParser.cs).</summary>
+    private ScramPrincipal? ScramCredential(DynamicPrincipal p, out string? why)
+    {
+        why = null;
+        var kdf = p.Get<string>("kdf");
+        if (kdf is null || !PluginHost.Wamp.Security.ScramProtocol.Kdfs.Contains(kdf))
+            why = $"the principal's 'kdf' must be one of {string.Join(", ", PluginHost.Wamp.Security.ScramProtocol.Kdfs)}";
+        else if (p.Number("iterations") is not { } iterations) why = "the principal has no 'iterations'";
+        else if (PluginHost.Wamp.Security.ScramProtocol.IsArgon2(kdf) && p.Number("memory") is null) why = "an argon2id principal needs 'memory' (KiB)";
+        else if (Hex(p.Get<string>("salt")) is not { Length: > 0 } salt) why = "the principal's 'salt' must be hex";
+        else if (Hex(p.Get<string>("stored-key")) is not { Length: 32 } storedKey) why = "the principal's 'stored-key' must be 32 bytes in hex";
+        else if (Hex(p.Get<string>("server-key")) is not { Length: 32 } serverKey) why = "the principal's 'server-key' must be 32 bytes in hex";
+        else return new ScramPrincipal(kdf, (int)iterations, (int?)p.Number("memory"), salt, storedKey, serverKey, AssignedAuthRole, p.Get<string>("realm"));
+        return null;
+
+        static byte[]? Hex(string? s)
+        {
+            try { return s is null ? null : Convert.FromHexString(s); }
+            catch (FormatException) { return null; }
+        }
     }
 
     /// <summary>Crossbar's _init_dynamic_authenticator: the realm whose service session calls the authenticator.</summary>
@@ -149,7 +186,7 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
 /// <summary>What a dynamic authenticator returned: a role string (Crossbar's backwards-compatible form) or a dict.</summary>
 internal sealed class DynamicPrincipal
 {
-    private static readonly string[] StringKeys = ["role", "authid", "realm", "secret", "salt", "pubkey"];
+    private static readonly string[] StringKeys = ["role", "authid", "realm", "secret", "salt", "pubkey", "kdf", "stored-key", "server-key"];
     private readonly IReadOnlyDictionary<string, object?> _values;
 
     private DynamicPrincipal(IReadOnlyDictionary<string, object?> values) => _values = values;
@@ -170,7 +207,7 @@ internal sealed class DynamicPrincipal
                 if (_values.TryGetValue(key, out var v) && v is not (null or string)) return $"dynamic authenticator returned a non-string '{key}'";
             if (_values.TryGetValue("extra", out var e) && e is not (null or IReadOnlyDictionary<string, object?>))
                 return "dynamic authenticator returned a non-dict 'extra'";
-            foreach (var key in (string[])["iterations", "keylen"])
+            foreach (var key in (string[])["iterations", "keylen", "memory"])
                 if (_values.ContainsKey(key) && Number(key) is not (> 0 and <= 10_000_000)) return $"dynamic authenticator returned an invalid '{key}'";
             return null;
         }

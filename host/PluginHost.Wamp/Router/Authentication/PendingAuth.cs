@@ -18,8 +18,15 @@ internal sealed record AuthAccept(Realm Realm, string AuthId, string AuthRole, s
 /// <summary>Send CHALLENGE with this extra and wait for AUTHENTICATE.</summary>
 internal sealed record AuthChallenge(Dictionary<string, object?> Extra) : AuthOutcome;
 
-/// <summary>ABORT with this reason.</summary>
-internal sealed record AuthDeny(string Reason, string Message) : AuthOutcome;
+/// <summary>
+/// ABORT with this reason. Messages name the principal or what was wrong, never a secret: they go to the client and
+/// the log. AuthMethod and AuthId (what HELLO asked for) are filled in by AuthHandshake for the log line.
+/// </summary>
+internal sealed record AuthDeny(string Reason, string Message) : AuthOutcome
+{
+    public string? AuthMethod { get; init; }
+    public string? AuthId { get; init; }
+}
 
 /// <summary>What HELLO asked for, and what the authenticators need from the router.</summary>
 internal sealed record AuthRequest(WampRouter Router, long SessionId, string Realm, string? AuthId,
@@ -29,6 +36,8 @@ internal sealed record AuthRequest(WampRouter Router, long SessionId, string Rea
     public string? AuthRole { get; init; }
     /// <summary>The transport dict (TransportDetails.ToDict), passed to dynamic authenticators as details.transport.</summary>
     public IReadOnlyDictionary<string, object?>? Transport { get; init; }
+    /// <summary>The TLS layer's client certificate and channel binding data; null on a plain transport.</summary>
+    public PluginHost.Wamp.Transport.TlsDetails? Tls { get; init; }
     public TimeSpan DynamicTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 

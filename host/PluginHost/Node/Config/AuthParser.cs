@@ -3,8 +3,8 @@ using PluginHost.Wamp.Router;
 namespace PluginHost.Node.Config;
 
 /// <summary>
-/// A transport's <c>auth</c> (Crossbar's transport auth: one entry per method). Anonymous, ticket, wampcra and
-/// cryptosign are supported, static (principals here) or dynamic (an authenticator procedure, Crossbar's
+/// A transport's <c>auth</c> (Crossbar's transport auth: one entry per method). Anonymous, ticket, wampcra,
+/// cryptosign, scram and tls are supported, static (principals here) or dynamic (an authenticator procedure, Crossbar's
 /// <c>{"type": "dynamic", "authenticator": uri, "authenticator-realm": realm?}</c>). Everything else is an error, not a warning: dropping a method would let sessions in
 /// where the config meant to require credentials (or lock everyone out).
 /// </summary>
@@ -17,9 +17,9 @@ internal static class AuthParser
     {
         var auth = authValue.AsObject(AuthMethods);
         var dynamic = new Dictionary<string, DynamicAuthenticatorConfig>(StringComparer.Ordinal);
-        foreach (var method in AuthMethods.Skip(4))
-            if (method != "cookie" && auth.Get(method) is { } m)
-                throw m.Error($"authentication method '{method}' is not supported by this build (anonymous, ticket, wampcra, cryptosign, cookie)");
+        foreach (var method in (string[])["anonymous-proxy", "cryptosign-proxy"])
+            if (auth.Get(method) is { } m)
+                throw m.Error($"authentication method '{method}' is not supported by this build (anonymous, ticket, wampcra, cryptosign, scram, tls, cookie)");
         // cookie: {} (or {"type": "static"}): sessions on a connection whose cookie an earlier session authenticated (the
         // transport's "cookie" tracking, checked by TransportParser) are welcomed as that principal (Router/Store/CookieStore.cs).
         bool cookieAuth = auth.Object("cookie", "type") is { } cookieMethod && cookieMethod.Enum("type", "static", "static") == "static";
@@ -38,6 +38,11 @@ internal static class AuthParser
                 }),
             Cryptosign = StaticPrincipals(auth, "cryptosign", "principals", ["authorized_keys", "role", "realm"], p =>
                 new CryptosignPrincipal(AuthorizedKeys(p), p.RequiredString("role"), p.String("realm"))),
+            Scram = StaticPrincipals(auth, "scram", "principals",
+                ["kdf", "iterations", "memory", "salt", "stored-key", "server-key", "role", "realm"], ScramPrincipal),
+            Tls = StaticPrincipals(auth, "tls", "principals", ["certificate-sha1", "role", "realm"], p =>
+                new TlsPrincipal(Hex(p.Required("certificate-sha1"), 20, "a SHA-1 certificate fingerprint (hex, colons allowed)"),
+                    p.RequiredString("role"), p.String("realm"))),
         };
         if (auth.Object("anonymous", "type", "role", "authid", "realm", "authenticator", "authenticator-realm") is { } anon
             && !IsDynamic(anon, "anonymous", dynamic))
@@ -47,8 +52,8 @@ internal static class AuthParser
         }
         if (dynamic.Count > 0) config = config with { Dynamic = dynamic };
         if (cookieAuth) config = config with { CookieAuth = true };
-        if (config is { AnonymousRole: null, Ticket: null, WampCra: null, Cryptosign: null, Dynamic: null })
-            throw authValue.Error("no authentication method configured (anonymous, ticket, wampcra or cryptosign)");
+        if (config is { AnonymousRole: null, Ticket: null, WampCra: null, Cryptosign: null, Scram: null, Tls: null, Dynamic: null })
+            throw authValue.Error("no authentication method configured (anonymous, ticket, wampcra, cryptosign, scram or tls)");
         return config;
 
         IReadOnlyDictionary<string, T>? StaticPrincipals<T>(ConfigObject o, string method, string listKey, string[] keys,
@@ -94,6 +99,36 @@ internal static class AuthParser
         if (!(s.Length > 3 && s.StartsWith("${", StringComparison.Ordinal) && s.EndsWith('}'))) return s;
         var name = s[2..^1];
         return ctx.Env(name) ?? throw v.Error($"environment variable '{name}' is not set");
+    }
+
+    /// <summary>
+    /// A WAMP-SCRAM principal as Autobahn's derive_scram_credential prints it (salt, stored-key, server-key in hex),
+    /// plus role and realm. Memory (KiB) is required by the argon2id kdfs and meaningless for pbkdf2.
+    /// </summary>
+    private static ScramPrincipal ScramPrincipal(ConfigObject p)
+    {
+        var kdf = p.Required("kdf").AsEnum(PluginHost.Wamp.Security.ScramProtocol.Kdfs);
+        int? memory = null;
+        if (PluginHost.Wamp.Security.ScramProtocol.IsArgon2(kdf)) memory = p.Required("memory").AsInt(8, 4 * 1024 * 1024);
+        else if (p.Get("memory") is { Kind: not System.Text.Json.JsonValueKind.Null } m) throw m.Error("memory is only used by the argon2id kdfs");
+        var salt = p.Required("salt");
+        var saltBytes = Convert.FromHexString(Hex(salt, 0, "the salt in hex"));
+        if (saltBytes.Length < 8) throw salt.Error("expected a salt of at least 8 bytes (16 hex digits)");
+        if (kdf != PluginHost.Wamp.Security.ScramProtocol.Pbkdf2 && saltBytes.Length != 16)
+            throw salt.Error("argon2id salts are 16 bytes (32 hex digits), as derive_scram_credential makes them");
+        return new ScramPrincipal(kdf, p.Required("iterations").AsInt(1, 100_000_000), memory, saltBytes,
+            Convert.FromHexString(Hex(p.Required("stored-key"), 32, "StoredKey: 32 bytes in hex")),
+            Convert.FromHexString(Hex(p.Required("server-key"), 32, "ServerKey: 32 bytes in hex")),
+            p.RequiredString("role"), p.String("realm"));
+    }
+
+    /// <summary>Hex digits (colons between bytes allowed, as fingerprints are shown), uppercase without colons.</summary>
+    private static string Hex(ConfigValue value, int bytes, string what)
+    {
+        var hex = value.AsString().Replace(":", "", StringComparison.Ordinal).ToUpperInvariant();
+        if (hex.Length == 0 || hex.Length % 2 != 0 || !hex.All(Uri.IsHexDigit) || (bytes > 0 && hex.Length != bytes * 2))
+            throw value.Error($"expected {what}");
+        return hex;
     }
 
     private static IReadOnlyList<string> AuthorizedKeys(ConfigObject principal)

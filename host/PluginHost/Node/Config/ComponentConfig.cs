@@ -37,12 +37,14 @@ public sealed record ComponentAuthConfig
     public string? AuthId { get; init; }
     /// <summary>HELLO.authextra (merged from the methods; cryptosign adds its pubkey).</summary>
     public IReadOnlyDictionary<string, object?>? AuthExtra { get; init; }
-    /// <summary>The methods in config order: "anonymous", "ticket", "wampcra", "cryptosign".</summary>
+    /// <summary>The methods in config order: "anonymous", "ticket", "wampcra", "cryptosign", "scram".</summary>
     public IReadOnlyList<string> Methods { get; init; } = [];
     public string? Ticket { get; init; }
     public string? WampCraSecret { get; init; }
     /// <summary>The Ed25519 private key (32-byte seed) in hex.</summary>
     public string? CryptosignPrivateKey { get; init; }
+    /// <summary>WAMP-SCRAM: the password (the router holds only keys derived from it).</summary>
+    public string? ScramPassword { get; init; }
 }
 
 /// <summary>The transport a container component connects over: websocket (url, serializers) or rawsocket (host, port, serializer).</summary>

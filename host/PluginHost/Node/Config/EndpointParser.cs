@@ -47,9 +47,29 @@ internal static class EndpointParser
     private static TlsConfig ParseTls(ConfigValue value, ParseContext ctx)
     {
         var o = value.AsObject("key", "certificate", "chain_certificates", "dhparam", "ciphers", "ca_certificates");
-        foreach (var key in new[] { "chain_certificates", "dhparam", "ciphers", "ca_certificates" })
+        foreach (var key in new[] { "chain_certificates", "dhparam", "ciphers" })
             if (o.Has(key)) ctx.Warn(value.Child(key).Path, "not supported by this build; ignored");
-        return new TlsConfig(ExistingFile(o.Required("key"), ctx), ExistingFile(o.Required("certificate"), ctx));
+        return new TlsConfig(ExistingFile(o.Required("key"), ctx), ExistingFile(o.Required("certificate"), ctx))
+        {
+            CaCertificates = o.Get("ca_certificates") is { } ca ? CaCertificates(ca, ctx) : null,
+        };
+    }
+
+    /// <summary>Mutual TLS trust anchors: a non-empty list of PEM files, each holding at least one certificate.</summary>
+    private static IReadOnlyList<string> CaCertificates(ConfigValue list, ParseContext ctx)
+    {
+        var files = new List<string>();
+        foreach (var item in list.AsArray())
+        {
+            var path = ExistingFile(item, ctx);
+            var certificates = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            try { certificates.ImportFromPemFile(path); }
+            catch (System.Security.Cryptography.CryptographicException e) { throw item.Error($"not a PEM certificate file: {e.Message}"); }
+            if (certificates.Count == 0) throw item.Error($"no PEM certificate in {path}");
+            files.Add(path);
+        }
+        if (files.Count == 0) throw list.Error("expected at least one CA certificate file");
+        return files;
     }
 
     /// <summary>Paths are relative to the node directory; a missing file is reported now rather than at bind time.</summary>
