@@ -182,11 +182,15 @@ internal static class CheckReport
         if (auth.Ticket is { } t) methods.Add($"ticket ({t.Count} principal{(t.Count == 1 ? "" : "s")})");
         if (auth.WampCra is { } c) methods.Add($"wampcra ({c.Count} user{(c.Count == 1 ? "" : "s")})");
         if (auth.Cryptosign is { } k) methods.Add($"cryptosign ({k.Count} principal{(k.Count == 1 ? "" : "s")})");
+        if (auth.Scram is { } sc) methods.Add($"scram ({Count(sc.Count, "principal")})");
+        if (auth.Tls is { } tl) methods.Add($"tls ({Count(tl.Count, "principal")} by certificate fingerprint)");
         if (auth.CookieAuth) methods.Add("cookie");
         foreach (var (method, dynamic) in auth.Dynamic ?? new Dictionary<string, DynamicAuthenticatorConfig>())
             methods.Add($"{method} (dynamic: {dynamic.Authenticator}{(dynamic.Realm is { } r ? $" on {r}" : "")})");
         return methods.Count == 0 ? "; auth: none allowed" : $"; auth: {string.Join(", ", methods)}";
     }
+
+    private static string Count(int n, string noun) => $"{n} {noun}{(n == 1 ? "" : "s")}";
 
     private static string Serializers(IReadOnlyList<string> names)
         => names.Count == 0 ? " (json, msgpack, cbor)" : $" ({string.Join(", ", names)})";

@@ -79,14 +79,15 @@ public sealed class CheckCommandTests : IDisposable
               "realms": [{"name": "realm1", "roles": [{"name": "user"}],
                           "store": {"type": "sqlite", "path": "data/realm1.sqlite", "event-history": [{"uri": "com.a", "limit": 5}]}}],
               "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 9125}, "cookie": {"max_age": 60},
-                              "auth": {"cookie": {}, "ticket": {"principals": {"joe": {"ticket": "s", "role": "user"}}}}}]}]}
+                              "auth": {"cookie": {}, "ticket": {"principals": {"joe": {"ticket": "s", "role": "user"}}},
+                                       "scram": {"type": "static", "principals": {"alice": {"kdf": "pbkdf2", "iterations": 1000, "salt": "ff8d9819fc0e12bf0d24892e45987e24", "stored-key": "a7f4f4b9458b859252ba0a0b0c10cdf24b68d6ab257704b65049cfa92e9428a1", "server-key": "dd13f08d5bd56df06d8306d18fbb576296e0595910fc7afc2aaaa28138448d0a", "role": "user"}}}}}]}]}
             """);
 
         var (code, output, err) = await Run("check", "--cbdir", _layout.NodeDir);
 
         Assert.True(code == 0, err);
         Assert.Contains($"store: sqlite {Path.Combine(_layout.NodeDir, "data", "realm1.sqlite")} (history and retained events persist); event history: exact 'com.a' (limit 5)", output);
-        Assert.Contains("auth: ticket (1 principal), cookie", output);
+        Assert.Contains("auth: ticket (1 principal), scram (1 principal), cookie", output);
         Assert.Contains("cookie tracking: 'cbtid', max_age 60 s, store memory", output);
     }
 
