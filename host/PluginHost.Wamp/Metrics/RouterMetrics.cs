@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Router;
 
@@ -9,8 +11,9 @@ namespace PluginHost.Wamp.Metrics;
 // One process-wide Meter, "PluginHost.Router", owns every router instrument. Instruments are static:
 // a router worker is one process with one WampRouter, and System.Diagnostics.Metrics instruments are
 // thread-safe, so the realm loops, session readers and writers all record into them without locks.
-// Nobody here owns aggregated state: the listener does (the node's OpenTelemetry MeterProvider, set up
-// only when a web path of type "metrics" exists; see host/PluginHost/Transport/RouterTransports.cs).
+// Aggregated state belongs to the listener (the node's OpenTelemetry MeterProvider, set up only when a web
+// path of type "metrics" exists; see host/PluginHost/Transport/RouterMetricsExport.cs), except the
+// joined-session counts per realm, which this class owns (Interlocked; read by the exporter's callback).
 // Without a listener each Add is a field check and returns, so the hooks cost next to nothing.
 //
 // Hooks are one line each at the place the thing happens (Realm.Join/RemoveSession, Dealer.StartCall,
@@ -38,8 +41,13 @@ public static class RouterMetrics
 
     private static readonly Meter Meter = new(MeterName, typeof(RouterMetrics).Assembly.GetName().Version?.ToString());
 
-    private static readonly UpDownCounter<long> Sessions = Meter.CreateUpDownCounter<long>(
-        "pluginhost.router.sessions", "{session}", "WAMP sessions currently joined to a realm");
+    // Joined sessions per realm name, kept whether or not anyone listens: router components join before the
+    // transports (and so the exporter) start, and an UpDownCounter would only see what happened after that.
+    // Join/leave are per session, not per message: a dictionary lookup there is fine.
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> JoinedByRealm = new(StringComparer.Ordinal);
+
+    private static readonly ObservableUpDownCounter<long> Sessions = Meter.CreateObservableUpDownCounter(
+        "pluginhost.router.sessions", ObserveSessions, "{session}", "WAMP sessions currently joined to a realm");
     private static readonly Counter<long> Calls = Meter.CreateCounter<long>(
         "pluginhost.router.calls", "{call}", "CALLs routed to a callee (INVOCATION sent)");
     private static readonly Counter<long> CallErrors = Meter.CreateCounter<long>(
@@ -59,8 +67,11 @@ public static class RouterMetrics
 
     private static KeyValuePair<string, object?> Realm(string name) => new(RealmTag, name);
 
-    public static void SessionJoined(string realm) => Sessions.Add(1, Realm(realm));
-    public static void SessionLeft(string realm) => Sessions.Add(-1, Realm(realm));
+    public static void SessionJoined(string realm) => Interlocked.Increment(ref JoinedByRealm.GetOrAdd(realm, _ => new StrongBox<long>()).Value);
+    public static void SessionLeft(string realm) => Interlocked.Decrement(ref JoinedByRealm.GetOrAdd(realm, _ => new StrongBox<long>()).Value);
+
+    private static IEnumerable<Measurement<long>> ObserveSessions()
+        => JoinedByRealm.Select(r => new Measurement<long>(Interlocked.Read(ref r.Value.Value), Realm(r.Key)));
     public static void CallRouted(string realm) => Calls.Add(1, Realm(realm));
     public static void EventPublished(string realm) => EventsPublished.Add(1, Realm(realm));
     public static void SlowConsumerClosed(string? realm) => SlowConsumerCloses.Add(1, Realm(realm ?? ""));
