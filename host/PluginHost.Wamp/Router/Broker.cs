@@ -122,6 +122,7 @@ internal sealed class Broker
             return;
         }
         var error = Route(session, m.Topic, m.Options, m.Arguments, m.ArgumentsKw, out long publication);
+        if (error is null) Metrics.RouterMetrics.EventPublished(realm.Name);
         if (!ack) return;
         if (error is { } e) session.Send(Realm.Error(WampMessageType.Publish, m.RequestId, e.Uri, e.Message));
         // A persistent store: acknowledged means durable. PUBLISHED waits behind the publication's writes (and every

@@ -230,6 +230,7 @@ internal sealed partial class Dealer(Realm realm)
             pending.Timer = new Timer(static state => { var p = (PendingCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
                 pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
         callee.Session.Send(new InvocationMessage(invocationId, reg.Id, details, m.Arguments, m.ArgumentsKw));
+        Metrics.RouterMetrics.CallRouted(realm.Name);
         return true;
     }
 

@@ -362,6 +362,7 @@ internal sealed class Realm
         session.Send(new WelcomeMessage(session.Id, details));
         Log.LogDebug("Session {SessionId} joined realm {Realm} as {AuthId}/{AuthRole}", session.Id, Name, session.AuthId, session.AuthRole);
         Meta?.OnJoin(session);
+        Metrics.RouterMetrics.SessionJoined(Name);
     }
 
     /// <summary>WELCOME.Details.roles: exactly the advanced features this router implements.</summary>
@@ -467,6 +468,7 @@ internal sealed class Realm
         Router.CookieSessions.TryRemove(session.Id, out _);
         if (!session.Joined || session.Left) return;
         session.Left = true;
+        Metrics.RouterMetrics.SessionLeft(Name);
         Sessions.Remove(session.Id);
         Dealer.RemoveSession(session);
         Broker.RemoveSession(session);

@@ -173,6 +173,7 @@ internal sealed class RouterSession
                     break;
                 }
                 if (message is null) break; // peer closed the transport
+                Metrics.RouterMetrics.Received(realm.Name, _connection.Details.SerializerName);
                 // Flow control, rule 2 (Realm.cs): PUBLISH and CALL wait while the realm is congested; nothing
                 // else does (unsubscribing, leaving, answering invocations must stay possible). Not congested:
                 // one volatile read. While waiting this reader does not read on, so TCP pushes back.
@@ -229,6 +230,7 @@ internal sealed class RouterSession
             {
                 _log.LogInformation("Authentication refused: authmethod {AuthMethod}, authid {AuthId}, realm {Realm}, peer {Peer}",
                     deny.AuthMethod ?? "(none)", deny.AuthId ?? "(none)", hello.Realm, _connection.Details.Peer);
+                Metrics.RouterMetrics.AuthFailed(deny.Reason);
                 AbortBeforeJoin(deny.Reason, deny.Message);
             }
             if (outcome is not AuthAccept accept) return null;
@@ -253,6 +255,7 @@ internal sealed class RouterSession
     internal bool Send(WampMessage message)
     {
         if (Volatile.Read(ref _closed) != 0) return false;
+        Metrics.RouterMetrics.Sent(Realm, _connection.Details.SerializerName, message);
         int size = OutboundSize.Of(message);
         // Counted before the write so that the writer's subtraction can never run ahead of it.
         long bytes = Interlocked.Add(ref _queuedBytes, size);
@@ -275,6 +278,7 @@ internal sealed class RouterSession
             Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), _options.MaxOutboundQueue, Interlocked.Read(ref _queuedBytes) + size, _maxBytes);
         _outbound.Writer.TryComplete();
         ReleaseFlow(); // rule 4: a closed session no longer holds the others back
+        Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
         _ = CloseTransportAsync("slow consumer");
         return false;
     }
@@ -333,6 +337,7 @@ internal sealed class RouterSession
                 Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued), Interlocked.Read(ref _queuedBytes), _highWater, _highWaterBytes);
             Realm!.RemoveCongestion();
             _outbound.Writer.TryComplete();
+            Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
             await CloseTransportAsync("slow consumer").ConfigureAwait(false);
         }
         catch (Exception e)

@@ -124,6 +124,9 @@ internal static class CheckReport
                 case NodeInfoPathConfig:
                     w.WriteLine($"    {http}  node info page");
                     break;
+                case MetricsPathConfig:
+                    w.WriteLine($"    {http}  metrics (Prometheus text format)");
+                    break;
                 case NotFoundPathConfig:
                     w.WriteLine($"    {http}  none (404 Not Found)");
                     break;

@@ -95,6 +95,7 @@ public sealed class RouterTransports : IAsyncDisposable
         builder.Services.AddDirectoryBrowser();
         builder.Services.AddHttpForwarder();                            // reverseproxy, websocket-reverseproxy paths
         builder.Services.AddSingleton<Proxy.ProxyServices>();            // their backend clients, disposed with the app
+        if (RouterMetricsExport.IsWanted(transports)) RouterMetricsExport.AddTo(builder.Services); // metrics paths
         builder.WebHost.UseKestrelCore();
         builder.WebHost.UseSockets(o =>
         {

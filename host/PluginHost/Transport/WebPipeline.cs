@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using OpenTelemetry.Metrics;
 using PluginHost.Transport.Static;
 
 namespace PluginHost.Transport;
@@ -58,6 +59,7 @@ internal static class WebPipeline
         RedirectPathConfig => "redirect",
         JsonPathConfig => "json",
         NodeInfoPathConfig => "node info",
+        MetricsPathConfig => "metrics (Prometheus)",
         NotFoundPathConfig => "none (404)",
         PublisherPathConfig p => $"http bridge publisher on {p.Realm}",
         CallerPathConfig c => $"http bridge caller on {c.Realm}",
@@ -114,6 +116,11 @@ internal static class WebPipeline
                 break;
             case NodeInfoPathConfig:
                 app.Run(NodeInfoPage.ServeAsync);
+                break;
+            case MetricsPathConfig:
+                // A leaf like json: the exporter answers at the path itself; below it falls through to 404.
+                app.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null, predicate: context => context.Request.Path.Value is "" or "/",
+                    path: null, configureBranchedPipeline: null, optionsName: null);
                 break;
             case NotFoundPathConfig:
                 app.Run(context =>

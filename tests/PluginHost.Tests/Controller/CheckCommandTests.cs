@@ -38,6 +38,7 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("http://localhost:8080/  static", output);
         Assert.Contains("ws://localhost:8080/ws  websocket", output);
         Assert.Contains("rs://localhost:8081  rawsocket", output);
+        Assert.Contains("http://localhost:8080/metrics  metrics (Prometheus text format)", output);
         Assert.Matches(@"component 'component001' \(timeservice.TimeService\) on realm 'realm1' via ws://127.0.0.1:8080/ws\n"
             + @"    class from .*/plugins/TimeService/TimeService.dll\n"
             + @"    registers \(in code\) com.timeservice.now\n", output.ReplaceLineEndings("\n"));

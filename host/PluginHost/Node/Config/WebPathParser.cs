@@ -6,14 +6,14 @@ using PluginHost.Transport;
 namespace PluginHost.Node.Config;
 
 /// <summary>
-/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, none, nested path, HTTP bridge (publisher,
+/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, metrics, none, nested path, HTTP bridge (publisher,
 /// caller, webhook) and reverse proxy (reverseproxy, websocket-reverseproxy) services.
 /// </summary>
 internal static partial class WebPathParser
 {
     private static readonly string[] Implemented = [
         "static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook", "nodeinfo", "none",
-        "reverseproxy", "websocket-reverseproxy",
+        "metrics", "reverseproxy", "websocket-reverseproxy",
     ];
 
     /// <summary>Crossbar services this build does not provide: their paths are skipped with a warning, the rest of the node runs.</summary>
@@ -73,6 +73,9 @@ internal static partial class WebPathParser
             case "nodeinfo":
                 value.AsObject("type");
                 return new NodeInfoPathConfig();
+            case "metrics":
+                value.AsObject("type");
+                return new MetricsPathConfig();
             case "none":
                 value.AsObject("type");
                 return new NotFoundPathConfig();

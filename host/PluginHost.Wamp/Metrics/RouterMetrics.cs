@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Wamp.Metrics;
+
+// METRICS DESIGN
+//
+// One process-wide Meter, "PluginHost.Router", owns every router instrument. Instruments are static:
+// a router worker is one process with one WampRouter, and System.Diagnostics.Metrics instruments are
+// thread-safe, so the realm loops, session readers and writers all record into them without locks.
+// Aggregated state belongs to the listener (the node's OpenTelemetry MeterProvider, set up only when a web
+// path of type "metrics" exists; see host/PluginHost/Transport/RouterMetricsExport.cs), except the
+// joined-session counts per realm, which this class owns (Interlocked; read by the exporter's callback).
+// Without a listener each Add is a field check and returns, so the hooks cost next to nothing.
+//
+// Hooks are one line each at the place the thing happens (Realm.Join/RemoveSession, Dealer.StartCall,
+// Broker.Publish, RouterSession's read loop, Send, slow-consumer closes and handshake). They never
+// allocate: one or two tags passed as KeyValuePair overloads of Add (no tag array), tag values are
+// strings the router already holds (realm name, serializer name, error URI).
+//
+// Cardinality: tags are the realm (configured), the serializer (json/msgpack/cbor/none) and error URIs.
+// Call error URIs include the ones callees choose (application errors); the auth-failure counter does
+// not carry the requested realm, which an unauthenticated client picks freely.
+//
+// Names follow OpenTelemetry's conventions: dotted lower-case names under "pluginhost.router",
+// annotation units in braces ("{call}"), error.type for the error URI. The Prometheus exporter turns
+// them into e.g. pluginhost_router_calls_total{wamp_realm="realm1"}.
+//
+// Not measured here: bytes by serializer (frames are encoded in the transport writers, not visible
+// to the router without touching every transport) and outbound queue depth (per-session state owned
+// by each session; a gauge would have to walk sessions from the exporter's thread).
+public static class RouterMetrics
+{
+    public const string MeterName = "PluginHost.Router";
+    public const string RealmTag = "wamp.realm";
+    public const string SerializerTag = "wamp.serializer";
+    public const string ErrorTag = "error.type";
+
+    private static readonly Meter Meter = new(MeterName, typeof(RouterMetrics).Assembly.GetName().Version?.ToString());
+
+    // Joined sessions per realm name, kept whether or not anyone listens: router components join before the
+    // transports (and so the exporter) start, and an UpDownCounter would only see what happened after that.
+    // Join/leave are per session, not per message: a dictionary lookup there is fine.
+    private static readonly ConcurrentDictionary<string, StrongBox<long>> JoinedByRealm = new(StringComparer.Ordinal);
+
+    private static readonly ObservableUpDownCounter<long> Sessions = Meter.CreateObservableUpDownCounter(
+        "pluginhost.router.sessions", ObserveSessions, "{session}", "WAMP sessions currently joined to a realm");
+    private static readonly Counter<long> Calls = Meter.CreateCounter<long>(
+        "pluginhost.router.calls", "{call}", "CALLs routed to a callee (INVOCATION sent)");
+    private static readonly Counter<long> CallErrors = Meter.CreateCounter<long>(
+        "pluginhost.router.call.errors", "{error}", "ERROR replies to CALLs, from the router or the callee, by error URI");
+    private static readonly Counter<long> EventsPublished = Meter.CreateCounter<long>(
+        "pluginhost.router.events.published", "{event}", "PUBLISHes accepted by the broker");
+    private static readonly Counter<long> EventsDelivered = Meter.CreateCounter<long>(
+        "pluginhost.router.events.delivered", "{event}", "EVENTs queued to subscribers");
+    private static readonly Counter<long> MessagesReceived = Meter.CreateCounter<long>(
+        "pluginhost.router.messages.received", "{message}", "WAMP messages received from joined sessions");
+    private static readonly Counter<long> MessagesSent = Meter.CreateCounter<long>(
+        "pluginhost.router.messages.sent", "{message}", "WAMP messages queued to joined sessions");
+    private static readonly Counter<long> SlowConsumerCloses = Meter.CreateCounter<long>(
+        "pluginhost.router.slow_consumer.closes", "{session}", "Sessions closed as slow consumers");
+    private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
+        "pluginhost.router.auth.failures", "{failure}", "Session openings refused (ABORT) during HELLO/authentication, by reason URI");
+
+    private static KeyValuePair<string, object?> Realm(string name) => new(RealmTag, name);
+
+    public static void SessionJoined(string realm) => Interlocked.Increment(ref JoinedByRealm.GetOrAdd(realm, _ => new StrongBox<long>()).Value);
+    public static void SessionLeft(string realm) => Interlocked.Decrement(ref JoinedByRealm.GetOrAdd(realm, _ => new StrongBox<long>()).Value);
+
+    private static IEnumerable<Measurement<long>> ObserveSessions()
+        => JoinedByRealm.Select(r => new Measurement<long>(Interlocked.Read(ref r.Value.Value), Realm(r.Key)));
+    public static void CallRouted(string realm) => Calls.Add(1, Realm(realm));
+    public static void EventPublished(string realm) => EventsPublished.Add(1, Realm(realm));
+    public static void SlowConsumerClosed(string? realm) => SlowConsumerCloses.Add(1, Realm(realm ?? ""));
+    public static void AuthFailed(string reason) => AuthFailures.Add(1, new KeyValuePair<string, object?>(ErrorTag, reason));
+
+    public static void Received(string realm, string serializer)
+        => MessagesReceived.Add(1, Realm(realm), new KeyValuePair<string, object?>(SerializerTag, serializer));
+
+    /// <summary>Send hook: every message queued to a joined session; EVENTs and ERRORs to CALLs also count on their own.</summary>
+    internal static void Sent(Realm? realm, string serializer, WampMessage message)
+    {
+        if (realm is null || !MessagesSent.Enabled) return; // handshake (no realm yet), or nobody listening
+        MessagesSent.Add(1, Realm(realm.Name), new KeyValuePair<string, object?>(SerializerTag, serializer));
+        if (message is EventMessage) EventsDelivered.Add(1, Realm(realm.Name));
+        else if (message is ErrorMessage { RequestType: WampMessageType.Call } error)
+            CallErrors.Add(1, Realm(realm.Name), new KeyValuePair<string, object?>(ErrorTag, error.Error));
+    }
+}
