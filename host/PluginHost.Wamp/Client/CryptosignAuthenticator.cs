@@ -59,6 +59,7 @@ public sealed class WampAuthenticatorSet(IReadOnlyList<IWampAuthenticator> authe
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
         => authenticators.First(a => a.Answers(challenge.AuthMethod)).AuthenticateAsync(challenge, cancellationToken);
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?>? HelloAuthExtra()
     {
         Dictionary<string, object?>? extra = null;
@@ -68,6 +69,7 @@ public sealed class WampAuthenticatorSet(IReadOnlyList<IWampAuthenticator> authe
         return extra;
     }
 
+    /// <inheritdoc/>
     public string? CheckWelcome(string authMethod, IReadOnlyDictionary<string, object?> authExtra)
         => authenticators.FirstOrDefault(a => a.Answers(authMethod))?.CheckWelcome(authMethod, authExtra);
 }
