@@ -24,11 +24,13 @@ public sealed class CryptosignAuthenticator : IWampAuthenticator
         PublicKeyHex = Convert.ToHexStringLower(_key.PublicKey.Export(KeyBlobFormat.RawPublicKey));
     }
 
+    /// <inheritdoc/>
     public string AuthMethod => "cryptosign";
 
     /// <summary>The public key in hex, for HELLO.authextra.pubkey and the router's authorized_keys.</summary>
     public string PublicKeyHex { get; }
 
+    /// <inheritdoc/>
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
     {
         if (!challenge.Extra.TryGetString("challenge", out var hex))
@@ -44,15 +46,20 @@ public sealed class CryptosignAuthenticator : IWampAuthenticator
 /// <summary>Several authenticators offered at once (HELLO.authmethods in their order); the CHALLENGE's method picks one.</summary>
 public sealed class WampAuthenticatorSet(IReadOnlyList<IWampAuthenticator> authenticators) : IWampAuthenticator
 {
+    /// <summary>The methods offered, in order (HELLO.authmethods).</summary>
     public IReadOnlyList<string> AuthMethods { get; } = [.. authenticators.Select(a => a.AuthMethod)];
 
+    /// <inheritdoc/>
     public string AuthMethod => AuthMethods[0];
 
+    /// <inheritdoc/>
     public bool Answers(string authMethod) => AuthMethods.Contains(authMethod);
 
+    /// <inheritdoc/>
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
         => authenticators.First(a => a.Answers(challenge.AuthMethod)).AuthenticateAsync(challenge, cancellationToken);
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?>? HelloAuthExtra()
     {
         Dictionary<string, object?>? extra = null;
@@ -62,6 +69,7 @@ public sealed class WampAuthenticatorSet(IReadOnlyList<IWampAuthenticator> authe
         return extra;
     }
 
+    /// <inheritdoc/>
     public string? CheckWelcome(string authMethod, IReadOnlyDictionary<string, object?> authExtra)
         => authenticators.FirstOrDefault(a => a.Answers(authMethod))?.CheckWelcome(authMethod, authExtra);
 }

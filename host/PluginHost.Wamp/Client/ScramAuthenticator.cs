@@ -19,8 +19,10 @@ public sealed class ScramAuthenticator(string authId, string password, string me
     private string? _clientNonce;
     private byte[]? _authMessage, _saltedPassword;
 
+    /// <inheritdoc/>
     public string AuthMethod => method;
 
+    /// <inheritdoc/>
     public IReadOnlyDictionary<string, object?>? HelloAuthExtra()
     {
         _clientNonce = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
@@ -28,6 +30,7 @@ public sealed class ScramAuthenticator(string authId, string password, string me
         return new Dictionary<string, object?> { ["nonce"] = _clientNonce };
     }
 
+    /// <inheritdoc/>
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
     {
         var extra = challenge.Extra;
@@ -66,6 +69,7 @@ public sealed class ScramAuthenticator(string authId, string password, string me
         catch (FormatException) { return false; }
     }
 
+    /// <inheritdoc/>
     public string? CheckWelcome(string authMethod, IReadOnlyDictionary<string, object?> authExtra)
     {
         if (_authMessage is null || _saltedPassword is null) return "WELCOME without a completed SCRAM exchange";

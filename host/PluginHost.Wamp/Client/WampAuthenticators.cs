@@ -13,6 +13,7 @@ public interface IWampAuthenticator
     /// <summary>Whether this authenticator answers a CHALLENGE of <paramref name="authMethod"/> (a set answers several).</summary>
     bool Answers(string authMethod) => authMethod == AuthMethod;
 
+    /// <summary>The AUTHENTICATE answer to <paramref name="challenge"/>; throws <see cref="WampException"/> when it cannot answer.</summary>
     ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken);
 
     /// <summary>Members this method adds to HELLO.authextra, asked once per join (WAMP-SCRAM's client nonce).</summary>
@@ -31,8 +32,10 @@ public readonly record struct WampAuthResponse(string Signature, IReadOnlyDictio
 /// <summary>Ticket authentication: the signature is the ticket itself.</summary>
 public sealed class TicketAuthenticator(string ticket) : IWampAuthenticator
 {
+    /// <inheritdoc/>
     public string AuthMethod => "ticket";
 
+    /// <inheritdoc/>
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
         => ValueTask.FromResult(new WampAuthResponse(ticket));
 }
@@ -48,8 +51,10 @@ public sealed class WampCraAuthenticator(string secret) : IWampAuthenticator
     private const int DefaultIterations = 1000;
     private const int DefaultKeyLength = 32;
 
+    /// <inheritdoc/>
     public string AuthMethod => "wampcra";
 
+    /// <inheritdoc/>
     public ValueTask<WampAuthResponse> AuthenticateAsync(ChallengeMessage challenge, CancellationToken cancellationToken)
     {
         if (!challenge.Extra.TryGetString("challenge", out var text))

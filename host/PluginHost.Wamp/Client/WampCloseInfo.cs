@@ -1,5 +1,6 @@
 namespace PluginHost.Wamp.Client;
 
+/// <summary>Which side ended a session.</summary>
 public enum WampCloseInitiator
 {
     /// <summary>This client left (LeaveAsync/DisposeAsync) or aborted (protocol violation).</summary>

@@ -12,6 +12,7 @@ public class WampException : Exception
     private static readonly IReadOnlyList<object?> NoArgs = Array.Empty<object?>();
     private static readonly IReadOnlyDictionary<string, object?> NoDict = new Dictionary<string, object?>();
 
+    /// <summary>An error URI with optional positional and keyword payload and details.</summary>
     public WampException(string error, IReadOnlyList<object?>? args = null,
         IReadOnlyDictionary<string, object?>? argsKw = null,
         IReadOnlyDictionary<string, object?>? details = null, Exception? innerException = null)
@@ -29,8 +30,11 @@ public class WampException : Exception
 
     /// <summary>The error URI, e.g. wamp.error.no_such_procedure.</summary>
     public string Error { get; }
+    /// <summary>Positional payload of the error.</summary>
     public IReadOnlyList<object?> Args { get; }
+    /// <summary>Keyword payload of the error.</summary>
     public IReadOnlyDictionary<string, object?> ArgsKw { get; }
+    /// <summary>ERROR.Details (or ABORT/GOODBYE details when the session ended).</summary>
     public IReadOnlyDictionary<string, object?> Details { get; }
 
     internal static WampException FromError(ErrorMessage m)

@@ -27,16 +27,24 @@ public sealed class WampInvocation
         Timeout = timeout > 0 ? TimeSpan.FromMilliseconds(timeout.Value) : null;
     }
 
+    /// <summary>The INVOCATION request id.</summary>
     public long RequestId { get; }
+    /// <summary>The registration the call was routed to.</summary>
     public long RegistrationId { get; }
+    /// <summary>The procedure called (for a prefix or wildcard registration, the actual URI).</summary>
     public string Procedure { get; }
+    /// <summary>Positional arguments.</summary>
     public IReadOnlyList<object?> Args { get; }
+    /// <summary>Keyword arguments.</summary>
     public IReadOnlyDictionary<string, object?> ArgsKw { get; }
+    /// <summary>INVOCATION.Details as sent by the dealer.</summary>
     public IReadOnlyDictionary<string, object?> Details { get; }
 
     /// <summary>Caller session id, when disclosed (caller_identification).</summary>
     public long? Caller { get; }
+    /// <summary>Caller authid, when disclosed.</summary>
     public string? CallerAuthId { get; }
+    /// <summary>Caller authrole, when disclosed.</summary>
     public string? CallerAuthRole { get; }
 
     /// <summary>Whether the caller asked for progressive results.</summary>

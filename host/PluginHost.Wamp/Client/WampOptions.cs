@@ -35,6 +35,7 @@ public enum CallCancelMode
     KillNoWait,
 }
 
+/// <summary>CALL.Options, and how the client delivers progress and cancels.</summary>
 public sealed class CallOptions
 {
     internal static readonly CallOptions Default = new();
@@ -59,14 +60,38 @@ public sealed class CallOptions
 }
 
 /// <summary>REGISTER/SUBSCRIBE.Options.match.</summary>
-public enum MatchPolicy { Exact, Prefix, Wildcard }
+public enum MatchPolicy
+{
+    /// <summary>The URI as given.</summary>
+    Exact,
+    /// <summary>Every URI starting with the given one.</summary>
+    Prefix,
+    /// <summary>Empty URI components match any component (a..c matches a.b.c).</summary>
+    Wildcard,
+}
 
 /// <summary>REGISTER.Options.invoke (shared registration).</summary>
-public enum InvokePolicy { Single, RoundRobin, Random, First, Last }
+public enum InvokePolicy
+{
+    /// <summary>One callee only: a second registration is refused.</summary>
+    Single,
+    /// <summary>Callees in turn.</summary>
+    RoundRobin,
+    /// <summary>A callee picked at random.</summary>
+    Random,
+    /// <summary>The callee that registered first.</summary>
+    First,
+    /// <summary>The callee that registered last.</summary>
+    Last,
+}
 
+/// <summary>REGISTER.Options.</summary>
 public sealed class RegisterOptions
 {
+    /// <summary>How the procedure URI matches calls.</summary>
     public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
+
+    /// <summary>Which callee of a shared registration gets a call.</summary>
     public InvokePolicy Invoke { get; init; } = InvokePolicy.Single;
 
     /// <summary>Ask the dealer to disclose the caller's identity in every invocation.</summary>
@@ -76,8 +101,10 @@ public sealed class RegisterOptions
     public bool ForceReregister { get; init; }
 }
 
+/// <summary>SUBSCRIBE.Options.</summary>
 public sealed class SubscribeOptions
 {
+    /// <summary>How the topic URI matches publications.</summary>
     public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
 }
 
@@ -90,11 +117,24 @@ public sealed class PublishOptions
     /// <summary>exclude_me; null leaves the router default (exclude the publisher).</summary>
     public bool? ExcludeMe { get; init; }
 
+    /// <summary>disclose_me: ask the broker to tell subscribers who published.</summary>
     public bool DiscloseMe { get; init; }
+
+    /// <summary>Session ids that must not receive the event.</summary>
     public IReadOnlyList<long>? Exclude { get; init; }
+
+    /// <summary>Only these session ids may receive the event.</summary>
     public IReadOnlyList<long>? Eligible { get; init; }
+
+    /// <summary>Sessions with these authids must not receive the event.</summary>
     public IReadOnlyList<string>? ExcludeAuthId { get; init; }
+
+    /// <summary>Sessions with these authroles must not receive the event.</summary>
     public IReadOnlyList<string>? ExcludeAuthRole { get; init; }
+
+    /// <summary>Only sessions with these authids may receive the event.</summary>
     public IReadOnlyList<string>? EligibleAuthId { get; init; }
+
+    /// <summary>Only sessions with these authroles may receive the event.</summary>
     public IReadOnlyList<string>? EligibleAuthRole { get; init; }
 }

@@ -42,5 +42,6 @@ public sealed class WampRegistration : IAsyncDisposable
         await _session.UnregisterAsync(this, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Unregisters (once; later calls do nothing).</summary>
     public async ValueTask DisposeAsync() => await UnregisterAsync().ConfigureAwait(false);
 }

@@ -9,6 +9,7 @@ public sealed class WampResult
     internal static readonly IReadOnlyList<object?> NoArgs = Array.Empty<object?>();
     internal static readonly IReadOnlyDictionary<string, object?> NoDict = new Dictionary<string, object?>();
 
+    /// <summary>A result with positional and keyword payload and details.</summary>
     public WampResult(IReadOnlyList<object?>? args = null, IReadOnlyDictionary<string, object?>? argsKw = null,
         IReadOnlyDictionary<string, object?>? details = null)
     {
@@ -20,7 +21,9 @@ public sealed class WampResult
     /// <summary>A result with only positional arguments.</summary>
     public static WampResult Of(params object?[] args) => new(args);
 
+    /// <summary>Positional payload.</summary>
     public IReadOnlyList<object?> Args { get; }
+    /// <summary>Keyword payload.</summary>
     public IReadOnlyDictionary<string, object?> ArgsKw { get; }
 
     /// <summary>RESULT.Details for call results (e.g. progress); ignored when a callee returns it.</summary>

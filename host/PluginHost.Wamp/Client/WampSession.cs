@@ -56,11 +56,17 @@ public sealed partial class WampSession : IAsyncDisposable
         AuthProvider = welcome.Details.GetString("authprovider");
     }
 
+    /// <summary>The session id the router assigned (WELCOME.Session).</summary>
     public long SessionId { get; }
+    /// <summary>The realm joined.</summary>
     public string Realm { get; }
+    /// <summary>The authid the router assigned.</summary>
     public string? AuthId { get; }
+    /// <summary>The authrole the router assigned; it decides what the session may do.</summary>
     public string? AuthRole { get; }
+    /// <summary>How the session was authenticated (anonymous, ticket, wampcra, cryptosign, ...).</summary>
     public string? AuthMethod { get; }
+    /// <summary>Who authenticated the session (e.g. static or dynamic).</summary>
     public string? AuthProvider { get; }
 
     /// <summary>WELCOME.Details as sent by the router, including its roles and features.</summary>
@@ -69,6 +75,7 @@ public sealed partial class WampSession : IAsyncDisposable
     /// <summary>Completes (never faults) when the session has ended, with how it ended.</summary>
     public Task<WampCloseInfo> Closed => _closed.Task;
 
+    /// <summary>Whether the session is joined and not leaving.</summary>
     public bool IsOpen { get { lock (_sendLock) return _state == State.Open; } }
 
     /// <summary>Whether the router announced <paramref name="feature"/> for <paramref name="role"/> (dealer/broker).</summary>

@@ -60,5 +60,6 @@ public sealed class WampSubscription : IAsyncDisposable
         await _session.UnsubscribeAsync(this, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Unsubscribes (once; later calls do nothing).</summary>
     public async ValueTask DisposeAsync() => await UnsubscribeAsync().ConfigureAwait(false);
 }

@@ -13,6 +13,7 @@ namespace PluginHost.Wamp.Transport;
 /// </summary>
 public static class BatchedFraming
 {
+    /// <summary>Appended to a serializer's subprotocol for its batched variant (wamp.2.json.batched).</summary>
     public const string Suffix = ".batched";
 
     /// <summary>Autobahn's JSON batch terminator ('\30', octal). The spec's sketch names 0x1E; both are accepted when reading.</summary>

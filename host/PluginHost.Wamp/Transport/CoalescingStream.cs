@@ -47,6 +47,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
         }
     }
 
+    /// <inheritdoc/>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
@@ -92,36 +93,51 @@ public sealed class CoalescingStream(Stream inner) : Stream
         return _inner.WriteAsync(_buffer.AsMemory(0, count), cancellationToken);
     }
 
+    /// <inheritdoc/>
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc/>
     public override void Write(byte[] buffer, int offset, int count)
         => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
+    /// <inheritdoc/>
     public override Task FlushAsync(CancellationToken cancellationToken)
         => _corked ? Task.CompletedTask : _inner.FlushAsync(cancellationToken);
 
+    /// <inheritdoc/>
     public override void Flush()
     {
         if (!_corked) _inner.Flush();
     }
 
+    /// <inheritdoc/>
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         => _inner.ReadAsync(buffer, cancellationToken);
 
+    /// <inheritdoc/>
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => _inner.ReadAsync(buffer, offset, count, cancellationToken);
 
+    /// <inheritdoc/>
     public override int Read(byte[] buffer, int offset, int count) => _inner.Read(buffer, offset, count);
 
+    /// <inheritdoc/>
     public override bool CanRead => _inner.CanRead;
+    /// <inheritdoc/>
     public override bool CanWrite => _inner.CanWrite;
+    /// <inheritdoc/>
     public override bool CanSeek => false;
+    /// <inheritdoc/>
     public override long Length => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    /// <inheritdoc/>
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    /// <inheritdoc/>
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
         if (disposing)
@@ -132,6 +148,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
         base.Dispose(disposing);
     }
 
+    /// <inheritdoc/>
     public override async ValueTask DisposeAsync()
     {
         await _inner.DisposeAsync().ConfigureAwait(false);

@@ -42,6 +42,7 @@ public sealed record TransportDetails(
     /// <summary>Set on TLS listeners: client certificate and channel id (authentication reads them).</summary>
     public TlsDetails? Tls { get; init; }
 
+    /// <summary>The transport dict of session meta events and WELCOME details.</summary>
     public Dictionary<string, object?> ToDict()
     {
         var dict = new Dictionary<string, object?>
@@ -56,8 +57,10 @@ public sealed record TransportDetails(
     }
 }
 
+/// <summary>Conveniences over <see cref="IWampConnection"/>.</summary>
 public static class WampConnectionExtensions
 {
+    /// <summary>Sends one message.</summary>
     public static ValueTask SendAsync(this IWampConnection connection, WampMessage message, CancellationToken cancellationToken = default)
         => connection.SendAsync([message], cancellationToken);
 }

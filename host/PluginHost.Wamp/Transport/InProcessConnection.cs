@@ -35,8 +35,10 @@ public sealed class InProcessConnection : IWampConnection
         return (client, router);
     }
 
+    /// <inheritdoc/>
     public TransportDetails Details { get; }
 
+    /// <inheritdoc/>
     public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         try
@@ -51,6 +53,7 @@ public sealed class InProcessConnection : IWampConnection
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
@@ -68,6 +71,7 @@ public sealed class InProcessConnection : IWampConnection
         }
     }
 
+    /// <inheritdoc/>
     public ValueTask CloseAsync(string? reason = null)
     {
         // Closing either end closes both directions, like a socket.
@@ -82,5 +86,6 @@ public sealed class InProcessConnection : IWampConnection
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
     }
 
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => CloseAsync();
 }

@@ -35,6 +35,7 @@ public sealed class RawSocketConnection : IWampConnection
         Details = new TransportDetails("rawsocket", serializer.Name, peer) { Tls = tls };
     }
 
+    /// <inheritdoc/>
     public TransportDetails Details { get; }
 
     /// <summary>Largest frame payload we accept (announced in the handshake).</summary>
@@ -132,6 +133,7 @@ public sealed class RawSocketConnection : IWampConnection
         }
     }
 
+    /// <inheritdoc/>
     public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         lock (_gate)
@@ -201,6 +203,7 @@ public sealed class RawSocketConnection : IWampConnection
         return true;
     }
 
+    /// <inheritdoc/>
     public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -270,6 +273,7 @@ public sealed class RawSocketConnection : IWampConnection
             throw new IOException("RawSocket connection is closed");
     }
 
+    /// <inheritdoc/>
     public async ValueTask CloseAsync(string? reason = null)
     {
         bool receiving;
@@ -306,5 +310,6 @@ public sealed class RawSocketConnection : IWampConnection
         _input.Complete();
     }
 
+    /// <inheritdoc/>
     public ValueTask DisposeAsync() => CloseAsync();
 }

@@ -16,12 +16,17 @@ public static class RawSocketProtocol
     /// <summary>2^9 = 512 B: the smallest maximum length (exponent 0).</summary>
     public const int MinLengthLimit = 1 << 9;
 
+    /// <summary>Octets in a handshake (request or reply).</summary>
     public const int HandshakeSize = 4;
+    /// <summary>Octets in a frame header: type and 24-bit length.</summary>
     public const int FrameHeaderSize = 4;
 
     // Frame types: the low three bits TTT of the first header octet.
+    /// <summary>Frame type: a WAMP message.</summary>
     public const byte FrameMessage = 0;
+    /// <summary>Frame type: PING (the peer answers with PONG, same payload).</summary>
     public const byte FramePing = 1;
+    /// <summary>Frame type: PONG.</summary>
     public const byte FramePong = 2;
 
     /// <summary>Handshake exponent L so that 2^(9+L) is the largest power of two not above <paramref name="maxMessageSize"/>.</summary>
@@ -74,15 +79,20 @@ public static class RawSocketProtocol
 /// <summary>Error codes E of the router's handshake error reply.</summary>
 public enum RawSocketHandshakeError : byte
 {
+    /// <summary>The router speaks none of the serializers asked for.</summary>
     SerializerUnsupported = 1,
+    /// <summary>The maximum message length asked for is not acceptable.</summary>
     MaxLengthUnacceptable = 2,
+    /// <summary>The handshake used reserved bits.</summary>
     ReservedBitsUsed = 3,
+    /// <summary>The router has reached its connection limit.</summary>
     MaxConnectionCountReached = 4,
 }
 
 /// <summary>The router refused the RawSocket handshake (or answered with something that is not a handshake).</summary>
 public sealed class RawSocketHandshakeException(string message, RawSocketHandshakeError? error = null) : IOException(message)
 {
+    /// <summary>The router's error code, when it sent one.</summary>
     public RawSocketHandshakeError? Error { get; } = error;
 }
 
@@ -90,6 +100,8 @@ public sealed class RawSocketHandshakeException(string message, RawSocketHandsha
 public sealed class WampMessageTooLargeException(int size, int limit)
     : IOException($"message of {size} bytes exceeds the peer's limit of {limit} bytes")
 {
+    /// <summary>The encoded size of the message, in bytes.</summary>
     public int Size { get; } = size;
+    /// <summary>The largest message the peer accepts, in bytes.</summary>
     public int Limit { get; } = limit;
 }

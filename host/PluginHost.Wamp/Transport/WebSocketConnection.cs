@@ -15,6 +15,7 @@ namespace PluginHost.Wamp.Transport;
 /// </summary>
 public sealed class WebSocketConnection : IWampConnection
 {
+    /// <summary>The largest message accepted from the peer unless told otherwise (16 MiB).</summary>
     public const int DefaultMaxMessageSize = 16 * 1024 * 1024;
     private const int InitialBufferSize = 4 * 1024;
     private const int MaxBatchBytes = 64 * 1024; // a batched WebSocket message is closed once it reaches this size
@@ -58,8 +59,10 @@ public sealed class WebSocketConnection : IWampConnection
         Details = details;
     }
 
+    /// <inheritdoc/>
     public TransportDetails Details { get; }
 
+    /// <inheritdoc/>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
@@ -159,6 +162,7 @@ public sealed class WebSocketConnection : IWampConnection
         _buffer = null;
     }
 
+    /// <inheritdoc/>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {

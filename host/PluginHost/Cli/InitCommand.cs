@@ -42,16 +42,34 @@ internal static class InitCommand
 
     /// <summary>
     /// How to run this CLI: the repository's ./pluginhost script when started through it (it sets PLUGINHOST_SCRIPT),
-    /// relative to the current directory or absolute; else dotnet and this DLL.
+    /// relative to the current directory or absolute; its own executable (the .NET tool's command) by name when PATH
+    /// finds that very file, else by path; else dotnet and this DLL.
     /// </summary>
     internal static string Invocation(bool relative)
     {
         var script = Environment.GetEnvironmentVariable("PLUGINHOST_SCRIPT");
         if (string.IsNullOrEmpty(script) || !File.Exists(script))
-            return $"dotnet {Quote(typeof(InitCommand).Assembly.Location)}";
+        {
+            // This program's own executable (an apphost named like the assembly), not dotnet or a test host.
+            var exe = Environment.ProcessPath;
+            if (exe is null || Path.GetFileNameWithoutExtension(exe) != typeof(InitCommand).Assembly.GetName().Name)
+                return $"dotnet {Quote(typeof(InitCommand).Assembly.Location)}";
+            return FoundOnPath(exe) ? Path.GetFileName(exe) : Quote(exe);
+        }
         if (!relative) return Quote(script);
         var path = Path.GetRelativePath(Environment.CurrentDirectory, script);
         return Quote(path.StartsWith('.') || Path.IsPathRooted(path) ? path : "./" + path);
+    }
+
+    private static bool FoundOnPath(string exe)
+    {
+        var name = Path.GetFileName(exe);
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return Path.GetFullPath(candidate) == Path.GetFullPath(exe);
+        }
+        return false;
     }
 
     private static string Quote(string s) => s.Any(c => char.IsWhiteSpace(c) || "'\"$`\\".Contains(c)) ? $"'{s.Replace("'", "'\\''")}'" : s;
