@@ -24,6 +24,9 @@ internal static class CheckReport
             switch (worker)
             {
                 case RouterWorkerConfig router:
+                    if (router.Router != new PluginHost.Wamp.Router.RouterOptions())
+                        w.WriteLine($"  outbound per session: {router.Router.MaxOutboundBytes} bytes, {router.Router.MaxOutboundQueue} messages, "
+                            + $"slow consumer after {router.Router.SlowConsumerTimeout.TotalSeconds} s congested");
                     foreach (var realm in router.Realms) WriteRealm(realm, w);
                     foreach (var c in router.Components) Component(c, router, $"on realm '{c.Realm}', role '{c.Role}'");
                     if (router.Discover is { } routerDiscover) DiscoverReport.Write(routerDiscover, router, router.Components, w, problems);

@@ -47,6 +47,7 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> GoodConfigs() => new()
     {
+        """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_bytes": 1048576, "max_messages": 1024, "slow_consumer_timeout": 2.5}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "user", "authorizer": "com.example.authorize"}]}], "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 0}, "auth": {"ticket": {"type": "dynamic", "authenticator": "com.example.authenticate", "authenticator-realm": "realm1"}}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "cfxdb", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}}]}]}""",
         """{"version": 2, "workers": [{"type": "guest", "executable": "sh", "arguments": ["-c", "true"], "options": {"stdin": {"type": "json", "value": {"a": 1}, "close": false}, "stdout": "drop", "stderr": "close", "env": {"inherit": ["PATH"], "vars": {"A": "b"}}, "restart_backoff": {"initial_delay": 0.5, "max_delay": 5, "max_restarts": 3, "reset_after": 60}}}]}""",
@@ -83,6 +84,11 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> BadConfigs() => new()
     {
+        """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_bytes": 100}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_messages": "many"}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"slow_consumer_timeout": 0}}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_queue": 10}}}]}""",
+        """{"version": 2, "workers": [{"type": "container", "options": {"outbound": {"max_bytes": 1048576}}}]}""",
         """{"version": 2, "processes": []}""",
         """{"version": 2, "controller": {"options": {"shutdown": "shutdown_on_worker_crash"}}}""",
         """{"version": 2, "controller": {"options": {"shutdown": [true]}}}""",

@@ -19,8 +19,9 @@ internal static class WorkerParser
     private static RouterWorkerConfig ParseRouter(ConfigObject o, ParseContext ctx)
     {
         var id = ctx.IdOrDefault(o, "worker");
-        var options = o.Object("options", NativeOptionsParser.Keys);
+        var options = o.Object("options", [.. NativeOptionsParser.Keys, "outbound"]);
         var native = NativeOptionsParser.Parse(options, ctx);
+        var routerOptions = OutboundParser.Parse(options);
         WarnUnsupported(o, ctx, "manhole", "connections");
 
         var errorsBefore = ConfigErrors.Count;
@@ -47,7 +48,7 @@ internal static class WorkerParser
             ConfigErrors.Recover(() => { WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList()); return true; }, false);
 
         var discover = ConfigErrors.Recover(() => DiscoverParser.ParseRouter(options, realms.Select(r => r.Config.Name).ToList(), ctx), null);
-        return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports }) with { Discover = discover };
+        return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports }) with { Discover = discover, Router = routerOptions };
     }
 
     private static ContainerWorkerConfig ParseContainer(ConfigObject o, ParseContext ctx)

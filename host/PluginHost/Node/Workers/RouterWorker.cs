@@ -25,7 +25,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
 
     public async Task StartAsync(CancellationToken ct)
     {
-        _router = new WampRouter(new RouterOptions(), loggerFactory);
+        _router = new WampRouter(config.Router, loggerFactory);
         foreach (var realm in config.Realms)
         {
             _router.AddRealm(realm.Config);
