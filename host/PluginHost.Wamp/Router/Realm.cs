@@ -21,7 +21,7 @@ namespace PluginHost.Wamp.Router;
 // The loop never awaits I/O: replies and events go to each session's BOUNDED outbound queue via a
 // non-blocking TryWrite (RouterSession.Send); the session's writer task drains it in batches. A
 // full queue (the hard limit, RouterOptions.MaxOutboundQueue messages or RouterOptions.MaxOutboundBytes
-// estimated bytes, Router/OutboundSize.cs; a message into an empty queue always goes) marks the session a slow consumer: a
+// estimated bytes, Router/OutboundSize.cs; the byte limit is judged on what was already queued, so the queue may pass it by one message) marks the session a slow consumer: a
 // warning is logged and that session's transport is closed at once, while the loop carries on with
 // everyone else.
 //

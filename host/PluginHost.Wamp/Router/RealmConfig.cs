@@ -181,8 +181,8 @@ public sealed record RouterOptions
     /// The same hard limit in bytes (estimated encoded size, Router/OutboundSize.cs): a session with this much
     /// accepted and not yet written is closed at once as a slow consumer. Its high-water mark is half of it and
     /// its low-water mark a quarter, as for the message count; a session is congested when EITHER count crosses
-    /// its high-water mark, and uncongested when BOTH are at their low-water marks. A message is always accepted
-    /// into an empty queue, so one message larger than the limit still goes out. Default 16 MiB: a session that
+    /// its high-water mark, and uncongested when BOTH are at their low-water marks. The byte limit is judged on
+    /// what was already queued: the queue may pass it by one message, so one message larger than the limit still goes out. Default 16 MiB: a session that
     /// stops reading holds at most about that much wire size, which in memory is up to about 3 times as much for text
     /// payloads (decoded UTF-16 strings plus the cached encoding), plus transport buffers, until it is closed.
     /// </summary>

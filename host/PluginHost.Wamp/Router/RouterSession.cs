@@ -260,8 +260,10 @@ internal sealed class RouterSession
         // Counted before the write so that the writer's subtraction can never run ahead of it.
         long bytes = Interlocked.Add(ref _queuedBytes, size);
         int queued = Interlocked.Increment(ref _queued);
-        // The byte hard limit; a message into an empty queue always goes (one message may exceed it on its own).
-        if ((bytes <= _maxBytes || bytes == size) && _outbound.Writer.TryWrite(message))
+        // The byte hard limit applies to what was already queued: the queue may go past it by this one message (each is
+        // bounded by the transport's max_message_size). Judging by the total instead would close a subscriber that reads
+        // every large event, whenever the writer has not yet subtracted the one just read.
+        if (bytes - size < _maxBytes && _outbound.Writer.TryWrite(message))
         {
             if (queued > PeakQueued) PeakQueued = queued;
             if (bytes > PeakQueuedBytes) PeakQueuedBytes = bytes;
