@@ -35,7 +35,9 @@ internal sealed class DevLoop(DevLoopOptions options, TextWriter stdout, TextWri
         watcher.Renamed += (_, e) => Offer(e.FullPath);
         watcher.EnableRaisingEvents = true;
 
-        stdout.WriteLine($"Watching {Display(options.ProjectDir)} (*.cs, *.csproj); building into {Display(options.OutputDir)}. Ctrl+C to stop.");
+        stdout.WriteLine(options.Once
+            ? $"Building {Display(options.ProjectFile)} into {Display(options.OutputDir)}"
+            : $"Watching {Display(options.ProjectDir)} (*.cs, *.csproj); building into {Display(options.OutputDir)}. Ctrl+C to stop.");
         var ok = await BuildAsync("initial build", stop);
         if (!ok && options.Once) return 1;
         if (options.Once) return 0;
