@@ -15,23 +15,12 @@ import argparse
 import asyncio
 import binascii
 import sys
-from urllib.parse import urlparse
 
-from autobahn.asyncio.rawsocket import WampRawSocketClientFactory, WampRawSocketClientProtocol
-from autobahn.asyncio.wamp import ApplicationSession
-from autobahn.asyncio.websocket import WampWebSocketClientFactory
 from autobahn.wamp import auth
 from autobahn.wamp.cryptosign import CryptosignKey
-from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer
-from autobahn.wamp.types import ComponentConfig
 
-from abcommon import Failed, Refused, expect
+from abcommon import SERIALIZERS, Failed, Refused, expect, join_session, run_scenarios
 
-# Same Autobahn 22.7 RawSocket client gap as in ab_scenarios.py.
-if not hasattr(WampRawSocketClientProtocol, "transport_details"):
-    WampRawSocketClientProtocol.transport_details = property(lambda self: self._transport_details)
-
-SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer}
 TIMEOUT = 10
 ALICE_SEED = bytes(range(1, 33))  # public key 79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664
 MALLORY_SEED = bytes(range(2, 34))
@@ -39,35 +28,9 @@ MALLORY_SEED = bytes(range(2, 34))
 
 async def join(args, on_challenge, **hello):
     """Joins with HELLO options `hello`, answering CHALLENGE with on_challenge(challenge).
-    Returns the joined session; raises Refused with the ABORT reason."""
-    loop = asyncio.get_running_loop()
-    joined = loop.create_future()
-
-    class Session(ApplicationSession):
-        def onConnect(self):
-            self.join(args.realm, **hello)
-
-        async def onChallenge(self, challenge):
-            return await on_challenge(challenge)
-
-        def onJoin(self, details):
-            if not joined.done():
-                joined.set_result((self, details))
-
-        def onLeave(self, details):
-            if not joined.done():
-                joined.set_exception(Refused(details.reason, details.message))
-            super().onLeave(details)
-
-    ser = SERIALIZERS[args.serializer]()
-    u = urlparse(args.url)
-    make = lambda: Session(ComponentConfig(args.realm))
-    if u.scheme in ("ws", "wss"):
-        factory = WampWebSocketClientFactory(make, url=args.url, serializers=[ser])
-    else:
-        factory = WampRawSocketClientFactory(make, serializer=ser)
-    await loop.create_connection(factory, u.hostname, u.port)
-    return await asyncio.wait_for(joined, TIMEOUT)
+    Returns (session, details); raises Refused with the ABORT reason."""
+    return await join_session(args.url, args.realm, args.serializer, hello, on_challenge=lambda _, c: on_challenge(c),
+                              timeout=TIMEOUT)
 
 
 async def joins_as(args, who, authmethod, on_challenge, **hello):
@@ -175,15 +138,7 @@ async def main():
     p.add_argument("--serializer", default="json", choices=SERIALIZERS)
     p.add_argument("--scenario", action="append", help="repeatable; default: all")
     a = p.parse_args()
-    failed = 0
-    for name in a.scenario or list(SCENARIOS):
-        try:
-            await asyncio.wait_for(SCENARIOS[name](a), 30)
-            print("PASS", name, flush=True)
-        except Exception as e:  # report and go on with the next scenario
-            failed += 1
-            print("FAIL", name, type(e).__name__, e, flush=True)
-    return 1 if failed else 0
+    return await run_scenarios([(name, lambda name=name: SCENARIOS[name](a)) for name in a.scenario or list(SCENARIOS)])
 
 
 if __name__ == "__main__":

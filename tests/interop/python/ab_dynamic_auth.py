@@ -13,47 +13,22 @@ Prints "PASS <name>" per scenario; exits 0 when all pass.
 import argparse
 import asyncio
 import sys
-from urllib.parse import urlparse
 
-from autobahn.asyncio.wamp import ApplicationSession
-from autobahn.asyncio.websocket import WampWebSocketClientFactory
 from autobahn.wamp.exception import ApplicationError
-from autobahn.wamp.serializer import JsonSerializer
-from autobahn.wamp.types import ComponentConfig
 
-from abcommon import Failed, Refused, expect
+from abcommon import Failed, Refused, expect, join_session, run_scenarios
 
 TIMEOUT = 10
 
 
 async def join(url, realm, ticket=None, authid=None):
-    loop = asyncio.get_running_loop()
-    joined = loop.create_future()
+    """Joins anonymously, or with ticket auth as authid; returns (session, details), raises Refused."""
+    def on_challenge(_, challenge):
+        expect(challenge.method == "ticket", "challenge method " + challenge.method)
+        return ticket
 
-    class Session(ApplicationSession):
-        def onConnect(self):
-            if ticket is None:
-                self.join(realm)
-            else:
-                self.join(realm, authmethods=["ticket"], authid=authid)
-
-        def onChallenge(self, challenge):
-            expect(challenge.method == "ticket", "challenge method " + challenge.method)
-            return ticket
-
-        def onJoin(self, details):
-            if not joined.done():
-                joined.set_result((self, details))
-
-        def onLeave(self, details):
-            if not joined.done():
-                joined.set_exception(Refused(details.reason, details.message))
-            super().onLeave(details)
-
-    u = urlparse(url)
-    factory = WampWebSocketClientFactory(lambda: Session(ComponentConfig(realm)), url=url, serializers=[JsonSerializer()])
-    await loop.create_connection(factory, u.hostname, u.port)
-    return await asyncio.wait_for(joined, TIMEOUT)
+    hello = None if ticket is None else {"authmethods": ["ticket"], "authid": authid}
+    return await join_session(url, realm, hello=hello, on_challenge=on_challenge, timeout=TIMEOUT)
 
 
 async def start_backend(args):
@@ -119,21 +94,13 @@ async def main():
     p.add_argument("--realm", default="dyn")
     a = p.parse_args()
     backend, seen = await start_backend(a)
-    failed = 0
-    scenarios = [
+    code = await run_scenarios([
         ("ticket_joins_with_the_authenticators_role", lambda: ticket_joins_with_the_authenticators_role(a)),
         ("wrong_ticket_is_refused_with_the_authenticators_error", lambda: wrong_ticket_is_refused_with_the_authenticators_error(a)),
         ("authorizer_decides_each_action", lambda: authorizer_decides_each_action(a, seen)),
-    ]
-    for name, run in scenarios:
-        try:
-            await asyncio.wait_for(run(), 30)
-            print("PASS", name, flush=True)
-        except Exception as e:  # report and go on with the next scenario
-            failed += 1
-            print("FAIL", name, type(e).__name__, e, flush=True)
+    ])
     await backend.leave()
-    return 1 if failed else 0
+    return code
 
 
 if __name__ == "__main__":

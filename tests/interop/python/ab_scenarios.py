@@ -13,29 +13,12 @@ import argparse
 import asyncio
 import random
 import sys
-from urllib.parse import urlparse
 
-from autobahn.asyncio.rawsocket import WampRawSocketClientFactory, WampRawSocketClientProtocol
-from autobahn.asyncio.wamp import ApplicationSession
-from autobahn.asyncio.websocket import WampWebSocketClientFactory
 from autobahn.wamp.exception import ApplicationError
-from autobahn.wamp.serializer import CBORSerializer, JsonSerializer, MsgPackSerializer
-from autobahn.wamp.types import (CallOptions, ComponentConfig, PublishOptions,
-                                 RegisterOptions, SubscribeOptions)
+from autobahn.wamp.types import CallOptions, PublishOptions, RegisterOptions, SubscribeOptions
 
-from abcommon import Failed, expect
+from abcommon import SERIALIZERS, Failed, expect, join_session, run_scenarios
 
-# Autobahn|Python 22.7 (Debian bookworm): the asyncio RawSocket client protocol stores
-# _transport_details but the session reads .transport_details, so joining over RawSocket
-# fails in the client before any router is involved. Supply the missing accessor.
-if not hasattr(WampRawSocketClientProtocol, "transport_details"):
-    WampRawSocketClientProtocol.transport_details = property(lambda self: self._transport_details)
-
-SERIALIZERS = {"json": JsonSerializer, "msgpack": MsgPackSerializer, "cbor": CBORSerializer,
-               # batched WebSocket subprotocols (wamp.2.json.batched ...): several WAMP messages per WebSocket message
-               "json.batched": lambda: JsonSerializer(batched=True),
-               "msgpack.batched": lambda: MsgPackSerializer(batched=True),
-               "cbor.batched": lambda: CBORSerializer(batched=True)}
 TIMEOUT = 10
 
 
@@ -46,34 +29,7 @@ class Ctx:
 
     async def session(self, realm=None, roles=None):
         """A joined ApplicationSession on its own connection (roles: the client roles to announce, default Autobahn's)."""
-        loop = asyncio.get_running_loop()
-        joined = loop.create_future()
-        realm = realm or self.realm
-
-        class Session(ApplicationSession):
-            def __init__(self, config):
-                super().__init__(config)
-                if roles is not None:
-                    self._session_roles = roles
-
-            def onJoin(self, details):
-                if not joined.done():
-                    joined.set_result(self)
-
-            def onLeave(self, details):
-                if not joined.done():
-                    joined.set_exception(Failed("join failed: {} {}".format(details.reason, details.message)))
-                super().onLeave(details)
-
-        ser = SERIALIZERS[self.serializer]()
-        u = urlparse(self.url)
-        make = lambda: Session(ComponentConfig(realm))
-        if u.scheme in ("ws", "wss"):
-            factory = WampWebSocketClientFactory(make, url=self.url, serializers=[ser])
-        else:
-            factory = WampRawSocketClientFactory(make, serializer=ser)
-        await loop.create_connection(factory, u.hostname, u.port)
-        s = await asyncio.wait_for(joined, TIMEOUT)
+        s, _ = await join_session(self.url, realm or self.realm, self.serializer, roles=roles, timeout=TIMEOUT)
         self.sessions.append(s)
         return s
 
@@ -611,21 +567,18 @@ async def main():
     p.add_argument("--serializer", default="json", choices=SERIALIZERS)
     p.add_argument("--scenario", action="append", help="repeatable; default: all")
     a = p.parse_args()
-    failed = 0
-    for name in a.scenario or list(SCENARIOS):
+
+    async def scenario(name):
         ctx = Ctx(a.url, a.realm, a.serializer)
         try:
-            await asyncio.wait_for(SCENARIOS[name](ctx), 30)
-            print("PASS", name, flush=True)
-        except Exception as e:  # report and go on with the next scenario
-            failed += 1
-            print("FAIL", name, type(e).__name__, e, flush=True)
+            await SCENARIOS[name](ctx)
         finally:
             try:
                 await asyncio.wait_for(ctx.close(), 5)
-            except Exception:
+            except Exception:  # noqa: BLE001 - a session that cannot leave does not fail the scenario
                 pass
-    return 1 if failed else 0
+
+    return await run_scenarios([(name, lambda name=name: scenario(name)) for name in a.scenario or list(SCENARIOS)])
 
 
 if __name__ == "__main__":
