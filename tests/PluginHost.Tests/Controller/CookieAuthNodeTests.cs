@@ -27,31 +27,16 @@ public class CookieAuthNodeTests : IDisposable
         """);
 
     /// <summary>A browser-like connection: the container sends its cookies and keeps the ones the upgrade response sets.</summary>
+    /// <summary>A WebSocket with the browser's cookie jar; HELLO as joe with <paramref name="methods"/>, a ticket CHALLENGE answered.</summary>
     private static async Task<(WampTestClient Client, WampMessage Reply)> ConnectAsync(int port, CookieContainer jar, params string[] methods)
     {
         var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri($"ws://127.0.0.1:{port}/"), [WampSerializers.Json],
             o => o.Cookies = jar, WebSocketConnection.DefaultMaxMessageSize);
         var client = new WampTestClient(connection);
-        var details = HelloDetails();
-        details["authmethods"] = methods.Cast<object?>().ToList();
-        details["authid"] = "joe";
-        await client.SendAsync(new HelloMessage("realm1", details));
-        var reply = await client.ReceiveAsync();
-        if (reply is ChallengeMessage { AuthMethod: "ticket" })
-        {
-            await client.SendAsync(new AuthenticateMessage("secret", Dict()));
-            reply = await client.ReceiveAsync();
-        }
-        return (client, reply);
+        return (client, await client.HelloAnsweringTicketAsync("realm1", "joe", "secret", methods));
     }
 
-    private static void AssertWelcome(WampMessage reply, string method)
-    {
-        var welcome = Assert.IsType<WelcomeMessage>(reply);
-        Assert.Equal(method, welcome.Details["authmethod"]);
-        Assert.Equal("joe", welcome.Details["authid"]);
-        Assert.Equal("user", welcome.Details["authrole"]);
-    }
+    private static void AssertWelcome(WampMessage reply, string method) => WampTestClient.AssertWelcomed(reply, method, "joe", "user");
 
     [Fact]
     public async Task A_browser_authenticated_by_ticket_is_welcomed_by_cookie_after_reconnecting_and_a_node_restart_until_it_logs_out()

@@ -21,17 +21,20 @@ public sealed class AuthNodeFixture : IAsyncLifetime
               "alice": { "authorized_keys": ["79b5562e8fe654f94078b112e8a98ba7901f853ae695bed7e0e3910bad049664"], "role": "frontend" } } } }
         """;
 
+    /// <summary>Realm "auth" whose role "frontend" may do everything: the interop auth scripts' principals all take it.</summary>
+    public const string AuthRealm = """
+        { "name": "auth",
+          "roles": [{ "name": "frontend",
+                      "permissions": [{ "uri": "", "match": "prefix",
+                                        "allow": { "call": true, "register": true, "publish": true, "subscribe": true } }] }] }
+        """;
+
     public static readonly string Config = $$"""
     {
       "version": 2,
       "workers": [{
         "type": "router",
-        "realms": [
-          { "name": "auth",
-            "roles": [{ "name": "frontend",
-                        "permissions": [{ "uri": "", "match": "prefix",
-                                          "allow": { "call": true, "register": true, "publish": true, "subscribe": true } }] }] }
-        ],
+        "realms": [{{AuthRealm}}],
         "transports": [
           { "id": "web", "type": "web", "endpoint": { "type": "tcp", "port": 0, "interface": "127.0.0.1" },
             "paths": { "ws": { "type": "websocket", "auth": {{Auth}} } } },

@@ -85,12 +85,7 @@ public sealed class ScramTlsNodeFixture : IAsyncLifetime
           "version": 2,
           "workers": [{
             "type": "router",
-            "realms": [
-              { "name": "auth",
-                "roles": [{ "name": "frontend",
-                            "permissions": [{ "uri": "", "match": "prefix",
-                                              "allow": { "call": true, "register": true, "publish": true, "subscribe": true } }] }] }
-            ],
+            "realms": [{{AuthNodeFixture.AuthRealm}}],
             "transports": [
               { "id": "web", "type": "web", "endpoint": { "type": "tcp", "port": 0, "interface": "127.0.0.1" },
                 "paths": { "ws": { "type": "websocket", "auth": {{Scram}} } } },

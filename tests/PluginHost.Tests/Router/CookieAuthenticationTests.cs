@@ -34,35 +34,14 @@ public sealed class CookieAuthenticationTests : RouterTestBase, IDisposable
         Cookie = new ConnectionCookie(store, cookieId),
     };
 
-    private static Dictionary<string, object?> Hello(params string[] methods)
-    {
-        var details = HelloDetails();
-        details["authmethods"] = methods.Cast<object?>().ToList();
-        details["authid"] = "joe";
-        return details;
-    }
-
-    /// <summary>HELLO with <paramref name="methods"/>; answers a ticket CHALLENGE; returns WELCOME or ABORT.</summary>
+    /// <summary>HELLO as joe with <paramref name="methods"/>; answers a ticket CHALLENGE; returns WELCOME or ABORT.</summary>
     private async Task<(WampTestClient Client, WampMessage Reply)> ConnectAsync(CookieStore store, string cookieId, params string[] methods)
     {
         var client = new WampTestClient(Router.ConnectInProcess(Auth(store, cookieId)));
-        await client.SendAsync(new HelloMessage("realm1", Hello(methods)));
-        var reply = await client.ReceiveAsync();
-        if (reply is ChallengeMessage { AuthMethod: "ticket" })
-        {
-            await client.SendAsync(new AuthenticateMessage("secret", Dict()));
-            reply = await client.ReceiveAsync();
-        }
-        return (client, reply);
+        return (client, await client.HelloAnsweringTicketAsync("realm1", "joe", "secret", methods));
     }
 
-    private static void AssertWelcome(WampMessage reply, string method)
-    {
-        var welcome = Assert.IsType<WelcomeMessage>(reply);
-        Assert.Equal(method, welcome.Details["authmethod"]);
-        Assert.Equal("joe", welcome.Details["authid"]);
-        Assert.Equal("user", welcome.Details["authrole"]);
-    }
+    private static void AssertWelcome(WampMessage reply, string method) => WampTestClient.AssertWelcomed(reply, method, "joe", "user");
 
     private CookieStore Store(string? file = null) => new(new CookieConfig { MaxAge = TimeSpan.FromHours(1), StorePath = file }, NullLogger.Instance, _clock);
 

@@ -65,6 +65,30 @@ internal sealed class WampTestClient : IAsyncDisposable
         return client;
     }
 
+    /// <summary>HELLO to <paramref name="realm"/> as <paramref name="authId"/> offering <paramref name="methods"/>; a ticket
+    /// CHALLENGE is answered with <paramref name="ticket"/>. Returns the router's WELCOME or ABORT.</summary>
+    public async Task<WampMessage> HelloAnsweringTicketAsync(string realm, string authId, string ticket, params string[] methods)
+    {
+        var details = HelloDetails();
+        details["authmethods"] = methods.Cast<object?>().ToList();
+        details["authid"] = authId;
+        await SendAsync(new HelloMessage(realm, details));
+        var reply = await ReceiveAsync();
+        if (reply is not ChallengeMessage { AuthMethod: "ticket" }) return reply;
+        await SendAsync(new AuthenticateMessage(ticket, Dict()));
+        return await ReceiveAsync();
+    }
+
+    /// <summary>The reply is a WELCOME naming this principal, authenticated by <paramref name="authMethod"/>.</summary>
+    public static WelcomeMessage AssertWelcomed(WampMessage reply, string authMethod, string authId, string authRole)
+    {
+        var welcome = Assert.IsType<WelcomeMessage>(reply);
+        Assert.Equal(authMethod, welcome.Details["authmethod"]);
+        Assert.Equal(authId, welcome.Details["authid"]);
+        Assert.Equal(authRole, welcome.Details["authrole"]);
+        return welcome;
+    }
+
     public long NextRequestId() => ++_lastRequestId;
 
     public ValueTask SendAsync(WampMessage message) => Connection.SendAsync(message);
