@@ -48,7 +48,7 @@ public sealed class ComponentInteropTests : IAsyncLifetime
         return $"ws://127.0.0.1:{_transports["ws"].Port}/ws";
     }
 
-    private Task<BackgroundProcess> StartFoxWampAsync()
+    private static Task<BackgroundProcess> StartFoxWampAsync()
         => BackgroundProcess.StartAsync("node", [Path.Combine(RepoPaths.InteropDir, "fox-wamp-router.js")],
             @"fox-wamp listening on (?<url>ws://\S+)", TimeSpan.FromSeconds(30));
 
@@ -141,7 +141,7 @@ public sealed class ComponentInteropTests : IAsyncLifetime
         var outcome = await ExternalProcess.RunAsync("node", [script, "--url", url, "--procedure", "com.timeservice.now", "--count", "3"],
             TimeSpan.FromSeconds(60));
         Assert.True(outcome.ExitCode == 0, $"Autobahn|JS caller failed (exit {outcome.ExitCode}):\n{outcome.Output}\nfox-wamp:\n{fox.Output}\n{_log.Text}");
-        Assert.Equal(3, UtcTime.Matches(outcome.Output).Count);
+        Assert.Equal(3, UtcTime.Count(outcome.Output));
     }
 
     [Fact]

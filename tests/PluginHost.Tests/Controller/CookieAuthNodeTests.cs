@@ -74,5 +74,6 @@ public class CookieAuthNodeTests : IDisposable
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         Directory.Delete(_dir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 }

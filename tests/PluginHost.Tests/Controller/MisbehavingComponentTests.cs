@@ -75,8 +75,8 @@ public class MisbehavingComponentTests
         Assert.DoesNotContain("Router 'worker001' (PID", node.Log); // the router never died
         Assert.DoesNotContain("reached its restart limit", node.Log);
         // Three crashes, each blamed on 'bad' alone (components start one at a time): the sibling is never a suspect.
-        Assert.Equal(3, Regex.Matches(node.Log, @"Container 'worker002' \(PID \d+\) died").Count);
-        Assert.Equal(3, Regex.Matches(node.Log, died).Count);
+        Assert.Equal(3, Regex.Count(node.Log, @"Container 'worker002' \(PID \d+\) died"));
+        Assert.Equal(3, Regex.Count(node.Log, died));
     }
 
     /// <summary>

@@ -138,5 +138,6 @@ public class PersistentStoreNodeTests : IDisposable
     {
         SqliteConnection.ClearAllPools();
         Directory.Delete(_storeDir, recursive: true);
+        GC.SuppressFinalize(this);
     }
 }

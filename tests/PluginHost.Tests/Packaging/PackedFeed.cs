@@ -75,7 +75,7 @@ public sealed class PackedFeed : IDisposable
 
     public string Package(string id) => Path.Combine(Feed, $"{id}.{Version}.nupkg");
 
-    private Task PackAsync(string project, string name, string[] args)
+    private Task<string> PackAsync(string project, string name, string[] args)
         => RunAsync("dotnet", ["pack", Path.Combine(RepoPaths.Root, project), .. args,
             $"-p:NuspecOutputPath={Path.Combine(Root, "nuspec", name)}/"], Root, NoBuildServers, TimeSpan.FromMinutes(3));
 

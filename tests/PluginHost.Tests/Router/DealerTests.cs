@@ -6,6 +6,8 @@ namespace PluginHost.Tests.Router;
 
 public sealed class DealerTests : RouterTestBase
 {
+    private static readonly int[] RoundRobinOrder = [0, 1, 2, 0, 1, 2];
+
     protected override IEnumerable<RealmConfig> Realms =>
     [
         new RealmConfig { Name = "realm1" },
@@ -324,7 +326,7 @@ public sealed class DealerTests : RouterTestBase
         var (callees, caller) = await Shared("roundrobin", 3);
         var order = new List<int>();
         for (int i = 0; i < 6; i++) order.Add(await CallOnce(callees, caller));
-        Assert.Equal(new[] { 0, 1, 2, 0, 1, 2 }, order);
+        Assert.Equal(RoundRobinOrder, order);
     }
 
     [Fact]

@@ -80,7 +80,7 @@ public sealed class FlowControlTests : IAsyncLifetime
         return realm.Sessions.Values.ToList();
     }
 
-    private async Task FloodAsync(WampTestClient publisher, int count)
+    private static async Task FloodAsync(WampTestClient publisher, int count)
     {
         for (long i = 0; i < count; i++)
             await publisher.SendAsync(new PublishMessage(publisher.NextRequestId(), Dict(), "t", [i]));

@@ -24,7 +24,7 @@ public sealed class PersistentStoreTests : IAsyncLifetime
         },
     };
 
-    private async Task<(WampRouter Router, WampTestClient Client)> StartAsync(RealmConfig realm)
+    private static async Task<(WampRouter Router, WampTestClient Client)> StartAsync(RealmConfig realm)
     {
         var router = new WampRouter();
         router.AddRealm(realm);

@@ -62,7 +62,7 @@ public class RandomValueTreeTests
         };
     }
 
-    private static object RandomList(Random rng, int depth, bool json)
+    private static List<object?> RandomList(Random rng, int depth, bool json)
     {
         var list = new List<object?>();
         int n = rng.Next(depth == 0 ? 6 : 4);

@@ -10,6 +10,8 @@ namespace PluginHost.Tests.Serialization;
 /// <summary>How values map to and from the value model, for every serializer.</summary>
 public class ValueModelTests
 {
+    private static readonly int[] IntArray = [1, 2, 3];
+
     private static IReadOnlyList<object?> Echo(string serializer, params object?[] args)
         => ((PublishMessage)RoundTrip(Get(serializer), new PublishMessage(1, Dict(), "t", [.. args]))).Arguments!;
 
@@ -125,7 +127,7 @@ public class ValueModelTests
 
         var a = Echo(serializer,
             42, (short)-3, (byte)200, (sbyte)-8, (ushort)60000, 4000000000u, 2.5f, 12.25m,
-            new[] { 1, 2, 3 },
+            IntArray,
             new ReadOnlyCollection<object?>([1L, "r"]),
             Yielded(),
             new Dictionary<string, int> { ["n"] = 1 },

@@ -78,7 +78,7 @@ public sealed class BackgroundProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    private int CountMatches(Regex pattern) => pattern.Matches(_output.ToString()).Count;
+    private int CountMatches(Regex pattern) => pattern.Count(_output.ToString());
 
     /// <summary>The <paramref name="occurrence"/>-th match of <paramref name="pattern"/> (multiline) in the output so far or still to come.</summary>
     public async Task<Match> WaitForOutputAsync(string pattern, int occurrence = 1, TimeSpan? timeout = null)

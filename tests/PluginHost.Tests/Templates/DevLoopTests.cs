@@ -55,7 +55,7 @@ public class DevLoopTests
         var broken = edited.Replace("{name}! (edited)\";", "{name}! (broken)\" +;");
         Assert.NotEqual(edited, broken);
         var brokenLine = broken.Split('\n').ToList().FindIndex(l => l.Contains("(broken)")) + 1;
-        var reloadsBefore = Regex.Matches(node.Log, "reloaded from").Count;
+        var reloadsBefore = Regex.Count(node.Log, "reloaded from");
         await File.WriteAllTextAsync(source, broken);
         var failed = await dev.WaitForOutputAsync(@"Build failed in [\d.]+ s \((?<n>\d+) errors?\)", timeout: TimeSpan.FromMinutes(2));
         var error = await dev.WaitForOutputAsync(@"^  (?<file>\S*Greeter\.cs):(?<line>\d+):(?<col>\d+): error CS\d+: .+$");
@@ -67,7 +67,7 @@ public class DevLoopTests
         Assert.Equal(errorLines.Count, errorLines.Distinct().Count());
         Assert.DoesNotContain(".csproj]", dev.Output);
         Assert.Equal("Hello, dev! (edited)", await GreetAsync(caller));
-        Assert.Equal(reloadsBefore, Regex.Matches(node.Log, "reloaded from").Count);
+        Assert.Equal(reloadsBefore, Regex.Count(node.Log, "reloaded from"));
     }
 
     [Fact]
