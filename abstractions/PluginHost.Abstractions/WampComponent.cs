@@ -41,7 +41,11 @@ public abstract class WampComponent : IAsyncDisposable, IComponentInitializer
 
     /// <summary>Releases what the component holds (timers, loops, static event handlers): anything left
     /// running keeps the plugin's load context alive after a hot reload.</summary>
-    public virtual ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public virtual ValueTask DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
 
     void IComponentInitializer.Initialize(ComponentContext context) => _context = context;
     void IComponentInitializer.SetSession(IWampComponentSession? session) => _session = session;

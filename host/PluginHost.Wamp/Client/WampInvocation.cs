@@ -73,7 +73,7 @@ public sealed class WampInvocation
 }
 
 /// <summary>Bookkeeping of a running invocation: its cancellation and whether its answer was sent.</summary>
-internal sealed class InvocationState
+internal sealed class InvocationState : IDisposable
 {
     private readonly CancellationTokenSource _cts = new();
     private int _finished;

@@ -94,8 +94,9 @@ public sealed partial class WampSession : IAsyncDisposable
         {
             var welcome = await HandshakeAsync(connection, realm, options, cancellationToken).ConfigureAwait(false);
             var session = new WampSession(connection, realm, welcome, options);
-            session._receiveLoop = Task.Run(session.ReceiveLoopAsync);
-            session._writeLoop = Task.Run(session.WriteLoopAsync);
+            // The loops live as long as the session, not as long as the join's token.
+            session._receiveLoop = Task.Run(session.ReceiveLoopAsync, CancellationToken.None);
+            session._writeLoop = Task.Run(session.WriteLoopAsync, CancellationToken.None);
             return session;
         }
         catch

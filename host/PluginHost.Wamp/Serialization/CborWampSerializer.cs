@@ -31,7 +31,7 @@ public sealed class CborWampSerializer : IWampSerializer
         => SerializeFields(WampMessageCodec.ToFields(message), output);
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
-    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
+    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
         var writer = t_writer ?? new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false);
         t_writer = null; // re-entrant calls get their own writer
@@ -174,9 +174,11 @@ public sealed class CborWampSerializer : IWampSerializer
 
     private static object Narrow(BigInteger value)
     {
-        if (value >= long.MinValue && value <= long.MaxValue) return (long)value;
-        if (value.Sign > 0 && value <= ulong.MaxValue) return (ulong)value;
-        return (double)value;
+        // The narrowest of long, ulong, double that holds the value, boxed as that type.
+        if (value >= long.MinValue && value <= long.MaxValue) { long asLong = (long)value; return asLong; }
+        if (value.Sign > 0 && value <= ulong.MaxValue) { ulong asUlong = (ulong)value; return asUlong; }
+        double asDouble = (double)value;
+        return asDouble;
     }
 
     // Rejects deep nesting (stack safety) and definite counts larger than the remaining

@@ -40,7 +40,7 @@ public sealed class JsonWampSerializer : IWampSerializer
         => SerializeFields(WampMessageCodec.ToFields(message), output);
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
-    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
+    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
         // One writer per thread, taken out while in use so re-entrant calls get their own.
         var writer = t_writer ?? new Utf8JsonWriter(NullBufferWriter.Instance, WriterOptions);

@@ -26,7 +26,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer
         => SerializeFields(WampMessageCodec.ToFields(message), output);
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
-    internal void SerializeFields(object?[] fields, IBufferWriter<byte> output)
+    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
         var sink = new MsgPackSink { Writer = new MessagePackWriter(output) };
         ValueWriter.WriteMessage(ref sink, fields);

@@ -49,18 +49,18 @@ public sealed class CoalescingStream(Stream inner) : Stream
 
     /// <inheritdoc/>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_corked && _count + data.Length <= MaxBuffered)
+            if (_corked && _count + buffer.Length <= MaxBuffered)
             {
-                Append(data.Span);
+                Append(buffer.Span);
                 return;
             }
             await WriteHeldAsync(cancellationToken).ConfigureAwait(false);
-            await _inner.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -153,7 +153,7 @@ public sealed class CoalescingStream(Stream inner) : Stream
     {
         await _inner.DisposeAsync().ConfigureAwait(false);
         ReleaseBuffer();
-        GC.SuppressFinalize(this);
+        await base.DisposeAsync().ConfigureAwait(false);
     }
 
     private void ReleaseBuffer()

@@ -50,7 +50,7 @@ public sealed class RawSocketConnection : IWampConnection
     /// when the first octet is not 0x7F: the spec says to just fail the connection).
     /// </summary>
     public static async Task<RawSocketConnection?> AcceptAsync(IDuplexPipe pipe, Func<byte, IWampSerializer?> serializerById,
-        int maxMessageSize, string? peer = null, CancellationToken cancellationToken = default, TlsDetails? tls = null)
+        int maxMessageSize, string? peer = null, TlsDetails? tls = null, CancellationToken cancellationToken = default)
     {
         var hello = await ReadHandshakeAsync(pipe.Input, cancellationToken).ConfigureAwait(false);
         if (hello is null) return null;

@@ -43,7 +43,7 @@ internal static class StopCommand
                 stderr.WriteLine($"Node did not stop within {Grace.TotalSeconds} s of {signal}");
             }
             node.Kill(entireProcessTree: true);
-            await node.WaitForExitAsync();
+            await node.WaitForExitAsync(CancellationToken.None); // killed: its end comes at once, and must be seen
             stdout.WriteLine("Node killed");
             return 0;
         });

@@ -50,13 +50,13 @@ internal sealed class HandlerBinder
     public async ValueTask<WampResult?> InvokeAsync(WampInvocation invocation, CancellationToken ct)
     {
         ProgressSender? progress = null;
-        var values = Bind(invocation.Args, invocation.ArgsKw, ct, slot => slot.Kind switch
+        var values = Bind(invocation.Args, invocation.ArgsKw, slot => slot.Kind switch
         {
             Kind.CallDetails => new WampCallDetails(invocation.Procedure, invocation.Caller, invocation.CallerAuthId,
                 invocation.CallerAuthRole, invocation.ReceiveProgress, invocation.Timeout),
             Kind.Progress => (progress = ProgressSender.Create(slot.Type, invocation, _converter, ct)),
             _ => null,
-        });
+        }, ct);
         object? result;
         try
         {
@@ -81,14 +81,14 @@ internal sealed class HandlerBinder
     /// <summary>An event handler: binds and invokes; the return value is ignored.</summary>
     public async ValueTask HandleEventAsync(WampEvent e)
     {
-        var values = Bind(e.Args, e.ArgsKw, CancellationToken.None, slot => slot.Kind == Kind.EventDetails
+        var values = Bind(e.Args, e.ArgsKw, slot => slot.Kind == Kind.EventDetails
             ? new WampEventDetails(e.Topic, e.PublicationId, e.Publisher, e.PublisherAuthId, e.PublisherAuthRole)
-            : null);
+            : null, CancellationToken.None);
         await _unwrap(_method.Invoke(_target, BindingFlags.DoNotWrapExceptions, null, values, null)).ConfigureAwait(false);
     }
 
-    private object?[] Bind(IReadOnlyList<object?> args, IReadOnlyDictionary<string, object?> kwargs, CancellationToken ct,
-        Func<Slot, object?> supplied)
+    private object?[] Bind(IReadOnlyList<object?> args, IReadOnlyDictionary<string, object?> kwargs, Func<Slot, object?> supplied,
+        CancellationToken ct)
     {
         if (args.Count > _dataCount)
             throw new WampException(WampErrors.InvalidArgument, $"{_method.Name} takes {_dataCount} positional argument(s), got {args.Count}");

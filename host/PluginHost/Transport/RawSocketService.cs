@@ -40,8 +40,8 @@ internal sealed class RawSocketService
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.ConnectionClosed, _runner.Stopping);
             timeout.CancelAfter(HandshakeTimeout);
-            connection = await RawSocketConnection.AcceptAsync(context.Transport, ById, _config.MaxMessageSize, peer, timeout.Token,
-                    context.Features.Get<PluginHost.Wamp.Transport.TlsDetails>())
+            connection = await RawSocketConnection.AcceptAsync(context.Transport, ById, _config.MaxMessageSize, peer,
+                    context.Features.Get<PluginHost.Wamp.Transport.TlsDetails>(), timeout.Token)
                 .ConfigureAwait(false);
         }
         catch (OperationCanceledException)

@@ -178,7 +178,7 @@ internal static class WebPipeline
     }
 
     /// <summary>default_file: what a GET that matched no file gets (single-page apps route on the client).</summary>
-    private static async Task ServeDefaultFileAsync(HttpContext context, IFileProvider files, IContentTypeProvider contentTypes,
+    private static async Task ServeDefaultFileAsync(HttpContext context, ContainedFileProvider files, FileExtensionContentTypeProvider contentTypes,
         string defaultFile, string? cacheControl)
     {
         var file = files.GetFileInfo(defaultFile);

@@ -24,9 +24,9 @@ internal static class Wire
         var buffer = new ArrayBufferWriter<byte>();
         switch (s)
         {
-            case JsonWampSerializer j: j.SerializeFields(fields, buffer); break;
-            case MsgPackWampSerializer m: m.SerializeFields(fields, buffer); break;
-            case CborWampSerializer c: c.SerializeFields(fields, buffer); break;
+            case JsonWampSerializer: JsonWampSerializer.SerializeFields(fields, buffer); break;
+            case MsgPackWampSerializer: MsgPackWampSerializer.SerializeFields(fields, buffer); break;
+            case CborWampSerializer: CborWampSerializer.SerializeFields(fields, buffer); break;
             default: throw new ArgumentException(s.Name);
         }
         return buffer.WrittenSpan.ToArray();

@@ -112,7 +112,7 @@ public sealed class ComponentDiscovery : IAsyncDisposable
             _config.Realm is { } r ? $" (realm '{r}')" : "");
         Watch();
         var unsettled = await ReconcileAsync(boot: true, ct);
-        _loop = Task.Run(() => RunAsync(unsettled));
+        _loop = Task.Run(() => RunAsync(unsettled), CancellationToken.None); // lives until DisposeAsync, not until the start's token
     }
 
     /// <summary>A component stopped for good on its own (e.g. its join failed): discovery starts it again when its files change.</summary>
@@ -233,7 +233,7 @@ public sealed class ComponentDiscovery : IAsyncDisposable
                 try { await _actions.StopAsync(id); }
                 catch (Exception e) { _log.LogWarning("{Worker}: stopping component '{Id}' threw: {Error}", _label, id, e.Message); }
                 _inbox.Writer.TryWrite(new StopDone(key, why));
-            });
+            }, CancellationToken.None); // a stop once begun finishes: its end is reported to the loop
         }
 
         // Changed: hot reload what runs; a failed one is retried as new below.
@@ -368,7 +368,9 @@ public sealed class ComponentDiscovery : IAsyncDisposable
     /// <summary>Logs a line once per situation (the key), not on every rescan.</summary>
     private void Say(string key, LogLevel level, string message, params object?[] args)
     {
+#pragma warning disable CA2254 // message is each caller's constant template, passed through
         if (_said.Add(key)) _log.Log(level, message, args);
+#pragma warning restore CA2254
     }
 
     public async ValueTask DisposeAsync()

@@ -131,7 +131,7 @@ internal static class AuthParser
         return hex;
     }
 
-    private static IReadOnlyList<string> AuthorizedKeys(ConfigObject principal)
+    private static List<string> AuthorizedKeys(ConfigObject principal)
     {
         var list = principal.Required("authorized_keys");
         var keys = new List<string>();

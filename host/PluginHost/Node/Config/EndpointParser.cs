@@ -56,7 +56,7 @@ internal static class EndpointParser
     }
 
     /// <summary>Mutual TLS trust anchors: a non-empty list of PEM files, each holding at least one certificate.</summary>
-    private static IReadOnlyList<string> CaCertificates(ConfigValue list, ParseContext ctx)
+    private static List<string> CaCertificates(ConfigValue list, ParseContext ctx)
     {
         var files = new List<string>();
         foreach (var item in list.AsArray())

@@ -104,7 +104,7 @@ internal static class TransportParser
     /// Serializers this build speaks are json, msgpack and cbor. Other names Crossbar knows are dropped with a
     /// warning so configs listing ubjson keep working; an absent list means all.
     /// </summary>
-    private static IReadOnlyList<string> ParseSerializers(ConfigObject o, ParseContext ctx, string[] known)
+    private static List<string> ParseSerializers(ConfigObject o, ParseContext ctx, string[] known)
     {
         if (o.Get("serializers") is not { } list) return [];
         var items = list.AsArray();

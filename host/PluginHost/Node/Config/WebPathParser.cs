@@ -330,7 +330,7 @@ internal static partial class WebPathParser
     }
 
     /// <summary>require_ip: networks in CIDR form (a bare address is a single host); host bits set are an error, as in Python's ip_network.</summary>
-    private static IReadOnlyList<IPNetwork>? ParseNetworks(ConfigValue? value)
+    private static List<IPNetwork>? ParseNetworks(ConfigValue? value)
     {
         if (value is not { } list) return null;
         var networks = new List<IPNetwork>();

@@ -37,7 +37,7 @@ internal static class YamlConfig
         _ => throw new ConfigException("", $"YAML line {node.Start.Line}: aliases and tags are not supported in configs"),
     };
 
-    private static JsonNode? Scalar(YamlScalarNode s)
+    private static JsonValue? Scalar(YamlScalarNode s)
     {
         var v = s.Value ?? "";
         if (s.Style != ScalarStyle.Plain) return JsonValue.Create(v);
