@@ -33,7 +33,7 @@ internal sealed class SerialQueue(ILogger logger, string what)
                 if (!_items.TryDequeue(out work!)) { _running = false; return; }
             }
             try { await work().ConfigureAwait(false); }
-            catch (Exception e) { logger.LogError(e, "WAMP {What} handler failed", what); }
+            catch (Exception e) { logger.HandlerFailed(e, what); }
         }
     }
 }

@@ -59,7 +59,7 @@ public sealed partial class WampSession
         finally
         {
             try { await _connection.CloseAsync(_closeInfo?.Reason).ConfigureAwait(false); }
-            catch (Exception e) { _logger.LogDebug(e, "closing WAMP transport failed"); }
+            catch (Exception e) { _logger.CloseFailed(e); }
         }
     }
 

@@ -140,9 +140,9 @@ public sealed partial class WampSession
     {
         var id = message.Details?.GetInt64("registration");
         if (id is null || !_registrations.TryRemove(id.Value, out var registration)) return;
-        registration.MarkRevoked(message.Details!.GetString("reason"));
-        _logger.LogDebug("registration {Id} of {Procedure} revoked by the router ({Reason})", id, registration.Procedure,
-            message.Details!.GetString("reason"));
+        var reason = message.Details!.GetString("reason");
+        registration.MarkRevoked(reason);
+        _logger.RegistrationRevoked(id.Value, registration.Procedure, reason);
     }
 
     private static string MatchName(MatchPolicy match) => match == MatchPolicy.Prefix ? "prefix" : "wildcard";
@@ -180,7 +180,7 @@ public sealed partial class WampSession
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "WAMP procedure {Procedure} failed", invocation.Procedure);
+            _logger.ProcedureFailed(e, invocation.Procedure);
             reply = InvocationError(id, WampErrors.RuntimeError, e.Message);
         }
         // Removed only once the answer is queued, so that RunningInvocations == 0 means every answer

@@ -61,9 +61,9 @@ internal sealed class ProtocolViolationLog : IDisposable
             {
                 _windows[address] = new Window(now + Interval);
                 if (sessionId != 0)
-                    _log.LogInformation("ABORT wamp.error.protocol_violation to {Peer} (session {SessionId}): {Message}", peer, sessionId, message);
+                    _log.ProtocolViolation(peer, sessionId, message);
                 else
-                    _log.LogInformation("ABORT wamp.error.protocol_violation to {Peer}: {Message}", peer, message);
+                    _log.ProtocolViolationBeforeJoin(peer, message);
                 ArmTimer(now + Interval, now);
                 return;
             }
@@ -91,8 +91,7 @@ internal sealed class ProtocolViolationLog : IDisposable
             _windows.Remove(address);
             return;
         }
-        _log.LogInformation("{Count} more protocol violations from {Address} in the last {Seconds} s (each ended its session with ABORT wamp.error.protocol_violation)",
-            window.Counted, address, (int)Interval.TotalSeconds);
+        _log.ProtocolViolationsCounted(window.Counted, address, (int)Interval.TotalSeconds);
         window.Counted = 0;
         window.End = now + Interval;
     }

@@ -192,7 +192,7 @@ internal sealed class RealmStore : IAsyncDisposable
             catch (Exception e)
             {
                 // The file stays as it was before this transaction (rolled back); the in-memory state is unaffected.
-                _log.LogError(e, "Realm store {Path}: writing {Count} changes failed; they are not persisted", Path, batch.Count);
+                _log.StoreWriteFailed(e, Path, batch.Count);
             }
             // Completions run after the commit, or after a failure (a PUBLISHED is then still sent: the event was routed).
             foreach (var w in batch)
