@@ -322,8 +322,7 @@ internal sealed class Realm
             ProtocolErrorCommand p => p.Session,
             _ => null,
         };
-        Log.LogError(e, "Realm {Realm}: handling {Command} failed for session {SessionId}; closing that session",
-            Name, command.GetType().Name, session?.Id);
+        Log.CommandFailed(e, Name, command.GetType().Name, session?.Id);
         if (session is null) return;
         try
         {
@@ -331,7 +330,7 @@ internal sealed class Realm
         }
         catch (Exception inner)
         {
-            Log.LogError(inner, "Realm {Realm}: cleaning up session {SessionId} failed", Name, session.Id);
+            Log.CleanupFailed(inner, Name, session.Id);
             session.Left = true;
             Sessions.Remove(session.Id);
             session.CompleteOutbound();
@@ -360,7 +359,7 @@ internal sealed class Realm
         };
         if (session.AuthExtra is not null) details["authextra"] = session.AuthExtra;
         session.Send(new WelcomeMessage(session.Id, details));
-        Log.LogDebug("Session {SessionId} joined realm {Realm} as {AuthId}/{AuthRole}", session.Id, Name, session.AuthId, session.AuthRole);
+        Log.SessionJoined(session.Id, Name, session.AuthId, session.AuthRole);
         Meta?.OnJoin(session);
         Metrics.RouterMetrics.SessionJoined(Name);
     }
@@ -448,7 +447,7 @@ internal sealed class Realm
     internal void Abort(RouterSession session, string reason, string message)
     {
         if (reason == WampErrors.ProtocolViolation) Router.ProtocolViolations.Report(session.Transport.Peer, session.Id, message);
-        else Log.LogInformation("ABORT {Reason} to session {SessionId}: {Message}", reason, session.Id, message);
+        else Log.AbortSession(reason, session.Id, message);
         session.SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = message }, reason));
         RemoveSession(session);
     }
@@ -478,7 +477,7 @@ internal sealed class Realm
             Meta?.PublishTestaments(session);
             Meta?.OnLeave(session);
         }
-        Log.LogDebug("Session {SessionId} left realm {Realm}", session.Id, Name);
+        Log.SessionLeft(session.Id, Name);
     }
 
     private void Shutdown()

@@ -192,7 +192,7 @@ internal sealed class RouterSession
         }
         catch (Exception e)
         {
-            _log.LogDebug(e, "Transport of session {SessionId} failed", Id);
+            _log.TransportFailed(e, Id);
         }
         finally
         {
@@ -228,8 +228,7 @@ internal sealed class RouterSession
                 .ConfigureAwait(false);
             if (outcome is AuthDeny deny)
             {
-                _log.LogInformation("Authentication refused: authmethod {AuthMethod}, authid {AuthId}, realm {Realm}, peer {Peer}",
-                    deny.AuthMethod ?? "(none)", deny.AuthId ?? "(none)", hello.Realm, _connection.Details.Peer);
+                _log.AuthenticationRefused(deny.AuthMethod ?? "(none)", deny.AuthId ?? "(none)", hello.Realm, _connection.Details.Peer);
                 Metrics.RouterMetrics.AuthFailed(deny.Reason);
                 AbortBeforeJoin(deny.Reason, deny.Message);
             }
@@ -242,7 +241,7 @@ internal sealed class RouterSession
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            _log.LogInformation("Closing transport {Peer}: session not established within {Timeout}", _connection.Details.Peer, _options.HelloTimeout);
+            _log.HelloTimedOut(_connection.Details.Peer, _options.HelloTimeout);
             return null;
         }
     }
@@ -275,9 +274,8 @@ internal sealed class RouterSession
         Interlocked.Add(ref _queuedBytes, -size);
         if (Interlocked.Exchange(ref _closed, 1) != 0) return false; // completed concurrently: not a slow consumer
         // The hard limit: closed at once, as without flow control.
-        _log.LogWarning(
-            "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages queued (limit {Limit}), about {Bytes} bytes (limit {ByteLimit}); closing its transport",
-            Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), _options.MaxOutboundQueue, Interlocked.Read(ref _queuedBytes) + size, _maxBytes);
+        _log.SlowConsumerOverLimit(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), _options.MaxOutboundQueue,
+            Interlocked.Read(ref _queuedBytes) + size, _maxBytes);
         _outbound.Writer.TryComplete();
         ReleaseFlow(); // rule 4: a closed session no longer holds the others back
         Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
@@ -334,9 +332,8 @@ internal sealed class RouterSession
             await Task.Delay(_options.SlowConsumerTimeout).ConfigureAwait(false);
             if (Interlocked.CompareExchange(ref _flow, FlowDead, congested) != congested) return; // drained in time, or ended
             Volatile.Write(ref _closed, 1);
-            _log.LogWarning(
-                "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) stayed congested for {Timeout} ({Queued} messages, about {Bytes} bytes, not yet written; high-water {HighWater} messages / {HighWaterBytes} bytes); closing its transport",
-                Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued), Interlocked.Read(ref _queuedBytes), _highWater, _highWaterBytes);
+            _log.SlowConsumerTimedOut(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued),
+                Interlocked.Read(ref _queuedBytes), _highWater, _highWaterBytes);
             Realm!.RemoveCongestion();
             _outbound.Writer.TryComplete();
             Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
@@ -344,7 +341,7 @@ internal sealed class RouterSession
         }
         catch (Exception e)
         {
-            _log.LogError(e, "Slow-consumer watchdog of session {SessionId} failed", Id);
+            _log.WatchdogFailed(e, Id);
         }
     }
 
@@ -370,14 +367,14 @@ internal sealed class RouterSession
         async Task CloseCoreAsync(string why)
         {
             try { await _connection.CloseAsync(why).ConfigureAwait(false); }
-            catch (Exception e) { _log.LogDebug(e, "Closing transport of session {SessionId} failed", Id); }
+            catch (Exception e) { _log.CloseFailed(e, Id); }
         }
     }
 
     private void AbortBeforeJoin(string reason, string message)
     {
         if (reason == WampErrors.ProtocolViolation) _router.ProtocolViolations.Report(_connection.Details.Peer, 0, message);
-        else _log.LogInformation("ABORT {Reason} to {Peer}: {Message}", reason, _connection.Details.Peer, message);
+        else _log.AbortPeer(reason, _connection.Details.Peer, message);
         SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = message }, reason));
     }
 
@@ -404,7 +401,7 @@ internal sealed class RouterSession
         }
         catch (Exception e)
         {
-            _log.LogDebug(e, "Sending to session {SessionId} failed", Id);
+            _log.SendFailed(e, Id);
         }
         finally
         {

@@ -104,7 +104,7 @@ internal sealed class Testaments(Realm realm)
         foreach (var t in testaments.Detached.Concat(testaments.Destroyed))
         {
             var error = realm.Broker.Route(session, t.Topic, t.Options, t.Arguments, t.ArgumentsKw, out _);
-            if (error is { } e) realm.Log.LogInformation("Testament of session {SessionId} on {Topic} not published: {Reason}", session.Id, t.Topic, e.Message);
+            if (error is { } e) realm.Log.TestamentNotPublished(session.Id, t.Topic, e.Message);
         }
     }
 

@@ -51,8 +51,7 @@ public sealed class WampRouter : IAsyncDisposable
         var r = new Realm(realm, this, _options, _log);
         if (!_realms.TryAdd(realm.Name, r)) throw new InvalidOperationException($"realm '{realm.Name}' already exists");
         r.Start();
-        _log.LogInformation("Realm {Realm} started ({Roles} roles, uri check {UriCheck}, meta API {Meta})",
-            realm.Name, realm.Roles.Count, realm.UriCheck, realm.EnableMetaApi ? "on" : "off");
+        _log.RealmStarted(realm.Name, realm.Roles.Count, realm.UriCheck, realm.EnableMetaApi ? "on" : "off");
     }
 
     /// <summary>Persistent store files open in this router, shared by the realms and cookie stores naming the same file.</summary>
@@ -87,7 +86,7 @@ public sealed class WampRouter : IAsyncDisposable
         }
         catch (Exception e)
         {
-            _log.LogError(e, "Session {SessionId} ended with an unexpected error", session.Id);
+            _log.SessionCrashed(e, session.Id);
         }
         finally
         {
@@ -120,7 +119,7 @@ public sealed class WampRouter : IAsyncDisposable
         }
         catch (TimeoutException)
         {
-            _log.LogWarning("{Count} sessions did not close within {Grace}; closing their transports", _sessions.Count, ShutdownGrace);
+            _log.ShutdownGraceExceeded(_sessions.Count, ShutdownGrace);
             foreach (var session in _sessions.Keys) _ = session.CloseTransportAsync("router shutdown");
         }
         _realms.Clear();
@@ -143,6 +142,6 @@ public sealed class WampRouter : IAsyncDisposable
     private async Task CloseQuietly(IWampConnection connection)
     {
         try { await connection.CloseAsync("router disposed").ConfigureAwait(false); }
-        catch (Exception e) { _log.LogDebug(e, "closing a connection failed"); }
+        catch (Exception e) { _log.ConnectionCloseFailed(e); }
     }
 }
