@@ -54,7 +54,7 @@ internal sealed partial class Dealer
     }
 
     /// <summary>A following CALL of a progressive call: one more INVOCATION, same request id, same callee, frozen details.</summary>
-    private static void ContinueProgressiveCall(PendingCall p, CallMessage m, bool progress)
+    private static void ContinueProgressiveCall(RoutedCall p, CallMessage m, bool progress)
     {
         var details = new Dictionary<string, object?>(p.BaseDetails!);
         if (progress) details["progress"] = true;

@@ -18,7 +18,7 @@ internal sealed class Registration(long id, string uri, MatchPolicy match, strin
 }
 
 /// <summary>A call routed to a callee and not yet answered. Loop-owned.</summary>
-internal sealed class PendingCall(RouterSession caller, long callRequestId, RouterSession callee, long invocationId,
+internal sealed class RoutedCall(RouterSession caller, long callRequestId, RouterSession callee, long invocationId,
     Registration registration, bool receiveProgress, long timeoutMs)
 {
     public RouterSession Caller { get; } = caller;
@@ -215,7 +215,7 @@ internal sealed partial class Dealer(Realm realm)
         // Payload passthru mode: ppt_* of the CALL are forwarded in INVOCATION.Details.
         ppt?.CopyTo(details);
 
-        var pending = new PendingCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout);
+        var pending = new RoutedCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout);
         if (progress)
         {
             // Progressive call invocations: the options of this initiating CALL hold for the whole call (frozen),
@@ -227,7 +227,7 @@ internal sealed partial class Dealer(Realm realm)
         session.CallsAsCaller[m.RequestId] = pending;
         callee.Session.InvocationsAsCallee[invocationId] = pending;
         if (timeout > 0)
-            pending.Timer = new Timer(static state => { var p = (PendingCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
+            pending.Timer = new Timer(static state => { var p = (RoutedCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
                 pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
         callee.Session.Send(new InvocationMessage(invocationId, reg.Id, details, m.Arguments, m.ArgumentsKw));
         Metrics.RouterMetrics.CallRouted(realm.Name);
@@ -318,7 +318,7 @@ internal sealed partial class Dealer(Realm realm)
     }
 
     /// <summary>Call timeout fired: INTERRUPT the callee (if it can be interrupted) and ERROR wamp.error.timeout to the caller.</summary>
-    public void OnTimeout(PendingCall p)
+    public void OnTimeout(RoutedCall p)
     {
         if (p.Completed) return;
         Complete(p);
@@ -345,7 +345,7 @@ internal sealed partial class Dealer(Realm realm)
         foreach (var reg in session.Registrations.ToList()) Detach(session, reg);
     }
 
-    private static void Complete(PendingCall p)
+    private static void Complete(RoutedCall p)
     {
         if (p.Completed) return;
         p.Completed = true;

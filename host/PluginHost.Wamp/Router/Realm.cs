@@ -94,9 +94,9 @@ internal sealed class LeaveCommand(RouterSession session) : RealmCommand
     public RouterSession Session { get; } = session;
 }
 
-internal sealed class CallTimeoutCommand(PendingCall call) : RealmCommand
+internal sealed class CallTimeoutCommand(RoutedCall call) : RealmCommand
 {
-    public PendingCall Call { get; } = call;
+    public RoutedCall Call { get; } = call;
 }
 
 /// <summary>The persistent store committed a publication: its PUBLISHED may go (Store/RealmStore.cs).</summary>

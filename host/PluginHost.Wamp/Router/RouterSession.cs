@@ -107,8 +107,8 @@ internal sealed class RouterSession
     internal bool Left;
     internal readonly HashSet<Subscription> Subscriptions = new();
     internal readonly HashSet<Registration> Registrations = new();
-    internal readonly Dictionary<long, PendingCall> CallsAsCaller = new();
-    internal readonly Dictionary<long, PendingCall> InvocationsAsCallee = new();
+    internal readonly Dictionary<long, RoutedCall> CallsAsCaller = new();
+    internal readonly Dictionary<long, RoutedCall> InvocationsAsCallee = new();
     /// <summary>Progressive call invocations: request ids of progressive CALLs that ended (answered, failed, refused) before
     /// the caller sent its final CALL; the caller's further CALLs with that id are dropped up to and including the final one.</summary>
     internal readonly HashSet<long> EndedProgressiveCalls = new();
