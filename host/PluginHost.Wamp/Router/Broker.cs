@@ -24,6 +24,9 @@ internal sealed class Broker
     private readonly Dictionary<(string Uri, MatchPolicy Match), Subscription> _byUri = new();
     private readonly Dictionary<long, Subscription> _byId = new();
     private readonly List<Subscription> _patterns = new(); // prefix and wildcard subscriptions
+    // Each subscriber's subscriptions, by session id: the broker's own index, so leaving (or a session on another node,
+    // later) needs nothing from the session object.
+    private readonly Dictionary<long, HashSet<Subscription>> _bySession = new();
     private readonly bool _history; // the realm has history-enabled subscriptions
 
     public Broker(Realm realm)
@@ -91,7 +94,8 @@ internal sealed class Broker
         }
         if (sub.Subscribers.Add(session))
         {
-            session.Subscriptions.Add(sub);
+            if (!_bySession.TryGetValue(session.Id, out var mine)) _bySession[session.Id] = mine = new HashSet<Subscription>();
+            mine.Add(sub);
             realm.Meta?.OnSubscribe(session, sub);
         }
         session.Send(new SubscribedMessage(m.RequestId, sub.Id));
@@ -265,7 +269,8 @@ internal sealed class Broker
 
     public void RemoveSession(RouterSession session)
     {
-        foreach (var sub in session.Subscriptions.ToList()) Detach(session, sub);
+        if (!_bySession.TryGetValue(session.Id, out var mine)) return;
+        foreach (var sub in mine.ToList()) Detach(session, sub);
     }
 
     /// <summary>
@@ -287,7 +292,7 @@ internal sealed class Broker
     private void Detach(RouterSession session, Subscription sub)
     {
         sub.Subscribers.Remove(session);
-        session.Subscriptions.Remove(sub);
+        if (_bySession.TryGetValue(session.Id, out var mine) && mine.Remove(sub) && mine.Count == 0) _bySession.Remove(session.Id);
         realm.Meta?.OnUnsubscribe(session, sub);
         // Event history subscriptions outlive their subscribers (no on_delete for them, as in Crossbar).
         if (sub.Subscribers.Count == 0 && sub.History is null)

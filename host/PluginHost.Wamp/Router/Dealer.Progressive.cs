@@ -19,7 +19,8 @@ internal sealed partial class Dealer
     public void Call(RouterSession session, CallMessage m)
     {
         bool progress = m.Options.GetBool("progress");
-        if (session.CallsAsCaller.TryGetValue(m.RequestId, out var pending))
+        var peer = Peer(session);
+        if (peer.Calls.TryGetValue(m.RequestId, out var pending))
         {
             // Progressive call invocations: the next chunk of a call the caller is still streaming.
             if (pending.InvocationsOpen)
@@ -30,10 +31,10 @@ internal sealed partial class Dealer
             realm.Abort(session, WampErrors.ProtocolViolation, $"CALL request id {m.RequestId} is already in use by a pending call");
             return;
         }
-        if (session.EndedProgressiveCalls.Contains(m.RequestId))
+        if (peer.EndedProgressiveCalls.Contains(m.RequestId))
         {
             // A progressive call that has already ended (or was refused): drop its chunks; the final CALL closes it.
-            if (!progress) session.EndedProgressiveCalls.Remove(m.RequestId);
+            if (!progress) peer.EndedProgressiveCalls.Remove(m.RequestId);
             return;
         }
         // Progressive call invocations: "Caller did not announce the progressive call invocations feature
@@ -50,7 +51,7 @@ internal sealed partial class Dealer
             return;
         }
         // A refused progressive CALL (ERROR sent) is over: its further chunks must not start new calls.
-        if (!StartCall(session, m, progress) && progress) session.EndedProgressiveCalls.Add(m.RequestId);
+        if (!StartCall(session, m, progress) && progress) peer.EndedProgressiveCalls.Add(m.RequestId);
     }
 
     /// <summary>A following CALL of a progressive call: one more INVOCATION, same request id, same callee, frozen details.</summary>

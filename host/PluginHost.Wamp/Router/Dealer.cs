@@ -30,7 +30,7 @@ internal sealed class RoutedCall(RouterSession caller, long callRequestId, Route
     public long TimeoutMs { get; } = timeoutMs;
     public bool Completed;
     public bool KillRequested;
-    public Timer? Timer;
+    public ITimer? Timer;
     /// <summary>Progressive call invocations: the caller is still streaming CALLs (its final CALL has not come yet).</summary>
     public bool InvocationsOpen;
     /// <summary>Progressive call invocations: INVOCATION.Details of the initiating CALL (frozen), without progress.</summary>
@@ -49,6 +49,21 @@ internal sealed partial class Dealer(Realm realm)
     private readonly Dictionary<long, Registration> _byId = new();
     private readonly List<Registration> _prefix = new();
     private readonly List<Registration> _wildcard = new();
+    // Per-session RPC state, by session id (DealerPeer.cs): the dealer alone reads and writes it.
+    private readonly Dictionary<long, DealerPeer> _peers = new();
+
+    /// <summary>The session's dealer state, created on first use.</summary>
+    private DealerPeer Peer(RouterSession session)
+    {
+        if (!_peers.TryGetValue(session.Id, out var peer)) _peers[session.Id] = peer = new DealerPeer();
+        return peer;
+    }
+
+    /// <summary>The session's dealer state if it has any (queries must not create it).</summary>
+    private DealerPeer? PeerOrNull(RouterSession session) => _peers.GetValueOrDefault(session.Id);
+
+    /// <summary>Whether <paramref name="requestId"/> names a call of this session that is still pending.</summary>
+    public bool IsPendingCall(RouterSession session, long requestId) => PeerOrNull(session)?.Calls.ContainsKey(requestId) == true;
 
     private UriCheckMode UriCheck => realm.Config.UriCheck;
 
@@ -119,7 +134,7 @@ internal sealed partial class Dealer(Realm realm)
             realm.Meta?.OnRegistrationCreate(session, reg);
         }
         reg.Callees.Add(new CalleeEntry(session, m.Options.GetBool("disclose_caller")));
-        session.Registrations.Add(reg);
+        Peer(session).Registrations.Add(reg);
         realm.Meta?.OnRegister(session, reg);
         session.Send(new RegisteredMessage(m.RequestId, reg.Id));
     }
@@ -195,7 +210,8 @@ internal sealed partial class Dealer(Realm realm)
                 $"the callee of '{m.Procedure}' does not support payload passthru mode"));
             return false;
         }
-        long invocationId = callee.Session.NextInvocationId();
+        var calleePeer = Peer(callee.Session);
+        long invocationId = calleePeer.NextInvocationId();
         var details = new Dictionary<string, object?>();
         // Pattern-based registrations: INVOCATION.Details.procedure carries the concrete procedure.
         if (reg.Match != MatchPolicy.Exact) details["procedure"] = m.Procedure;
@@ -224,10 +240,12 @@ internal sealed partial class Dealer(Realm realm)
             pending.BaseDetails = new Dictionary<string, object?>(details);
             details["progress"] = true;
         }
-        session.CallsAsCaller[m.RequestId] = pending;
-        callee.Session.InvocationsAsCallee[invocationId] = pending;
+        Peer(session).Calls[m.RequestId] = pending;
+        calleePeer.Invocations[invocationId] = pending;
+        // The timer only posts to the loop; the loop decides (OnTimeout ignores a call answered meanwhile).
         if (timeout > 0)
-            pending.Timer = new Timer(static state => { var p = (RoutedCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
+            pending.Timer = realm.Time.CreateTimer(
+                static state => { var p = (RoutedCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
                 pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
         callee.Session.Send(new InvocationMessage(invocationId, reg.Id, details, m.Arguments, m.ArgumentsKw));
         Metrics.RouterMetrics.CallRouted(realm.Name);
@@ -244,7 +262,7 @@ internal sealed partial class Dealer(Realm realm)
             return;
         }
         // YIELD for an unknown (finished, canceled, timed out) invocation is ignored.
-        if (!session.InvocationsAsCallee.TryGetValue(m.RequestId, out var p)) return;
+        if (PeerOrNull(session)?.Invocations.TryGetValue(m.RequestId, out var p) != true) return;
         bool progress = m.Options.GetBool("progress");
         Dictionary<string, object?>? details = progress ? new() { ["progress"] = true } : null;
         if (PptOptions.IsRequested(m.Options))
@@ -278,7 +296,7 @@ internal sealed partial class Dealer(Realm realm)
     public void CalleeError(RouterSession session, ErrorMessage m)
     {
         // ERROR for an unknown invocation is ignored; otherwise forwarded to the caller with its payload.
-        if (!session.InvocationsAsCallee.TryGetValue(m.RequestId, out var p)) return;
+        if (PeerOrNull(session)?.Invocations.TryGetValue(m.RequestId, out var p) != true) return;
         Complete(p);
         p.Caller.Send(new ErrorMessage(WampMessageType.Call, p.CallRequestId, m.Details, m.Error, m.Arguments, m.ArgumentsKw));
     }
@@ -286,7 +304,7 @@ internal sealed partial class Dealer(Realm realm)
     public void Cancel(RouterSession session, CancelMessage m)
     {
         // CANCEL for a call that already finished is ignored.
-        if (!session.CallsAsCaller.TryGetValue(m.RequestId, out var p)) return;
+        if (PeerOrNull(session)?.Calls.TryGetValue(m.RequestId, out var p) != true) return;
         var mode = m.Options.GetString("mode") ?? "killnowait";
         if (mode is not ("skip" or "kill" or "killnowait"))
         {
@@ -329,41 +347,43 @@ internal sealed partial class Dealer(Realm realm)
 
     public void RemoveSession(RouterSession session)
     {
+        if (PeerOrNull(session) is not { } peer) return;
         // A callee leaving: its in-flight calls fail at once (as Crossbar: wamp.error.canceled), no caller hangs.
-        foreach (var p in session.InvocationsAsCallee.Values.ToList())
+        foreach (var p in peer.Invocations.Values.ToList())
         {
             Complete(p);
             p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "callee disconnected from in-flight request"));
         }
         // A caller leaving: its pending invocations are interrupted when the callee supports call canceling.
-        foreach (var p in session.CallsAsCaller.Values.ToList())
+        foreach (var p in peer.Calls.Values.ToList())
         {
             Complete(p);
             if (p.Callee.CalleeCallCanceling)
                 p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait", ["reason"] = WampErrors.Canceled }));
         }
-        foreach (var reg in session.Registrations.ToList()) Detach(session, reg);
+        foreach (var reg in peer.Registrations.ToList()) Detach(session, reg);
+        _peers.Remove(session.Id);
     }
 
-    private static void Complete(RoutedCall p)
+    private void Complete(RoutedCall p)
     {
         if (p.Completed) return;
         p.Completed = true;
-        // Progressive call invocations: the call ended before the caller's final CALL; its remaining CALLs are dropped.
-        if (p.InvocationsOpen)
-        {
-            p.InvocationsOpen = false;
-            p.Caller.EndedProgressiveCalls.Add(p.CallRequestId);
-        }
         p.Timer?.Dispose();
-        p.Caller.CallsAsCaller.Remove(p.CallRequestId);
-        p.Callee.InvocationsAsCallee.Remove(p.InvocationId);
+        if (PeerOrNull(p.Caller) is { } caller)
+        {
+            caller.Calls.Remove(p.CallRequestId);
+            // Progressive call invocations: the call ended before the caller's final CALL; its remaining CALLs are dropped.
+            if (p.InvocationsOpen) caller.EndedProgressiveCalls.Add(p.CallRequestId);
+        }
+        p.InvocationsOpen = false;
+        PeerOrNull(p.Callee)?.Invocations.Remove(p.InvocationId);
     }
 
     private void Detach(RouterSession session, Registration reg)
     {
         reg.Callees.RemoveAll(c => c.Session == session);
-        session.Registrations.Remove(reg);
+        PeerOrNull(session)?.Registrations.Remove(reg);
         realm.Meta?.OnUnregister(session, reg);
         if (reg.Callees.Count == 0)
         {

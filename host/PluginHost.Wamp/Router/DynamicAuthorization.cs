@@ -46,7 +46,7 @@ internal static class DynamicAuthorization
         (WampAction Action, string Uri, IReadOnlyDictionary<string, object?> Options)? action = message switch
         {
             // A progressive call's continuation belongs to a call already authorized.
-            CallMessage m when !session.CallsAsCaller.ContainsKey(m.RequestId) => (WampAction.Call, m.Procedure, m.Options),
+            CallMessage m when !realm.Dealer.IsPendingCall(session, m.RequestId) => (WampAction.Call, m.Procedure, m.Options),
             RegisterMessage m => (WampAction.Register, m.Procedure, m.Options),
             PublishMessage m => (WampAction.Publish, m.Topic, m.Options),
             SubscribeMessage m => (WampAction.Subscribe, m.Topic, m.Options),

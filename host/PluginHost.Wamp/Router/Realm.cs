@@ -133,6 +133,7 @@ internal sealed class Realm
         });
         _authorizer = new Authorizer(config);
         DynamicAuthTimeout = options.DynamicAuthTimeout;
+        Time = options.TimeProvider;
         Service = new ServiceSession(router, config.Name);
         // A persistent store is opened (and read) here, before the loop runs: the loop itself never touches the disk.
         if (config.Store?.Path is { } storePath) Store = Router.Stores.Open(storePath, log);
@@ -152,6 +153,8 @@ internal sealed class Realm
     /// <summary>The persistent store (Store/RealmStore.cs): thread-safe to enqueue; null for the memory store or none.</summary>
     internal RealmStore? Store { get; }
     internal Dealer Dealer { get; }
+    /// <summary>The router's clock (RouterOptions.TimeProvider): call timeouts and other realm timers run on it.</summary>
+    internal TimeProvider Time { get; }
     internal MetaApi? Meta { get; }
     internal Authorizer Authorizer => _authorizer;
 

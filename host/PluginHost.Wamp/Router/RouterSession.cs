@@ -105,24 +105,8 @@ internal sealed class RouterSession
     /// <summary>Loop-owned: the authorizer's decision for the message being dispatched after it came back.</summary>
     internal DynamicAuthorization.Decided? Authorized;
     internal bool Left;
-    internal readonly HashSet<Subscription> Subscriptions = new();
-    internal readonly HashSet<Registration> Registrations = new();
-    internal readonly Dictionary<long, RoutedCall> CallsAsCaller = new();
-    internal readonly Dictionary<long, RoutedCall> InvocationsAsCallee = new();
-    /// <summary>Progressive call invocations: request ids of progressive CALLs that ended (answered, failed, refused) before
-    /// the caller sent its final CALL; the caller's further CALLs with that id are dropped up to and including the final one.</summary>
-    internal readonly HashSet<long> EndedProgressiveCalls = new();
     /// <summary>Testament meta API: this session's testaments, created on the first add_testament.</summary>
     internal SessionTestaments? Testaments;
-    private long _lastInvocationId;
-
-    /// <summary>INVOCATION request ids are session scoped: 1, 2, 3 ... wrapping after 2^53 (basic/building_blocks.md). Loop-owned.</summary>
-    internal long NextInvocationId()
-    {
-        _lastInvocationId = _lastInvocationId >= WampIds.Max ? 1 : _lastInvocationId + 1;
-        return _lastInvocationId;
-    }
-
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Between crossing the high-water mark and draining to the low-water mark (flow control).</summary>

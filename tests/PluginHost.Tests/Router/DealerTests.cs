@@ -197,41 +197,6 @@ public sealed class DealerTests : RouterTestBase
     }
 
     [Fact]
-    public async Task Call_timeout_interrupts_callee_and_fails_caller_with_timeout()
-    {
-        var callee = await JoinAsync();
-        var caller = await JoinAsync();
-        await callee.RegisterAsync("p");
-        var req = await caller.CallAsync("p", options: Dict(("timeout", 100L)));
-        var inv = await Invocation(callee);
-        Assert.Equal(100L, inv.Details["timeout"]);
-        var e = await caller.ExpectErrorAsync(WampMessageType.Call, req, WampErrors.Timeout);
-        Assert.Contains("100", (string)e.Arguments![0]!);
-        var interrupt = await callee.ExpectAsync<InterruptMessage>();
-        Assert.Equal(inv.RequestId, interrupt.RequestId);
-        Assert.Equal("killnowait", interrupt.Options["mode"]);
-        await callee.SendAsync(new YieldMessage(inv.RequestId, Dict(), ["late"])); // discarded
-        await caller.AssertNothingPendingAsync();
-    }
-
-    [Fact]
-    public async Task Answered_call_does_not_time_out_later()
-    {
-        var callee = await JoinAsync();
-        var caller = await JoinAsync();
-        await callee.RegisterAsync("p");
-        var req = await caller.CallAsync("p", options: Dict(("timeout", 100L)));
-        var inv = await Invocation(callee);
-        await callee.SendAsync(new YieldMessage(inv.RequestId, Dict()));
-        await Result(caller, req);
-        // a second call with a long timeout is still pending when the first one's timer would have fired
-        var req2 = await caller.CallAsync("p", options: Dict(("timeout", 60_000L)));
-        var inv2 = await Invocation(callee);
-        await callee.SendAsync(new YieldMessage(inv2.RequestId, Dict()));
-        await Result(caller, req2);
-    }
-
-    [Fact]
     public async Task Caller_disclosure_by_request_by_permission_and_by_registration_option()
     {
         var callee = await JoinAsync();
