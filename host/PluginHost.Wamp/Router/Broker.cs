@@ -57,7 +57,7 @@ internal sealed class Broker
     /// <summary>Event retention (Retention.cs): the realm's retained events.</summary>
     internal Retention Retention { get; } = new();
 
-    public void Subscribe(RouterSession session, SubscribeMessage m)
+    public void Subscribe(RouterSession session, SubscribeMessage m, DynamicAuthorization.Decided? decided = null)
     {
         // Pattern-based subscriptions: options.match is exact (default), prefix or wildcard.
         if (!UriValidator.TryParseMatch(m.Options, out var match))
@@ -76,7 +76,7 @@ internal sealed class Broker
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.InvalidArgument, "invalid type for option 'get_retained' (expected a boolean)"));
             return;
         }
-        if (!realm.Authorize(session, WampAction.Subscribe, m.Topic).Allowed)
+        if (!realm.Authorize(session, WampAction.Subscribe, m.Topic, decided).Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to subscribe to topic '{m.Topic}'"));
             return;
@@ -114,7 +114,7 @@ internal sealed class Broker
         session.Send(new UnsubscribedMessage(m.RequestId));
     }
 
-    public void Publish(RouterSession session, PublishMessage m)
+    public void Publish(RouterSession session, PublishMessage m, DynamicAuthorization.Decided? decided = null)
     {
         // Basic profile: PUBLISHED (or ERROR) is only sent when options.acknowledge is true.
         bool ack = m.Options.GetBool("acknowledge");
@@ -125,7 +125,7 @@ internal sealed class Broker
             realm.Abort(session, WampErrors.ProtocolViolation, "PUBLISH with ppt_scheme, but the publisher did not announce payload_passthru_mode");
             return;
         }
-        var error = Route(session, m.Topic, m.Options, m.Arguments, m.ArgumentsKw, out long publication);
+        var error = Route(session, m.Topic, m.Options, m.Arguments, m.ArgumentsKw, out long publication, decided);
         if (error is null) Metrics.RouterMetrics.EventPublished(realm.Name);
         if (!ack) return;
         if (error is { } e) session.Send(Realm.Error(WampMessageType.Publish, m.RequestId, e.Uri, e.Message));
@@ -144,7 +144,8 @@ internal sealed class Broker
     /// testament at session end). Returns the error (URI, text) when it is not routed; the caller decides whether to report it.
     /// </summary>
     internal (string Uri, string Message)? Route(RouterSession publisher, string topic, IReadOnlyDictionary<string, object?> options,
-        IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw, out long publication)
+        IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw, out long publication,
+        DynamicAuthorization.Decided? decided = null)
     {
         publication = 0;
         if (!UriValidator.IsValid(topic, UriCheck)) return (WampErrors.InvalidUri, $"publish with invalid topic URI '{topic}' (uri check {UriCheck})");
@@ -153,7 +154,7 @@ internal sealed class Broker
         // Event retention: retain|bool ("lack of the key MUST be interpreted as false").
         if (options.TryGetValue("retain", out var retainValue) && retainValue is not (null or bool))
             return (WampErrors.InvalidArgument, "invalid type for option 'retain' (expected a boolean)");
-        var auth = realm.Authorize(publisher, WampAction.Publish, topic);
+        var auth = realm.Authorize(publisher, WampAction.Publish, topic, decided);
         if (!auth.Allowed) return (WampErrors.NotAuthorized, $"session is not authorized to publish to topic '{topic}'");
 
         publication = WampIds.NewGlobalId(); // publication ids are global scope: random

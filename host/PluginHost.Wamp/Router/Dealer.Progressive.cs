@@ -16,7 +16,7 @@ namespace PluginHost.Wamp.Router;
 /// </summary>
 internal sealed partial class Dealer
 {
-    public void Call(RouterSession session, CallMessage m)
+    public void Call(RouterSession session, CallMessage m, DynamicAuthorization.Decided? decided = null)
     {
         bool progress = m.Options.GetBool("progress");
         var peer = Peer(session);
@@ -51,7 +51,7 @@ internal sealed partial class Dealer
             return;
         }
         // A refused progressive CALL (ERROR sent) is over: its further chunks must not start new calls.
-        if (!StartCall(session, m, progress) && progress) peer.EndedProgressiveCalls.Add(m.RequestId);
+        if (!StartCall(session, m, progress, decided) && progress) peer.EndedProgressiveCalls.Add(m.RequestId);
     }
 
     /// <summary>A following CALL of a progressive call: one more INVOCATION, same request id, same callee, frozen details.</summary>

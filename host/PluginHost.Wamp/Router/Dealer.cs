@@ -67,7 +67,7 @@ internal sealed partial class Dealer(Realm realm)
 
     private UriCheckMode UriCheck => realm.Config.UriCheck;
 
-    public void Register(RouterSession session, RegisterMessage m)
+    public void Register(RouterSession session, RegisterMessage m, DynamicAuthorization.Decided? decided = null)
     {
         if (!UriValidator.TryParseMatch(m.Options, out var match))
         {
@@ -92,7 +92,7 @@ internal sealed partial class Dealer(Realm realm)
             session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid invocation policy '{invoke}'"));
             return;
         }
-        if (!realm.Authorize(session, WampAction.Register, m.Procedure).Allowed)
+        if (!realm.Authorize(session, WampAction.Register, m.Procedure, decided).Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to register procedure '{m.Procedure}'"));
             return;
@@ -155,7 +155,7 @@ internal sealed partial class Dealer(Realm realm)
     /// protocol errors). Returns false when the call was refused (an ERROR was sent), true when it was
     /// answered by the meta API or an INVOCATION was sent.
     /// </summary>
-    private bool StartCall(RouterSession session, CallMessage m, bool progress)
+    private bool StartCall(RouterSession session, CallMessage m, bool progress, DynamicAuthorization.Decided? decided)
     {
         if (!UriValidator.IsValid(m.Procedure, UriCheck))
         {
@@ -167,7 +167,7 @@ internal sealed partial class Dealer(Realm realm)
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.InvalidArgument, pptError));
             return false;
         }
-        var auth = realm.Authorize(session, WampAction.Call, m.Procedure);
+        var auth = realm.Authorize(session, WampAction.Call, m.Procedure, decided);
         if (!auth.Allowed)
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to call procedure '{m.Procedure}'"));

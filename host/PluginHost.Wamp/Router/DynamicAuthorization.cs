@@ -27,17 +27,21 @@ internal sealed class AuthorizedCommand(RouterSession session, WampMessage messa
 /// An ERROR from the authorizer (including wamp.error.no_such_procedure when nobody registered it) or no answer
 /// within RouterOptions.DynamicAuthTimeout is ERROR wamp.error.authorization_failed, with Crossbar's messages.
 /// </summary>
-internal static class DynamicAuthorization
+internal sealed class DynamicAuthorization(Realm realm)
 {
     private static readonly HashSet<string> ResultKeys = ["allow", "disclose", "cache"];
 
-    /// <summary>The authorizer's decision for (action, uri): Realm.Authorize returns it once instead of the static one.</summary>
+    // Sessions with an action waiting for the authorizer, by session id: the messages that came after it, in order.
+    // Loop-owned; an entry lives from TryPark to Resume, or until the session leaves (Forget).
+    private readonly Dictionary<long, Queue<WampMessage>> _parked = new();
+
+    /// <summary>The authorizer's decision for (action, uri), handed down the dispatch of the action it was asked for.</summary>
     internal sealed record Decided(WampAction Action, string Uri, AuthDecision Decision);
 
     /// <summary>In the loop: true when <paramref name="message"/> was taken (queued behind a pending authorization, or parked for its own).</summary>
-    public static bool TryPark(Realm realm, RouterSession session, WampMessage message)
+    public bool TryPark(RouterSession session, WampMessage message)
     {
-        if (session.AwaitingAuthorization is { } queue)
+        if (_parked.TryGetValue(session.Id, out var queue))
         {
             queue.Enqueue(message);
             return true;
@@ -53,7 +57,7 @@ internal static class DynamicAuthorization
             _ => null,
         };
         if (action is not { } a) return false;
-        session.AwaitingAuthorization = new Queue<WampMessage>();
+        _parked[session.Id] = new Queue<WampMessage>();
         // Crossbar's details for the authorizer (RouterRoleDynamicAuth.authorize), built here: session fields are loop-owned.
         var details = new Dictionary<string, object?>
         {
@@ -66,7 +70,7 @@ internal static class DynamicAuthorization
             ["transport"] = session.Transport.ToDict(),
         };
         object?[] args = [details, a.Uri, a.Action.ToString().ToLowerInvariant(), a.Options];
-        _ = Task.Run(() => AuthorizeAsync(realm, session, message, procedure, a.Action, a.Uri, args));
+        _ = Task.Run(() => AuthorizeAsync(realm, session, message, procedure, a.Action, a.Uri, args), CancellationToken.None);
         return true;
     }
 
@@ -114,31 +118,28 @@ internal static class DynamicAuthorization
     }
 
     /// <summary>In the loop: route the parked action with its decision, then the session's queued messages in order.</summary>
-    public static void Resume(Realm realm, AuthorizedCommand c)
+    public void Resume(AuthorizedCommand c)
     {
         var session = c.Session;
-        var queue = session.AwaitingAuthorization;
-        session.AwaitingAuthorization = null;
-        if (!session.Joined || session.Left) return;
+        if (!_parked.Remove(session.Id, out var queue) || !session.Joined || session.Left) return;
         if (c.Failure is { } failure) SendFailure(session, c.Message, failure);
-        else
-        {
-            session.Authorized = c.Decided;
-            try { realm.Dispatch(session, c.Message); }
-            finally { session.Authorized = null; }
-        }
-        while (queue is { Count: > 0 } && !session.Left)
+        else realm.Dispatch(session, c.Message, c.Decided);
+        while (queue.Count > 0 && !session.Left)
         {
             var next = queue.Dequeue();
-            if (TryPark(realm, session, next))
+            if (TryPark(session, next))
             {
                 // next waits for its own authorizer: the rest stays behind it.
-                while (queue.Count > 0) session.AwaitingAuthorization!.Enqueue(queue.Dequeue());
+                var behind = _parked[session.Id];
+                while (queue.Count > 0) behind.Enqueue(queue.Dequeue());
                 return;
             }
             realm.Dispatch(session, next);
         }
     }
+
+    /// <summary>The session left: whatever it had waiting for the authorizer is dropped (a late answer finds nothing).</summary>
+    public void Forget(RouterSession session) => _parked.Remove(session.Id);
 
     /// <summary>Crossbar's on_authorize_error replies: ERROR wamp.error.authorization_failed (a PUBLISH only when acknowledged).</summary>
     private static void SendFailure(RouterSession session, WampMessage message, string failure)

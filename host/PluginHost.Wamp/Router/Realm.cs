@@ -139,6 +139,7 @@ internal sealed class Realm
         if (config.Store?.Path is { } storePath) Store = Router.Stores.Open(storePath, log);
         Broker = new Broker(this);
         Dealer = new Dealer(this);
+        Authorizations = new DynamicAuthorization(this);
         Meta = config.EnableMetaApi ? new MetaApi(this) : null;
     }
 
@@ -157,6 +158,8 @@ internal sealed class Realm
     internal TimeProvider Time { get; }
     internal MetaApi? Meta { get; }
     internal Authorizer Authorizer => _authorizer;
+    /// <summary>Loop-owned: actions parked while a role's dynamic authorizer decides (DynamicAuthorization.cs).</summary>
+    internal DynamicAuthorization Authorizations { get; }
 
     /// <summary>Thread-safe: the session over which dynamic authenticators and authorizers are called.</summary>
     internal ServiceSession Service { get; }
@@ -164,17 +167,14 @@ internal sealed class Realm
 
     /// <summary>
     /// Loop-owned. The authorization of <paramref name="session"/>'s action: everything for the router's service
-    /// session; the dynamic authorizer's answer once it came back (DynamicAuthorization.Resume); else the role's
-    /// static permissions (a role with an authorizer is denied on paths that cannot wait for it, Authorizer.cs).
+    /// session; the dynamic authorizer's answer for this very action (<paramref name="decided"/>, handed down the dispatch
+    /// by DynamicAuthorization.Resume); else the role's static permissions (a role with an authorizer is denied on paths
+    /// that cannot wait for it, Authorizer.cs).
     /// </summary>
-    internal AuthDecision Authorize(RouterSession session, WampAction action, string uri)
+    internal AuthDecision Authorize(RouterSession session, WampAction action, string uri, DynamicAuthorization.Decided? decided = null)
     {
         if (session.IsTrusted) return new AuthDecision(true, false);
-        if (session.Authorized is { } d && d.Action == action && d.Uri == uri)
-        {
-            session.Authorized = null;
-            return d.Decision;
-        }
+        if (decided is { } d && d.Action == action && d.Uri == uri) return d.Decision;
         return _authorizer.Authorize(session.AuthRole, action, uri);
     }
 
@@ -284,11 +284,11 @@ internal sealed class Realm
         {
             case MessageCommand m:
                 if (!m.Session.Joined || m.Session.Left) return; // messages after GOODBYE/ABORT are dropped
-                if (DynamicAuthorization.TryPark(this, m.Session, m.Message)) return;
+                if (Authorizations.TryPark(m.Session, m.Message)) return;
                 Dispatch(m.Session, m.Message);
                 break;
             case AuthorizedCommand a:
-                DynamicAuthorization.Resume(this, a);
+                Authorizations.Resume(a);
                 break;
             case JoinCommand j:
                 Join(j.Session);
@@ -411,16 +411,17 @@ internal sealed class Realm
         };
     }
 
-    internal void Dispatch(RouterSession session, WampMessage message)
+    /// <summary>Routes one message of a joined session; <paramref name="decided"/>: its dynamic authorizer's answer, if it was asked.</summary>
+    internal void Dispatch(RouterSession session, WampMessage message, DynamicAuthorization.Decided? decided = null)
     {
         switch (message)
         {
-            case PublishMessage m: Broker.Publish(session, m); break;
-            case SubscribeMessage m: Broker.Subscribe(session, m); break;
+            case PublishMessage m: Broker.Publish(session, m, decided); break;
+            case SubscribeMessage m: Broker.Subscribe(session, m, decided); break;
             case UnsubscribeMessage m: Broker.Unsubscribe(session, m); break;
-            case CallMessage m: Dealer.Call(session, m); break;
+            case CallMessage m: Dealer.Call(session, m, decided); break;
             case CancelMessage m: Dealer.Cancel(session, m); break;
-            case RegisterMessage m: Dealer.Register(session, m); break;
+            case RegisterMessage m: Dealer.Register(session, m, decided); break;
             case UnregisterMessage m: Dealer.Unregister(session, m); break;
             case YieldMessage m: Dealer.Yield(session, m); break;
             case ErrorMessage m when m.RequestType == WampMessageType.Invocation: Dealer.CalleeError(session, m); break;
@@ -474,6 +475,7 @@ internal sealed class Realm
         Sessions.Remove(session.Id);
         Dealer.RemoveSession(session);
         Broker.RemoveSession(session);
+        Authorizations.Forget(session);
         if (!_stopped)
         {
             // Testament meta API: published once the session has left everything (it never receives its own).

@@ -97,16 +97,7 @@ internal sealed class RouterSession
     internal bool Joined;
     /// <summary>The router's own service session (role "trusted"): never authorized (Router/ServiceSession.cs).</summary>
     public bool IsTrusted { get; private set; }
-    /// <summary>
-    /// Loop-owned (Router/DynamicAuthorization.cs): non-null while an action of this session waits for its dynamic
-    /// authorizer; the session's later messages queue here, in order, until it is decided.
-    /// </summary>
-    internal Queue<WampMessage>? AwaitingAuthorization;
-    /// <summary>Loop-owned: the authorizer's decision for the message being dispatched after it came back.</summary>
-    internal DynamicAuthorization.Decided? Authorized;
     internal bool Left;
-    /// <summary>Testament meta API: this session's testaments, created on the first add_testament.</summary>
-    internal SessionTestaments? Testaments;
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Between crossing the high-water mark and draining to the low-water mark (flow control).</summary>

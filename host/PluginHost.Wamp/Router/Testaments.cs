@@ -37,6 +37,9 @@ internal sealed class SessionTestaments
 /// </summary>
 internal sealed class Testaments(Realm realm)
 {
+    // Each session's testaments, by session id, created on its first add_testament. Loop-owned.
+    private readonly Dictionary<long, SessionTestaments> _bySession = new();
+
     internal const string ScopeDetached = "detached", ScopeDestroyed = "destroyed";
     /// <summary>Bound per session and scope, so a client cannot grow router memory without limit.</summary>
     internal const int MaxPerScope = 256;
@@ -78,7 +81,8 @@ internal sealed class Testaments(Realm realm)
         if (!realm.Authorize(caller, WampAction.Publish, topic).Allowed)
             throw new MetaApi.MetaError(WampErrors.NotAuthorized, $"session is not authorized to publish to topic '{topic}'");
 
-        var bucket = (caller.Testaments ??= new SessionTestaments()).For(scope);
+        if (!_bySession.TryGetValue(caller.Id, out var mine)) _bySession[caller.Id] = mine = new SessionTestaments();
+        var bucket = mine.For(scope);
         if (bucket.Count >= MaxPerScope)
             throw new MetaApi.MetaError(WampErrors.InvalidArgument, $"at most {MaxPerScope} testaments per scope");
         bucket.Add(new Testament(topic, (IReadOnlyList<object?>?)eventArgs, (IReadOnlyDictionary<string, object?>?)eventKwargs, options));
@@ -91,16 +95,14 @@ internal sealed class Testaments(Realm realm)
         if (c.Arguments is { Count: > 1 })
             throw new MetaApi.MetaError(WampErrors.InvalidArgument, "wamp.session.flush_testaments expects at most a scope");
         var scope = Scope(Keyword(c, "scope", 0));
-        caller.Testaments?.For(scope).Clear();
+        _bySession.GetValueOrDefault(caller.Id)?.For(scope).Clear();
         return [];
     }
 
     /// <summary>The session is ending: publish its testaments, "detached" before "destroyed", each bucket in order.</summary>
     public void PublishOnLeave(RouterSession session)
     {
-        var testaments = session.Testaments;
-        if (testaments is null) return;
-        session.Testaments = null;
+        if (!_bySession.Remove(session.Id, out var testaments)) return;
         foreach (var t in testaments.Detached.Concat(testaments.Destroyed))
         {
             var error = realm.Broker.Route(session, t.Topic, t.Options, t.Arguments, t.ArgumentsKw, out _);
