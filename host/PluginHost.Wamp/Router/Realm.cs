@@ -9,9 +9,23 @@ namespace PluginHost.Wamp.Router;
 // CONCURRENCY DESIGN
 //
 // Each realm has exactly ONE routing loop: a bounded Channel<RealmCommand> consumed by a single
-// task (RunLoopAsync). That loop owns ALL routing state of the realm: the session table, the
-// broker's subscriptions, the dealer's registrations and pending calls, the authorizer's decision
-// cache and the meta API. Nothing else reads or writes that state, so there are no locks on it.
+// task (RunLoopAsync). That loop owns ALL routing state of the realm, and each piece of it has ONE
+// owner, keyed by session id (as gammazero/nexus does), so that no role reaches into another's
+// state or into a session object's fields:
+//   - Realm:               the session table (Sessions), joined/left flags of its sessions.
+//   - Broker:              subscriptions, by URI and by id, and each session's subscriptions (_bySession);
+//                          retained events (Retention) and event history (EventHistory).
+//   - Dealer:              registrations, by URI and by id; per session (DealerPeer, _peers): the
+//                          registrations it is a callee of, its pending calls as caller, the invocations
+//                          it has not answered as callee, its ended progressive calls, its invocation ids.
+//   - DynamicAuthorization: the actions parked while a role's authorizer decides (_parked), by session id;
+//                          the decision travels down the dispatch as an argument (Realm.Dispatch).
+//   - Testaments (MetaApi): each session's testaments (_bySession).
+//   - MetaApi:             the meta procedures and events.
+// RouterSession is the transport pump: reader, writer, handshake, identity and announced features
+// (immutable once joined), and its FlowControl (FlowControl.cs), which is thread-safe by itself.
+// A session on another node will be just another key of these tables. Nothing else reads or
+// writes that state, so there are no locks on it.
 //
 // Session reader tasks (RouterSession.RunAsync) receive and decode on their own threads and post
 // commands (Join, Message, ProtocolError, Leave) to the loop; they await when the command queue
@@ -28,8 +42,8 @@ namespace PluginHost.Wamp.Router;
 // FLOW CONTROL (TCP-like: bounded memory, and no healthy subscriber dropped because a publisher is
 // faster than delivery):
 //  1. Each session counts the messages it has accepted and not yet handed to its transport
-//     (RouterSession._queued, Interlocked; the loop adds, the writer subtracts per batch), and their
-//     estimated encoded bytes (RouterSession._queuedBytes, likewise). Crossing EITHER HIGH-WATER mark
+//     (FlowControl._queued, Interlocked; the loop adds, the writer subtracts per batch), and their
+//     estimated encoded bytes (FlowControl._queuedBytes, likewise). Crossing EITHER HIGH-WATER mark
 //     (MaxOutboundQueue / 2 messages, MaxOutboundBytes / 2 bytes) makes it CONGESTED and increments this
 //     realm's congestion count; its writer draining BOTH to their LOW-WATER marks (a quarter of each)
 //     makes it uncongested again (count down). The byte rule is what bounds memory for large events: a
@@ -50,7 +64,7 @@ namespace PluginHost.Wamp.Router;
 //  4. A session that stays congested longer than RouterOptions.SlowConsumerTimeout is a real slow
 //     consumer: a watchdog armed on the congestion transition (off the loop, through the thread pool)
 //     logs a warning and closes its transport, which releases its congestion so the others resume. A
-//     session that ends, in any way, releases its congestion too (RouterSession.ReleaseFlow).
+//     session that ends, in any way, releases its congestion too (FlowControl.Release).
 //  5. Commands posted before the gate closed are still routed; the realm command queue is therefore
 //     capped at MaxOutboundQueue / 4, inside the room between high-water and the hard limit, so that a
 //     flood that is already queued does not push healthy subscribers over the hard limit.
@@ -58,9 +72,9 @@ namespace PluginHost.Wamp.Router;
 // Interlocked counting and, on a transition, a CAS, an Interlocked and a thread-pool post.
 //
 // DYNAMIC AUTHORIZATION (DynamicAuthorization.cs): an action needing a role's authorizer procedure is parked
-// on its session, the CALL to the authorizer runs off the loop (service session), and its answer comes back as
-// an AuthorizedCommand. Meanwhile the loop serves everyone; only that session's later messages wait, queued on
-// it in order. Authentication never touches the loop: it runs on each session's handshake task.
+// (keyed by its session id), the CALL to the authorizer runs off the loop (service session), and its answer comes
+// back as an AuthorizedCommand. Meanwhile the loop serves everyone; only that session's later messages wait,
+// queued behind it in order. Authentication never touches the loop: it runs on each session's handshake task.
 //
 // PERSISTENT STORE (Store/RealmStore.cs): opened and read when the realm is created, before the loop runs. The loop only
 // enqueues immutable writes to the store's own writer (non-blocking) and gets StoreCommittedCommands back, which release

@@ -38,19 +38,7 @@ internal sealed class RouterSession
     private int _closed; // 1 once no more messages may be queued (closing, closed or slow consumer)
     private int _transportClosed;
 
-    // Flow control. _queued: messages accepted by Send and not yet handed to the transport (queue + the
-    // batch being written); Interlocked, the loop adds and the writer subtracts. _flow: the flow state in
-    // the low 2 bits, and in the others an epoch incremented on every Normal -> Congested transition,
-    // so that a slow-consumer watchdog only acts on the congestion period that armed it. Every change
-    // of _flow is a CAS, so each transition (and its realm count change) happens exactly once.
-    private const int FlowNormal = 0, FlowCongested = 1, FlowDead = 2, FlowStateMask = 3, FlowEpochUnit = 4;
-    private readonly int _highWater, _lowWater;
-    private int _queued;
-    private int _flow;
-    // The same in estimated bytes (OutboundSize), with its own marks: congested when either count is at its
-    // high-water mark, uncongested when both are at their low-water marks (rule 1).
-    private readonly long _maxBytes, _highWaterBytes, _lowWaterBytes;
-    private long _queuedBytes;
+    private readonly FlowControl _flow;
 
     public RouterSession(WampRouter router, IWampConnection connection, TransportAuthConfig auth, RouterOptions options, ILogger log)
     {
@@ -65,11 +53,7 @@ internal sealed class RouterSession
             SingleWriter = false,
             FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: that is the slow-consumer signal
         });
-        _highWater = Math.Max(1, options.MaxOutboundQueue / 2);
-        _lowWater = Math.Min(_highWater - 1, options.MaxOutboundQueue / 4);
-        _maxBytes = Math.Max(1, options.MaxOutboundBytes);
-        _highWaterBytes = Math.Max(1, _maxBytes / 2);
-        _lowWaterBytes = Math.Min(_highWaterBytes - 1, _maxBytes / 4);
+        _flow = new FlowControl(options, () => Realm, () => _ = CloseAsSlowConsumerAsync());
     }
 
     // Identity: set by the reader before the JoinCommand is posted, immutable afterwards.
@@ -101,22 +85,16 @@ internal sealed class RouterSession
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     /// <summary>Between crossing the high-water mark and draining to the low-water mark (flow control).</summary>
-    internal bool IsCongested => (Volatile.Read(ref _flow) & FlowStateMask) == FlowCongested;
+    internal bool IsCongested => _flow.IsCongested;
 
     /// <summary>Diagnostics (tests): estimated bytes accepted and not yet written.</summary>
-    internal long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+    internal long QueuedBytes => _flow.QueuedBytes;
 
-    /// <summary>Rule 1, leaving congestion: both counts drained to their low-water marks.</summary>
-    private bool DrainedToLowWater => Volatile.Read(ref _queued) <= _lowWater && Interlocked.Read(ref _queuedBytes) <= _lowWaterBytes;
+    /// <summary>Diagnostics (tests): the most messages this session has had accepted and not yet written at once (approximate).</summary>
+    internal int PeakQueued => _flow.PeakQueued;
 
-    /// <summary>
-    /// Diagnostics (tests): the most messages this session has had accepted and not yet written at once.
-    /// Written by whoever calls Send (the loop once joined) without synchronisation: approximate under races.
-    /// </summary>
-    internal int PeakQueued { get; private set; }
-
-    /// <summary>Diagnostics (tests): the most estimated bytes accepted and not yet written at once; approximate like <see cref="PeakQueued"/>.</summary>
-    internal long PeakQueuedBytes { get; private set; }
+    /// <summary>Diagnostics (tests): the most estimated bytes accepted and not yet written at once (approximate).</summary>
+    internal long PeakQueuedBytes => _flow.PeakQueuedBytes;
 
     /// <summary>Runs the session to its end. Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
@@ -231,85 +209,31 @@ internal sealed class RouterSession
         if (Volatile.Read(ref _closed) != 0) return false;
         Metrics.RouterMetrics.Sent(Realm, _connection.Details.SerializerName, message);
         int size = OutboundSize.Of(message);
-        // Counted before the write so that the writer's subtraction can never run ahead of it.
-        long bytes = Interlocked.Add(ref _queuedBytes, size);
-        int queued = Interlocked.Increment(ref _queued);
-        // The byte hard limit applies to what was already queued: the queue may go past it by this one message (each is
-        // bounded by the transport's max_message_size). Judging by the total instead would close a subscriber that reads
-        // every large event, whenever the writer has not yet subtracted the one just read.
-        if (bytes - size < _maxBytes && _outbound.Writer.TryWrite(message))
+        if (_flow.Reserve(size, out int queued, out long bytes) && _outbound.Writer.TryWrite(message))
         {
-            if (queued > PeakQueued) PeakQueued = queued;
-            if (bytes > PeakQueuedBytes) PeakQueuedBytes = bytes;
-            // Flow control, rule 1: crossing high-water is the only costly case (a transition).
-            if ((queued >= _highWater || bytes >= _highWaterBytes) && (Volatile.Read(ref _flow) & FlowStateMask) == FlowNormal) BecomeCongested();
+            _flow.Accepted(queued, bytes);
             return true;
         }
-        Interlocked.Decrement(ref _queued);
-        Interlocked.Add(ref _queuedBytes, -size);
+        _flow.Unreserve(size);
         if (Interlocked.Exchange(ref _closed, 1) != 0) return false; // completed concurrently: not a slow consumer
         // The hard limit: closed at once, as without flow control.
-        _log.SlowConsumerOverLimit(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, Volatile.Read(ref _queued), _options.MaxOutboundQueue,
-            Interlocked.Read(ref _queuedBytes) + size, _maxBytes);
+        _log.SlowConsumerOverLimit(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _flow.Queued, _flow.MaxMessages,
+            _flow.QueuedBytes + size, _flow.MaxBytes);
         _outbound.Writer.TryComplete();
-        ReleaseFlow(); // rule 4: a closed session no longer holds the others back
+        _flow.Release(); // rule 4: a closed session no longer holds the others back
         Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
         _ = CloseTransportAsync("slow consumer");
         return false;
     }
 
-    /// <summary>Normal -> Congested (rule 1), then arms the slow-consumer watchdog (rule 4). Called from Send.</summary>
-    private void BecomeCongested()
-    {
-        var realm = Realm;
-        if (realm is null) return; // handshake messages before the join: not in a realm's flow control
-        int flow = Volatile.Read(ref _flow);
-        if ((flow & FlowStateMask) != FlowNormal) return;
-        int congested = (flow & ~FlowStateMask) + FlowEpochUnit | FlowCongested;
-        if (Interlocked.CompareExchange(ref _flow, congested, flow) != flow) return; // ended, or another transition won
-        realm.AddCongestion();
-        // The writer may have drained to low-water between our count and the CAS, and seen Normal then: it
-        // will not look again, so we do (the CAS and its Interlocked.Add are both full fences: one of us sees the other).
-        if (DrainedToLowWater) TryLeaveCongestion();
-        // Arm the watchdog off the loop: creating a timer takes the timer queue's lock, a thread-pool post does not.
-        ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.Session.WatchCongestionAsync(s.Flow), (Session: this, Flow: congested), preferLocal: false);
-    }
-
-    /// <summary>Congested -> Normal when drained to low-water (rule 1). Called by the writer, and by BecomeCongested.</summary>
-    private void TryLeaveCongestion()
-    {
-        int flow = Volatile.Read(ref _flow);
-        if ((flow & FlowStateMask) != FlowCongested) return;
-        if (Interlocked.CompareExchange(ref _flow, flow & ~FlowStateMask | FlowNormal, flow) == flow) Realm!.RemoveCongestion();
-    }
-
-    /// <summary>The session is over (or closing as a slow consumer): it leaves flow control for good, releasing its congestion.</summary>
-    private void ReleaseFlow()
-    {
-        while (true)
-        {
-            int flow = Volatile.Read(ref _flow);
-            if ((flow & FlowStateMask) == FlowDead) return;
-            if (Interlocked.CompareExchange(ref _flow, FlowDead, flow) != flow) continue;
-            if ((flow & FlowStateMask) == FlowCongested) Realm!.RemoveCongestion();
-            return;
-        }
-    }
-
-    /// <summary>
-    /// Rule 4: still in the same congestion period after SlowConsumerTimeout (the flow word is unchanged,
-    /// epoch included) means congested all along: a slow consumer. Close it; that releases its congestion.
-    /// </summary>
-    private async Task WatchCongestionAsync(int congested)
+    /// <summary>Rule 4: congested past RouterOptions.SlowConsumerTimeout (FlowControl's watchdog): closed.</summary>
+    private async Task CloseAsSlowConsumerAsync()
     {
         try
         {
-            await Task.Delay(_options.SlowConsumerTimeout).ConfigureAwait(false);
-            if (Interlocked.CompareExchange(ref _flow, FlowDead, congested) != congested) return; // drained in time, or ended
             Volatile.Write(ref _closed, 1);
-            _log.SlowConsumerTimedOut(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, Volatile.Read(ref _queued),
-                Interlocked.Read(ref _queuedBytes), _highWater, _highWaterBytes);
-            Realm!.RemoveCongestion();
+            _log.SlowConsumerTimedOut(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, _flow.Queued,
+                _flow.QueuedBytes, _flow.HighWater, _flow.HighWaterBytes);
             _outbound.Writer.TryComplete();
             Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
             await CloseTransportAsync("slow consumer").ConfigureAwait(false);
@@ -368,9 +292,7 @@ internal sealed class RouterSession
                 // Flow control, rule 1: written, so no longer queued; drained to low-water ends a congestion.
                 long written = 0;
                 foreach (var m in batch) written += OutboundSize.Of(m); // cached on the message by Send: no walk
-                Interlocked.Add(ref _queuedBytes, -written);
-                Interlocked.Add(ref _queued, -batch.Count);
-                if (DrainedToLowWater) TryLeaveCongestion();
+                _flow.Written(batch.Count, written);
                 batch.Clear();
             }
         }
@@ -382,7 +304,7 @@ internal sealed class RouterSession
         {
             Volatile.Write(ref _closed, 1);
             _outbound.Writer.TryComplete();
-            ReleaseFlow(); // rule 4: however the session ends, it no longer holds the realm back
+            _flow.Release(); // rule 4: however the session ends, it no longer holds the realm back
             await CloseTransportAsync("session closed").ConfigureAwait(false);
         }
     }
