@@ -12,7 +12,7 @@ namespace PluginHost.Wamp.Metrics;
 // a router worker is one process with one WampRouter, and System.Diagnostics.Metrics instruments are
 // thread-safe, so the realm loops, session readers and writers all record into them without locks.
 // Aggregated state belongs to the listener (the node's OpenTelemetry MeterProvider, set up only when a web
-// path of type "metrics" exists; see host/PluginHost/Transport/RouterMetricsExport.cs), except the
+// path of type "metrics" exists; see host/PluginHost/Listeners/RouterMetricsExport.cs), except the
 // joined-session counts per realm, which this class owns (Interlocked; read by the exporter's callback).
 // Without a listener each Add is a field check and returns, so the hooks cost next to nothing.
 //

@@ -1,5 +1,5 @@
 using PluginHost.Node.Config;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Router;
 
 namespace PluginHost.Cli;

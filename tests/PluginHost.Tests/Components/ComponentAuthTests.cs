@@ -1,6 +1,6 @@
 using PluginHost.Components;
 using PluginHost.Node.Config;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
 using static PluginHost.Tests.Components.ComponentTestKit;

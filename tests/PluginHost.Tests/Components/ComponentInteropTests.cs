@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using PluginHost.Components;
 using PluginHost.Node.Config;
 using PluginHost.Tests.Support;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
 using PluginHost.Wamp.Serialization;

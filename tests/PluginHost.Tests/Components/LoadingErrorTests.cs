@@ -98,8 +98,8 @@ public sealed class LoadingErrorTests : IAsyncLifetime
     {
         var stopped = new TaskCompletionSource<ComponentStopped>(TaskCreationOptions.RunContinuationsAsynchronously);
         _host.Stopped += s => stopped.TrySetResult(s);
-        await using var transports = await PluginHost.Transport.RouterTransports.StartAsync(
-            [new PluginHost.Transport.WebSocketTransportConfig { Id = "ws", Endpoint = new PluginHost.Transport.EndpointConfig { Port = 0, Interface = "127.0.0.1" } }],
+        await using var transports = await PluginHost.Listeners.RouterTransports.StartAsync(
+            [new PluginHost.Listeners.WebSocketTransportConfig { Id = "ws", Endpoint = new PluginHost.Listeners.EndpointConfig { Port = 0, Interface = "127.0.0.1" } }],
             _router, _log);
         var config = ContainerComponent("faulty.ThrowingJoin", $"ws://127.0.0.1:{transports["ws"].Port}/ws", "bad");
         await _host.StartContainerComponentAsync(config, CancellationToken.None);

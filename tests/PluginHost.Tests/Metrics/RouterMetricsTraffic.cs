@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Router;

@@ -1,5 +1,5 @@
 using PluginHost.Node.Config;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using static PluginHost.Tests.Node.ConfigTestData;
 
 namespace PluginHost.Tests.Node;

@@ -1,4 +1,4 @@
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using static PluginHost.Tests.Node.ConfigTestData;
 
 namespace PluginHost.Tests.Node;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using PluginHost.Tests.Support;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
 using static PluginHost.Tests.Transport.TransportTestKit;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;

@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using static PluginHost.Tests.Transport.TransportTestKit;
 
 namespace PluginHost.Tests.Transport;

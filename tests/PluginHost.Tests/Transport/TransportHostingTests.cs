@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;
 using static PluginHost.Tests.Transport.TransportTestKit;

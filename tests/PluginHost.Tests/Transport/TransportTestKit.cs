@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Router;
 using PluginHost.Wamp.Serialization;

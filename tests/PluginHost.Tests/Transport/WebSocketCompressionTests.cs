@@ -1,6 +1,6 @@
 using System.Net.WebSockets;
 using PluginHost.Tests.Support;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
 using PluginHost.Wamp.Serialization;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Net.WebSockets;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
 using PluginHost.Wamp.Serialization;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;

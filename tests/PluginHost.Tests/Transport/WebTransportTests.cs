@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;
 using static PluginHost.Tests.Transport.TransportTestKit;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 
 namespace PluginHost.Node.Config;
 

@@ -1,4 +1,4 @@
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Router;
 
 namespace PluginHost.Node.Config;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 
 namespace PluginHost.Node.Config;
 

@@ -1,4 +1,4 @@
-using PluginHost.Transport;
+using PluginHost.Listeners;
 
 namespace PluginHost.Node.Config;
 

@@ -36,7 +36,7 @@ public sealed class CrossbarLoggerProvider(
     /// controller lines occur; workers log bare lines that the controller relays under their own label.
     /// </summary>
     public static string LabelFor(string category)
-        => category.StartsWith("PluginHost.Wamp", StringComparison.Ordinal) || category.StartsWith("PluginHost.Transport", StringComparison.Ordinal)
+        => category.StartsWith("PluginHost.Wamp", StringComparison.Ordinal) || category.StartsWith("PluginHost.Listeners", StringComparison.Ordinal)
             ? "Router" : "Controller";
 
     public void Dispose() { }

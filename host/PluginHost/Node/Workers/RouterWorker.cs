@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using PluginHost.Components;
 using PluginHost.Components.Discovery;
 using PluginHost.Node.Config;
-using PluginHost.Transport;
+using PluginHost.Listeners;
 using PluginHost.Wamp.Router;
 
 namespace PluginHost.Node.Workers;

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Https;
 using PluginHost.Wamp.Router;
 using PluginHost.Wamp.Transport;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// The TLS side of client authentication on a listener: which client certificates Kestrel asks for and accepts

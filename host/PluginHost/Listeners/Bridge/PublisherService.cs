@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Client;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// HTTP bridge publisher (Crossbar's PublisherResource): a POST/PUT of {"topic", "args", "kwargs", "options"}

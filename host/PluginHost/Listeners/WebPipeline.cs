@@ -3,17 +3,17 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using PluginHost.Wamp.Transport;
-using PluginHost.Transport.Bridge;
-using PluginHost.Transport.Proxy;
+using PluginHost.Listeners.Bridge;
+using PluginHost.Listeners.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Metrics;
-using PluginHost.Transport.Static;
+using PluginHost.Listeners.Static;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// Builds the HTTP pipeline of a web transport from its path map (Crossbar paths.*): keys are
@@ -153,7 +153,7 @@ internal static class WebPipeline
 
     private static void AddStatic(IApplicationBuilder app, StaticPathConfig config)
     {
-        var log = (app.ApplicationServices.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Transport.Static");
+        var log = (app.ApplicationServices.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Listeners.Static");
         var files = new ContainedFileProvider(config.Directory, config.Symlinks, log);
         var contentTypes = new FileExtensionContentTypeProvider();
         foreach (var (extension, type) in config.MimeTypes)

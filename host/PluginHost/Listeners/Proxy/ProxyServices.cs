@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace PluginHost.Transport.Proxy;
+namespace PluginHost.Listeners.Proxy;
 
 /// <summary>
 /// Creates the reverse proxy services of a router's web transports (one YARP <see cref="IHttpForwarder"/> for all)
@@ -11,7 +11,7 @@ namespace PluginHost.Transport.Proxy;
 /// </summary>
 internal sealed class ProxyServices(IHttpForwarder forwarder, ILoggerFactory loggerFactory) : IDisposable
 {
-    private readonly ILogger _logger = loggerFactory.CreateLogger("PluginHost.Transport.Proxy");
+    private readonly ILogger _logger = loggerFactory.CreateLogger("PluginHost.Listeners.Proxy");
     private readonly List<HttpMessageInvoker> _clients = [];
     private readonly Lock _gate = new();
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using PluginHost.Wamp.Router;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 // Listening transports of a router worker, as configured (Crossbar workers[].transports[]).
 // Built from config.json by the node's config loader, started by RouterTransports.
@@ -111,7 +111,7 @@ public sealed record StaticPathConfig : WebPathConfig
     public string? DefaultFile { get; init; }
     /// <summary>Cache-Control max-age in seconds; null = no caching header. Crossbar default 43200.</summary>
     public int? CacheTimeout { get; init; } = 43200;
-    /// <summary>options.follow_symlinks: where a symbolic link below <see cref="Directory"/> may lead (Transport/Static).</summary>
+    /// <summary>options.follow_symlinks: where a symbolic link below <see cref="Directory"/> may lead (Listeners/Static).</summary>
     public SymlinkPolicy Symlinks { get; init; } = SymlinkPolicy.Inside([]);
 }
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace PluginHost.Transport.Proxy;
+namespace PluginHost.Listeners.Proxy;
 
 /// <summary>
 /// Crossbar's "reverseproxy" web service: a request at the service's path (and below) is forwarded with YARP to

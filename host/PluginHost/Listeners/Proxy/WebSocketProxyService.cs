@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy.Forwarder;
 
-namespace PluginHost.Transport.Proxy;
+namespace PluginHost.Listeners.Proxy;
 
 /// <summary>
 /// Crossbar's "websocket-reverseproxy" web service: a WebSocket upgrade request is forwarded with YARP to the backend

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Router;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// The embedded WAMP session behind one bridge service: joined to its realm in its role over an in-process

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// A WAMP WebSocket endpoint (a websocket transport, or a websocket path of a web/universal

@@ -6,10 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using PluginHost.Transport.Bridge;
+using PluginHost.Listeners.Bridge;
 using PluginHost.Wamp.Router;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>A transport that is listening, with its actually bound endpoint (port 0 in config = a free port).</summary>
 public sealed record StartedTransport(string Id, string Type, IPEndPoint EndPoint, IReadOnlyList<string> Urls)
@@ -82,7 +82,7 @@ public sealed class RouterTransports : IAsyncDisposable
     {
         loggerFactory ??= NullLoggerFactory.Instance;
         options ??= new RouterTransportsOptions();
-        var logger = loggerFactory.CreateLogger("PluginHost.Transport");
+        var logger = loggerFactory.CreateLogger("PluginHost.Listeners");
         var runner = new SessionRunner(sessionHandler, logger);
         var bindings = transports.Select(t => new TransportBinding(t)).ToList();
         // Kestrel without endpoints would bind its default localhost:5000.
@@ -110,7 +110,7 @@ public sealed class RouterTransports : IAsyncDisposable
         });
 
         var app = builder.Build();
-        var bridges = new BridgeServices(router, loggerFactory.CreateLogger("PluginHost.Transport.Bridge"));
+        var bridges = new BridgeServices(router, loggerFactory.CreateLogger("PluginHost.Listeners.Bridge"));
         try
         {
             foreach (var binding in bindings)

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>A request the bridge refuses: HTTP status and Crossbar's message for it (sent as {"error", "args": [], "kwargs": {}}).</summary>
 internal sealed record BridgeDenial(int Status, string Message)

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// Crossbar's signed HTTP bridge requests. The query carries key, timestamp (UTC ISO-8601 with fraction, e.g.

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 // Crossbar's HTTP bridge web services (paths.* of type publisher, caller, webhook): HTTP requests that become
 // WAMP actions of an embedded session on the router's realm, with a fixed role (authorization applies).

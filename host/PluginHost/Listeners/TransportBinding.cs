@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Core.Features;
 using Microsoft.Extensions.Logging;
-using PluginHost.Transport.Bridge;
+using PluginHost.Listeners.Bridge;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// One configured transport on its Kestrel listener: the connection middleware for its

@@ -6,7 +6,7 @@ using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Router;
 using PluginHost.Wamp.Transport;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// Runs one WAMP session over an established connection; production wiring passes

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>Endpoint helpers: bind addresses and Crossbar-style peer strings.</summary>
 internal static class TransportNet

@@ -5,7 +5,7 @@ using Microsoft.Extensions.FileProviders.Physical;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Primitives;
 
-namespace PluginHost.Transport.Static;
+namespace PluginHost.Listeners.Static;
 
 /// <summary>
 /// The file provider of a static web service: a <see cref="PhysicalFileProvider"/> (which already refuses "..",

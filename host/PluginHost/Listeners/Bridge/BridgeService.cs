@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Client;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// What the bridge services share (Crossbar's _CommonResource): CORS and no-cache headers on every answer,

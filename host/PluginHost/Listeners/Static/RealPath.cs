@@ -1,4 +1,4 @@
-namespace PluginHost.Transport.Static;
+namespace PluginHost.Listeners.Static;
 
 /// <summary>
 /// Where a path really leads: every symbolic link along it resolved, as realpath(3) does, but portable and without

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using PluginHost.Wamp.Metrics;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// The listener behind web paths of type "metrics": an OpenTelemetry MeterProvider on the transports' web app that

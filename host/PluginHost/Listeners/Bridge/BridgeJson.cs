@@ -2,7 +2,7 @@ using System.Collections;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// JSON at the HTTP side of the bridge: request bodies into the WAMP value model (what embedded sessions exchange),

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Client;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// HTTP bridge webhook (Crossbar's WebhookResource): a POST/PUT of any UTF-8 body publishes one event to the

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;
 
-namespace PluginHost.Transport;
+namespace PluginHost.Listeners;
 
 /// <summary>
 /// A RawSocket endpoint on Kestrel connections: the handshake and frames go straight on the

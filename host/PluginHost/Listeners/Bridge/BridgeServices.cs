@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Router;
 
-namespace PluginHost.Transport.Bridge;
+namespace PluginHost.Listeners.Bridge;
 
 /// <summary>
 /// The HTTP bridge services of a set of transports and their embedded sessions: created while the HTTP pipelines
