@@ -1,10 +1,44 @@
 namespace PluginHost.Abstractions;
 
-/// <summary>How a registration or subscription URI is matched.</summary>
-public enum UriMatch { Exact, Prefix, Wildcard }
+// The WAMP option vocabulary: one set of enums for plugins, the WAMP client and the router (PluginHost.Wamp uses
+// these; WampOptionNames there maps them to and from their wire names).
 
-/// <summary>Which callee of a shared registration gets a call.</summary>
-public enum InvokePolicy { Single, RoundRobin, Random, First, Last }
+/// <summary>REGISTER/SUBSCRIBE.Options.match: how a registration, subscription or permission URI is matched.</summary>
+public enum UriMatch
+{
+    /// <summary>The URI as given.</summary>
+    Exact,
+    /// <summary>Every URI starting with the given one.</summary>
+    Prefix,
+    /// <summary>Empty URI components match any component (a..c matches a.b.c).</summary>
+    Wildcard,
+}
+
+/// <summary>REGISTER.Options.invoke: which callee of a shared registration gets a call.</summary>
+public enum InvokePolicy
+{
+    /// <summary>One callee only: a second registration is refused.</summary>
+    Single,
+    /// <summary>Callees in turn.</summary>
+    RoundRobin,
+    /// <summary>A callee picked at random.</summary>
+    Random,
+    /// <summary>The callee that registered first.</summary>
+    First,
+    /// <summary>The callee that registered last.</summary>
+    Last,
+}
+
+/// <summary>CANCEL.Options.mode (advanced/rpc_call_canceling.md).</summary>
+public enum CancelMode
+{
+    /// <summary>The dealer answers the caller at once; the callee is not interrupted.</summary>
+    Skip,
+    /// <summary>The callee is interrupted and the dealer waits for its answer.</summary>
+    Kill,
+    /// <summary>The callee is interrupted and the dealer answers the caller at once.</summary>
+    KillNoWait,
+}
 
 public sealed record ProcedureSettings
 {

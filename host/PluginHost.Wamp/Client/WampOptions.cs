@@ -24,17 +24,6 @@ public sealed class WampJoinOptions
     public ILogger? Logger { get; init; }
 }
 
-/// <summary>CANCEL.Options.mode (advanced/rpc_call_canceling.md).</summary>
-public enum CallCancelMode
-{
-    /// <summary>The dealer answers the caller at once; the callee is not interrupted.</summary>
-    Skip,
-    /// <summary>The callee is interrupted and the dealer waits for its answer.</summary>
-    Kill,
-    /// <summary>The callee is interrupted and the dealer answers the caller at once.</summary>
-    KillNoWait,
-}
-
 /// <summary>CALL.Options, and how the client delivers progress and cancels.</summary>
 public sealed class CallOptions
 {
@@ -56,40 +45,14 @@ public sealed class CallOptions
     public IProgress<WampResult>? Progress { get; init; }
 
     /// <summary>Mode of the CANCEL sent when the call's CancellationToken fires.</summary>
-    public CallCancelMode CancelMode { get; init; } = CallCancelMode.Kill;
-}
-
-/// <summary>REGISTER/SUBSCRIBE.Options.match.</summary>
-public enum MatchPolicy
-{
-    /// <summary>The URI as given.</summary>
-    Exact,
-    /// <summary>Every URI starting with the given one.</summary>
-    Prefix,
-    /// <summary>Empty URI components match any component (a..c matches a.b.c).</summary>
-    Wildcard,
-}
-
-/// <summary>REGISTER.Options.invoke (shared registration).</summary>
-public enum InvokePolicy
-{
-    /// <summary>One callee only: a second registration is refused.</summary>
-    Single,
-    /// <summary>Callees in turn.</summary>
-    RoundRobin,
-    /// <summary>A callee picked at random.</summary>
-    Random,
-    /// <summary>The callee that registered first.</summary>
-    First,
-    /// <summary>The callee that registered last.</summary>
-    Last,
+    public CancelMode CancelMode { get; init; } = CancelMode.Kill;
 }
 
 /// <summary>REGISTER.Options.</summary>
 public sealed class RegisterOptions
 {
     /// <summary>How the procedure URI matches calls.</summary>
-    public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
+    public UriMatch Match { get; init; } = UriMatch.Exact;
 
     /// <summary>Which callee of a shared registration gets a call.</summary>
     public InvokePolicy Invoke { get; init; } = InvokePolicy.Single;
@@ -105,7 +68,7 @@ public sealed class RegisterOptions
 public sealed class SubscribeOptions
 {
     /// <summary>How the topic URI matches publications.</summary>
-    public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
+    public UriMatch Match { get; init; } = UriMatch.Exact;
 }
 
 /// <summary>PUBLISH.Options (publisher exclusion/identification, subscriber black/white listing).</summary>

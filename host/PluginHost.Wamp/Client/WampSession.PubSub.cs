@@ -55,9 +55,9 @@ public sealed partial class WampSession
     public async Task<WampSubscription> SubscribeAsync(string topic, Func<WampEvent, ValueTask> handler,
         SubscribeOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var match = options?.Match ?? MatchPolicy.Exact;
+        var match = options?.Match ?? UriMatch.Exact;
         var subscribeOptions = new Dictionary<string, object?>();
-        if (match != MatchPolicy.Exact) subscribeOptions["match"] = MatchName(match);
+        if (match != UriMatch.Exact) subscribeOptions["match"] = WampOptionNames.Of(match);
         var subscription = new WampSubscription(this, topic, $"{match}:{topic}", handler, new SerialQueue(_logger, "event"));
         await SerializePerTopicAsync(subscription.Key, async () =>
         {

@@ -38,13 +38,13 @@ public sealed partial class WampSession
 
         // The CALL is queued: from here on giving up must also tell the dealer.
         await using var onCancel = cancellationToken.Register(() =>
-            GiveUp(call, new OperationCanceledException(cancellationToken), ModeName(options.CancelMode)));
+            GiveUp(call, new OperationCanceledException(cancellationToken), WampOptionNames.Of(options.CancelMode)));
         // A dealer without call_timeout ignores options.timeout: enforce it here instead.
         var limit = options.Timeout ?? TimeSpan.Zero;
         using var localTimeout = limit > TimeSpan.Zero && !RouterSupports("dealer", "call_timeout")
             ? new CancellationTokenSource(limit) : null;
         await using var onTimeout = localTimeout?.Token.Register(() => GiveUp(call,
-            new WampException(WampErrors.Timeout, $"call to {procedure} timed out after {limit.TotalMilliseconds} ms"), "killnowait"));
+            new WampException(WampErrors.Timeout, $"call to {procedure} timed out after {limit.TotalMilliseconds} ms"), WampOptionNames.Of(CancelMode.KillNoWait)));
         return await call.Result.ConfigureAwait(false);
     }
 
@@ -54,13 +54,6 @@ public sealed partial class WampSession
         var options = new Dictionary<string, object?> { ["mode"] = cancelMode };
         _ = SendResponseAsync(new CancelMessage(call.RequestId, options)).AsTask();
     }
-
-    private static string ModeName(CallCancelMode mode) => mode switch
-    {
-        CallCancelMode.Skip => "skip",
-        CallCancelMode.KillNoWait => "killnowait",
-        _ => "kill",
-    };
 
     /// <summary>
     /// Registers <paramref name="handler"/> for <paramref name="procedure"/>. The handler runs on
@@ -78,8 +71,8 @@ public sealed partial class WampSession
         var registerOptions = new Dictionary<string, object?>();
         if (options is not null)
         {
-            if (options.Match != MatchPolicy.Exact) registerOptions["match"] = MatchName(options.Match);
-            if (options.Invoke != InvokePolicy.Single) registerOptions["invoke"] = options.Invoke.ToString().ToLowerInvariant();
+            if (options.Match != UriMatch.Exact) registerOptions["match"] = WampOptionNames.Of(options.Match);
+            if (options.Invoke != InvokePolicy.Single) registerOptions["invoke"] = WampOptionNames.Of(options.Invoke);
             if (options.DiscloseCaller) registerOptions["disclose_caller"] = true;
             if (options.ForceReregister) registerOptions["force_reregister"] = true;
         }
@@ -144,8 +137,6 @@ public sealed partial class WampSession
         registration.MarkRevoked(reason);
         _logger.RegistrationRevoked(id.Value, registration.Procedure, reason);
     }
-
-    private static string MatchName(MatchPolicy match) => match == MatchPolicy.Prefix ? "prefix" : "wildcard";
 
     private void OnInvocation(InvocationMessage message)
     {

@@ -88,20 +88,20 @@ internal sealed class Authorizer
         // 1. exact
         foreach (var p in role.Permissions)
         {
-            if (p.Match == MatchPolicy.Exact && p.Uri == uri) return p;
+            if (p.Match == UriMatch.Exact && p.Uri == uri) return p;
         }
         // 2. longest prefix ("" matches everything)
         PermissionConfig? best = null;
         foreach (var p in role.Permissions)
         {
-            if (p.Match == MatchPolicy.Prefix && UriMatcher.PrefixMatches(p.Uri, uri) && (best is null || p.Uri.Length > best.Uri.Length))
+            if (p.Match == UriMatch.Prefix && UriMatcher.PrefixMatches(p.Uri, uri) && (best is null || p.Uri.Length > best.Uri.Length))
                 best = p;
         }
         if (best is not null) return best;
         // 3. most specific wildcard
         foreach (var p in role.Permissions)
         {
-            if (p.Match == MatchPolicy.Wildcard && UriMatcher.WildcardMatches(p.Uri, uri)
+            if (p.Match == UriMatch.Wildcard && UriMatcher.WildcardMatches(p.Uri, uri)
                 && (best is null || UriMatcher.CompareWildcardSpecificity(p.Uri, best.Uri) > 0))
                 best = p;
         }

@@ -3,11 +3,11 @@ using PluginHost.Wamp.Messages;
 namespace PluginHost.Wamp.Router;
 
 /// <summary>A subscription: one id shared by every session subscribed to the same (topic, match).</summary>
-internal sealed class Subscription(long id, string uri, MatchPolicy match)
+internal sealed class Subscription(long id, string uri, UriMatch match)
 {
     public long Id { get; } = id;
     public string Uri { get; } = uri;
-    public MatchPolicy Match { get; } = match;
+    public UriMatch Match { get; } = match;
     public string Created { get; } = Realm.Now();
     public HashSet<RouterSession> Subscribers { get; } = new();
     /// <summary>Event history (EventHistory.cs): set for the subscriptions of the realm store's event-history entries, which
@@ -21,7 +21,7 @@ internal sealed class Subscription(long id, string uri, MatchPolicy match)
 internal sealed class Broker
 {
     private readonly Realm realm;
-    private readonly Dictionary<(string Uri, MatchPolicy Match), Subscription> _byUri = new();
+    private readonly Dictionary<(string Uri, UriMatch Match), Subscription> _byUri = new();
     private readonly Dictionary<long, Subscription> _byId = new();
     private readonly List<Subscription> _patterns = new(); // prefix and wildcard subscriptions
     // Each subscriber's subscriptions, by session id: the broker's own index, so leaving (or a session on another node,
@@ -45,7 +45,7 @@ internal sealed class Broker
                 var sub = new Subscription(NewId(), entry.Uri, entry.Match) { History = log };
                 _byUri[(sub.Uri, sub.Match)] = sub;
                 _byId[sub.Id] = sub;
-                if (sub.Match != MatchPolicy.Exact) _patterns.Add(sub);
+                if (sub.Match != UriMatch.Exact) _patterns.Add(sub);
                 _history = true;
             }
         }
@@ -60,7 +60,7 @@ internal sealed class Broker
     public void Subscribe(RouterSession session, SubscribeMessage m, DynamicAuthorization.Decided? decided = null)
     {
         // Pattern-based subscriptions: options.match is exact (default), prefix or wildcard.
-        if (!UriValidator.TryParseMatch(m.Options, out var match))
+        if (!WampOptionNames.TryParseMatch(m.Options, out var match))
         {
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.InvalidArgument, $"invalid match policy '{m.Options.GetString("match")}'"));
             return;
@@ -89,7 +89,7 @@ internal sealed class Broker
             sub = new Subscription(NewId(), m.Topic, match);
             _byUri[(m.Topic, match)] = sub;
             _byId[sub.Id] = sub;
-            if (match != MatchPolicy.Exact) _patterns.Add(sub);
+            if (match != UriMatch.Exact) _patterns.Add(sub);
             realm.Meta?.OnSubscriptionCreate(session, sub);
         }
         if (sub.Subscribers.Add(session))
@@ -221,7 +221,7 @@ internal sealed class Broker
         IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw, HistoryMode history)
     {
         HistoryRecord? record = null;
-        if (_byUri.TryGetValue((topic, MatchPolicy.Exact), out var exact))
+        if (_byUri.TryGetValue((topic, UriMatch.Exact), out var exact))
         {
             if (history != HistoryMode.None && exact.History is { } log) Keep(exact, log, record ??= Record());
             DeliverTo(exact, topic, publication, filter, details, arguments, argumentsKw);
@@ -229,7 +229,7 @@ internal sealed class Broker
         foreach (var sub in _patterns)
         {
             // Pattern-based subscriptions: an event is delivered once per matching subscription.
-            bool matches = sub.Match == MatchPolicy.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
+            bool matches = sub.Match == UriMatch.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
             if (!matches) continue;
             // Event history: kept per matching history subscription, receivers or not (one record shared by all of them).
             if (history != HistoryMode.None && sub.History is { } log) Keep(sub, log, record ??= Record());
@@ -261,7 +261,7 @@ internal sealed class Broker
             {
                 var details = baseDetails is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(baseDetails);
                 // Pattern-based subscriptions: EVENT.Details.topic carries the concrete topic.
-                if (sub.Match != MatchPolicy.Exact) details["topic"] = topic;
+                if (sub.Match != UriMatch.Exact) details["topic"] = topic;
                 ev = new EventMessage(sub.Id, publication, details, arguments, argumentsKw);
             }
             subscriber.Send(ev);
@@ -300,7 +300,7 @@ internal sealed class Broker
         {
             _byUri.Remove((sub.Uri, sub.Match));
             _byId.Remove(sub.Id);
-            if (sub.Match != MatchPolicy.Exact) _patterns.Remove(sub);
+            if (sub.Match != UriMatch.Exact) _patterns.Remove(sub);
             realm.Meta?.OnSubscriptionDelete(session, sub);
         }
     }
@@ -318,15 +318,15 @@ internal sealed class Broker
 
     public Subscription? Get(long id) => _byId.GetValueOrDefault(id);
 
-    public Subscription? Lookup(string topic, MatchPolicy match) => _byUri.GetValueOrDefault((topic, match));
+    public Subscription? Lookup(string topic, UriMatch match) => _byUri.GetValueOrDefault((topic, match));
 
     public List<Subscription> Match(string topic)
     {
         var result = new List<Subscription>();
-        if (_byUri.TryGetValue((topic, MatchPolicy.Exact), out var exact)) result.Add(exact);
+        if (_byUri.TryGetValue((topic, UriMatch.Exact), out var exact)) result.Add(exact);
         foreach (var sub in _patterns)
         {
-            bool matches = sub.Match == MatchPolicy.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
+            bool matches = sub.Match == UriMatch.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
             if (matches) result.Add(sub);
         }
         return result;

@@ -6,12 +6,12 @@ namespace PluginHost.Wamp.Router;
 internal sealed record CalleeEntry(RouterSession Session, bool DiscloseCaller);
 
 /// <summary>A registration: a (procedure, match) and its callees under one invocation policy.</summary>
-internal sealed class Registration(long id, string uri, MatchPolicy match, string invoke)
+internal sealed class Registration(long id, string uri, UriMatch match, InvokePolicy invoke)
 {
     public long Id { get; } = id;
     public string Uri { get; } = uri;
-    public MatchPolicy Match { get; } = match;
-    public string Invoke { get; } = invoke;
+    public UriMatch Match { get; } = match;
+    public InvokePolicy Invoke { get; } = invoke;
     public string Created { get; } = Realm.Now();
     public List<CalleeEntry> Callees { get; } = new();
     public int RoundRobinNext;
@@ -42,10 +42,8 @@ internal sealed class RoutedCall(RouterSession caller, long callRequestId, Route
 /// </summary>
 internal sealed partial class Dealer(Realm realm)
 {
-    internal const string InvokeSingle = "single";
-    private static readonly HashSet<string> InvokePolicies = ["single", "roundrobin", "random", "first", "last"];
 
-    private readonly Dictionary<(string Uri, MatchPolicy Match), Registration> _byUri = new();
+    private readonly Dictionary<(string Uri, UriMatch Match), Registration> _byUri = new();
     private readonly Dictionary<long, Registration> _byId = new();
     private readonly List<Registration> _prefix = new();
     private readonly List<Registration> _wildcard = new();
@@ -69,7 +67,7 @@ internal sealed partial class Dealer(Realm realm)
 
     public void Register(RouterSession session, RegisterMessage m, DynamicAuthorization.Decided? decided = null)
     {
-        if (!UriValidator.TryParseMatch(m.Options, out var match))
+        if (!WampOptionNames.TryParseMatch(m.Options, out var match))
         {
             session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid match policy '{m.Options.GetString("match")}'"));
             return;
@@ -86,10 +84,9 @@ internal sealed partial class Dealer(Realm realm)
             return;
         }
         // Shared registrations: options.invoke is single (default), roundrobin, random, first or last.
-        var invoke = m.Options.GetString("invoke") ?? InvokeSingle;
-        if (!InvokePolicies.Contains(invoke))
+        if (!WampOptionNames.TryParseInvoke(m.Options, out var invoke))
         {
-            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid invocation policy '{invoke}'"));
+            session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.InvalidArgument, $"invalid invocation policy '{m.Options.GetValueOrDefault("invoke")}'"));
             return;
         }
         if (!realm.Authorize(session, WampAction.Register, m.Procedure, decided).Allowed)
@@ -114,13 +111,13 @@ internal sealed partial class Dealer(Realm realm)
                 session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.ProcedureAlreadyExists, $"procedure '{m.Procedure}' is already registered by this session"));
                 return;
             }
-            else if (reg.Invoke == InvokeSingle || invoke != reg.Invoke)
+            else if (reg.Invoke == InvokePolicy.Single || invoke != reg.Invoke)
             {
                 // Shared registration: a second callee needs a shared policy, and the same one as the first.
                 session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.ProcedureAlreadyExists,
-                    reg.Invoke == InvokeSingle
+                    reg.Invoke == InvokePolicy.Single
                         ? $"register for already registered procedure '{m.Procedure}'"
-                        : $"register for already registered procedure '{m.Procedure}' with conflicting invocation policy (has {reg.Invoke}, {invoke} was requested)"));
+                        : $"register for already registered procedure '{m.Procedure}' with conflicting invocation policy (has {WampOptionNames.Of(reg.Invoke)}, {WampOptionNames.Of(invoke)} was requested)"));
                 return;
             }
         }
@@ -129,8 +126,8 @@ internal sealed partial class Dealer(Realm realm)
             reg = new Registration(NewId(), m.Procedure, match, invoke);
             _byUri[(reg.Uri, match)] = reg;
             _byId[reg.Id] = reg;
-            if (match == MatchPolicy.Prefix) _prefix.Add(reg);
-            else if (match == MatchPolicy.Wildcard) _wildcard.Add(reg);
+            if (match == UriMatch.Prefix) _prefix.Add(reg);
+            else if (match == UriMatch.Wildcard) _wildcard.Add(reg);
             realm.Meta?.OnRegistrationCreate(session, reg);
         }
         reg.Callees.Add(new CalleeEntry(session, m.Options.GetBool("disclose_caller")));
@@ -214,7 +211,7 @@ internal sealed partial class Dealer(Realm realm)
         long invocationId = calleePeer.NextInvocationId();
         var details = new Dictionary<string, object?>();
         // Pattern-based registrations: INVOCATION.Details.procedure carries the concrete procedure.
-        if (reg.Match != MatchPolicy.Exact) details["procedure"] = m.Procedure;
+        if (reg.Match != UriMatch.Exact) details["procedure"] = m.Procedure;
         // Progressive call results: the caller asks with receive_progress; the callee is told the same.
         bool receiveProgress = m.Options.GetBool("receive_progress");
         if (receiveProgress) details["receive_progress"] = true;
@@ -305,28 +302,28 @@ internal sealed partial class Dealer(Realm realm)
     {
         // CANCEL for a call that already finished is ignored.
         if (PeerOrNull(session)?.Calls.TryGetValue(m.RequestId, out var p) != true) return;
-        var mode = m.Options.GetString("mode") ?? "killnowait";
-        if (mode is not ("skip" or "kill" or "killnowait"))
+        // Call canceling: mode defaults to killnowait (as Crossbar).
+        if (!WampOptionNames.TryParseCancel(m.Options, CancelMode.KillNoWait, out var mode))
         {
-            session.Send(Realm.Error(WampMessageType.Cancel, m.RequestId, WampErrors.InvalidArgument, $"invalid cancel mode '{mode}'"));
+            session.Send(Realm.Error(WampMessageType.Cancel, m.RequestId, WampErrors.InvalidArgument, $"invalid cancel mode '{m.Options.GetValueOrDefault("mode")}'"));
             return;
         }
         // Call canceling: a callee that does not support call_canceling gets "skip" behaviour.
-        if (!p.Callee.CalleeCallCanceling) mode = "skip";
+        if (!p.Callee.CalleeCallCanceling) mode = CancelMode.Skip;
         switch (mode)
         {
-            case "skip":
+            case CancelMode.Skip:
                 // ERROR to the caller at once, no INTERRUPT; the callee's later answer is discarded.
                 Complete(p);
                 p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "call canceled by the caller (skip)"));
                 break;
-            case "killnowait":
+            case CancelMode.KillNoWait:
                 // INTERRUPT to the callee and ERROR to the caller at once; the callee's answer is discarded.
                 Complete(p);
                 p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait" }));
                 p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "call canceled by the caller (killnowait)"));
                 break;
-            case "kill":
+            case CancelMode.Kill:
                 // INTERRUPT to the callee; the caller gets the callee's ERROR (or RESULT) when it comes.
                 if (p.KillRequested) return;
                 p.KillRequested = true;
@@ -389,8 +386,8 @@ internal sealed partial class Dealer(Realm realm)
         {
             _byUri.Remove((reg.Uri, reg.Match));
             _byId.Remove(reg.Id);
-            if (reg.Match == MatchPolicy.Prefix) _prefix.Remove(reg);
-            else if (reg.Match == MatchPolicy.Wildcard) _wildcard.Remove(reg);
+            if (reg.Match == UriMatch.Prefix) _prefix.Remove(reg);
+            else if (reg.Match == UriMatch.Wildcard) _wildcard.Remove(reg);
             realm.Meta?.OnRegistrationDelete(session, reg);
         }
     }
@@ -401,12 +398,12 @@ internal sealed partial class Dealer(Realm realm)
         var callees = reg.Callees;
         switch (reg.Invoke)
         {
-            case "last":
+            case InvokePolicy.Last:
                 return callees[^1];
-            case "roundrobin":
+            case InvokePolicy.RoundRobin:
                 if (reg.RoundRobinNext >= callees.Count) reg.RoundRobinNext = 0;
                 return callees[reg.RoundRobinNext++];
-            case "random":
+            case InvokePolicy.Random:
                 return callees[Random.Shared.Next(callees.Count)];
             default: // single, first
                 return callees[0];
@@ -419,7 +416,7 @@ internal sealed partial class Dealer(Realm realm)
     /// </summary>
     public Registration? Match(string procedure)
     {
-        if (_byUri.TryGetValue((procedure, MatchPolicy.Exact), out var exact)) return exact;
+        if (_byUri.TryGetValue((procedure, UriMatch.Exact), out var exact)) return exact;
         Registration? best = null;
         foreach (var reg in _prefix)
         {
@@ -446,5 +443,5 @@ internal sealed partial class Dealer(Realm realm)
 
     public Registration? Get(long id) => _byId.GetValueOrDefault(id);
 
-    public Registration? Lookup(string procedure, MatchPolicy match) => _byUri.GetValueOrDefault((procedure, match));
+    public Registration? Lookup(string procedure, UriMatch match) => _byUri.GetValueOrDefault((procedure, match));
 }

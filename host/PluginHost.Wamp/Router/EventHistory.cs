@@ -141,7 +141,7 @@ internal static class EventHistory
     {
         var details = e.BaseDetails is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(e.BaseDetails);
         // Pattern-based subscriptions: EVENT.Details.topic carries the concrete topic.
-        if (sub.Match != MatchPolicy.Exact) details["topic"] = e.Topic;
+        if (sub.Match != UriMatch.Exact) details["topic"] = e.Topic;
         var d = new Dictionary<string, object?>
         {
             ["timestamp"] = e.Timestamp.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),

@@ -159,13 +159,13 @@ internal sealed class MetaApi
 
     // ----- registration / subscription meta procedures -----
 
-    private static Dictionary<string, object?> Lists(IEnumerable<(long Id, MatchPolicy Match)> items)
+    private static Dictionary<string, object?> Lists(IEnumerable<(long Id, UriMatch Match)> items)
     {
         var exact = new List<object?>();
         var prefix = new List<object?>();
         var wildcard = new List<object?>();
         foreach (var (id, match) in items)
-            (match == MatchPolicy.Prefix ? prefix : match == MatchPolicy.Wildcard ? wildcard : exact).Add(id);
+            (match == UriMatch.Prefix ? prefix : match == UriMatch.Wildcard ? wildcard : exact).Add(id);
         return new Dictionary<string, object?> { ["exact"] = exact, ["prefix"] = prefix, ["wildcard"] = wildcard };
     }
 
@@ -258,8 +258,8 @@ internal sealed class MetaApi
         ["id"] = r.Id,
         ["created"] = r.Created,
         ["uri"] = r.Uri,
-        ["match"] = UriValidator.ToWire(r.Match),
-        ["invoke"] = r.Invoke,
+        ["match"] = WampOptionNames.Of(r.Match),
+        ["invoke"] = WampOptionNames.Of(r.Invoke),
     };
 
     private static Dictionary<string, object?> SubscriptionDetails(Subscription s) => new()
@@ -267,7 +267,7 @@ internal sealed class MetaApi
         ["id"] = s.Id,
         ["created"] = s.Created,
         ["uri"] = s.Uri,
-        ["match"] = UriValidator.ToWire(s.Match),
+        ["match"] = WampOptionNames.Of(s.Match),
     };
 
     private static long IdArg(CallMessage c, int index)
@@ -282,14 +282,14 @@ internal sealed class MetaApi
         throw new MetaError(WampErrors.InvalidArgument, $"expected a URI as argument {index + 1}");
     }
 
-    private static MatchPolicy MatchOption(CallMessage c)
+    private static UriMatch MatchOption(CallMessage c)
     {
         if (c.Arguments is { Count: > 1 } args && args[1] is IReadOnlyDictionary<string, object?> options)
         {
-            if (!UriValidator.TryParseMatch(options, out var match)) throw new MetaError(WampErrors.InvalidArgument, "invalid match policy");
+            if (!WampOptionNames.TryParseMatch(options, out var match)) throw new MetaError(WampErrors.InvalidArgument, "invalid match policy");
             return match;
         }
-        return MatchPolicy.Exact;
+        return UriMatch.Exact;
     }
 
     // ----- meta events -----

@@ -29,8 +29,8 @@ public sealed record RealmStoreConfig
 }
 
 /// <summary>One <c>event-history</c> entry: publications matching (uri, match) are kept, the newest <paramref name="Limit"/> of them.</summary>
-public sealed record EventHistoryConfig(string Uri, MatchPolicy Match, int Limit)
+public sealed record EventHistoryConfig(string Uri, UriMatch Match, int Limit)
 {
     /// <summary>The URI rules of a SUBSCRIBE with this match policy (an entry is a subscription), for the config validator.</summary>
-    public static bool IsValidTopic(string uri, MatchPolicy match, UriCheckMode uriCheck) => UriValidator.IsValidPattern(uri, match, uriCheck);
+    public static bool IsValidTopic(string uri, UriMatch match, UriCheckMode uriCheck) => UriValidator.IsValidPattern(uri, match, uriCheck);
 }

@@ -76,7 +76,7 @@ internal sealed class Retention
     public void DeliverTo(RouterSession subscriber, Subscription sub)
     {
         var found = new List<RetainedEvent>();
-        if (sub.Match == MatchPolicy.Exact)
+        if (sub.Match == UriMatch.Exact)
         {
             if (_byTopic.TryGetValue(sub.Uri, out var list)) AddLatestEligible(list, subscriber, found);
         }
@@ -84,7 +84,7 @@ internal sealed class Retention
         {
             foreach (var (topic, list) in _byTopic)
             {
-                bool matches = sub.Match == MatchPolicy.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
+                bool matches = sub.Match == UriMatch.Prefix ? UriMatcher.PrefixMatches(sub.Uri, topic) : UriMatcher.WildcardMatches(sub.Uri, topic);
                 if (matches) AddLatestEligible(list, subscriber, found);
             }
             found.Sort((a, b) => a.Sequence.CompareTo(b.Sequence)); // oldest retention first: deterministic order
@@ -93,7 +93,7 @@ internal sealed class Retention
         {
             var details = new Dictionary<string, object?>(e.BaseDetails);
             // Pattern-based subscriptions: EVENT.Details.topic carries the concrete topic.
-            if (sub.Match != MatchPolicy.Exact) details["topic"] = e.Topic;
+            if (sub.Match != UriMatch.Exact) details["topic"] = e.Topic;
             // Event retention: "MUST have Event.Details.retained|bool set to true".
             details["retained"] = true;
             subscriber.Send(new EventMessage(sub.Id, e.Publication, details, e.Arguments, e.ArgumentsKw));

@@ -19,7 +19,7 @@ public sealed record PermissionConfig
 {
     /// <summary>The URI (for prefix without the trailing '*'; "" matches everything as a prefix).</summary>
     public required string Uri { get; init; }
-    public MatchPolicy Match { get; init; } = MatchPolicy.Exact;
+    public UriMatch Match { get; init; } = UriMatch.Exact;
     public bool Call { get; init; }
     public bool Register { get; init; }
     public bool Publish { get; init; }

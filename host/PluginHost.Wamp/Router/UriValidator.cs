@@ -27,17 +27,17 @@ internal static partial class UriValidator
         => uri.Length > 0 && (mode == UriCheckMode.Strict ? StrictNonEmpty() : LooseNonEmpty()).IsMatch(uri);
 
     /// <summary>A URI used with a match policy (SUBSCRIBE / REGISTER options.match).</summary>
-    public static bool IsValidPattern(string uri, MatchPolicy match, UriCheckMode mode)
+    public static bool IsValidPattern(string uri, UriMatch match, UriCheckMode mode)
     {
         switch (match)
         {
-            case MatchPolicy.Exact:
+            case UriMatch.Exact:
                 return IsValid(uri, mode);
-            case MatchPolicy.Prefix:
+            case UriMatch.Prefix:
                 // A prefix may end in '.' ("com.myapp." matches "com.myapp.x" but not "com.myappx").
                 var trimmed = uri.EndsWith('.') ? uri[..^1] : uri;
                 return IsValid(trimmed, mode);
-            case MatchPolicy.Wildcard:
+            case UriMatch.Wildcard:
                 // Wildcard patterns: empty components allowed, but at least one separator or component.
                 return uri.Length > 0 && (mode == UriCheckMode.Strict ? StrictEmpty() : LooseEmpty()).IsMatch(uri);
             default:
@@ -47,26 +47,6 @@ internal static partial class UriValidator
 
     /// <summary>"wamp." is reserved for the router (basic/uris.md: reserved URIs); clients may not register or publish there.</summary>
     public static bool IsReserved(string uri) => uri.StartsWith("wamp.", StringComparison.Ordinal);
-
-    public static bool TryParseMatch(IReadOnlyDictionary<string, object?> options, out MatchPolicy match)
-    {
-        match = MatchPolicy.Exact;
-        if (!options.TryGetValue("match", out var v) || v is null) return true;
-        switch (v as string)
-        {
-            case "exact": match = MatchPolicy.Exact; return true;
-            case "prefix": match = MatchPolicy.Prefix; return true;
-            case "wildcard": match = MatchPolicy.Wildcard; return true;
-            default: return false;
-        }
-    }
-
-    public static string ToWire(MatchPolicy match) => match switch
-    {
-        MatchPolicy.Prefix => "prefix",
-        MatchPolicy.Wildcard => "wildcard",
-        _ => "exact",
-    };
 }
 
 /// <summary>Pattern matching shared by the broker, the dealer and the authorizer.</summary>

@@ -1,3 +1,4 @@
+using PluginHost.Wamp.Messages;
 using PluginHost.Abstractions;
 using PluginHost.Components;
 using PluginHost.Node.Config;
@@ -73,7 +74,7 @@ internal static class ComponentReport
             w.WriteLine($"    {verb} (in code) {computed} {what} named at run time; the startup log lists them");
     }
 
-    private static string MatchSuffix(UriMatch match) => match == UriMatch.Exact ? "" : $" ({match.ToString().ToLowerInvariant()} match)";
+    private static string MatchSuffix(UriMatch match) => match == UriMatch.Exact ? "" : $" ({WampOptionNames.Of(match)} match)";
 
     /// <summary>Load errors start with "component 'id': "; under the component's own line that is redundant.</summary>
     private static string Unprefixed(string message, string id)

@@ -3,8 +3,6 @@ using Microsoft.Extensions.Logging;
 using PluginHost.Abstractions;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Messages;
-using ClientMatch = PluginHost.Wamp.Client.MatchPolicy;
-using ClientInvoke = PluginHost.Wamp.Client.InvokePolicy;
 
 namespace PluginHost.Components;
 
@@ -88,8 +86,8 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
         };
         var options = new RegisterOptions
         {
-            Match = (ClientMatch)(int)settings.Match,
-            Invoke = (ClientInvoke)(int)settings.Invoke,
+            Match = settings.Match,
+            Invoke = settings.Invoke,
             DiscloseCaller = settings.DiscloseCaller,
             ForceReregister = _takingOverFrom is not null,
         };
@@ -183,7 +181,7 @@ internal sealed class ComponentSession(WampSession session, ValueConverter conve
             catch (Exception ex) { logger.LogWarning(ex, "event handler {Handler} for {Topic} failed", binder.Describe(), e.Topic); }
             finally { Finished(); }
         };
-        var subscription = await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = (ClientMatch)(int)settings.Match }, ct)
+        var subscription = await session.SubscribeAsync(topic, handler, new SubscribeOptions { Match = settings.Match }, ct)
             .ConfigureAwait(false);
         lock (_subscriptions) _subscriptions.Add(subscription);
         return subscription;

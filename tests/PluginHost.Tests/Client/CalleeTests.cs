@@ -26,7 +26,7 @@ public class CalleeTests
         await using var scope = router;
         _ = session.RegisterAsync("com.", (_, _) => default, new RegisterOptions
         {
-            Match = MatchPolicy.Prefix, Invoke = InvokePolicy.RoundRobin, DiscloseCaller = true, ForceReregister = true,
+            Match = UriMatch.Prefix, Invoke = InvokePolicy.RoundRobin, DiscloseCaller = true, ForceReregister = true,
         });
         var sent = await router.ExpectAsync<RegisterMessage>();
         Assert.Equal("com.", sent.Procedure);
@@ -56,7 +56,7 @@ public class CalleeTests
         {
             seen = inv;
             return ValueTask.FromResult<WampResult?>(new WampResult([(long)inv.Args[0]! * 2], Dict(("ok", true))));
-        }, new RegisterOptions { Match = MatchPolicy.Prefix });
+        }, new RegisterOptions { Match = UriMatch.Prefix });
         await using var scope = router;
 
         await router.SendAsync(new InvocationMessage(17, 900,

@@ -93,10 +93,10 @@ public class CallerTests
     }
 
     [Theory]
-    [InlineData(CallCancelMode.Skip, "skip")]
-    [InlineData(CallCancelMode.Kill, "kill")]
-    [InlineData(CallCancelMode.KillNoWait, "killnowait")]
-    public async Task Cancelling_the_token_sends_cancel_and_ends_the_task_as_canceled(CallCancelMode mode, string wire)
+    [InlineData(CancelMode.Skip, "skip")]
+    [InlineData(CancelMode.Kill, "kill")]
+    [InlineData(CancelMode.KillNoWait, "killnowait")]
+    public async Task Cancelling_the_token_sends_cancel_and_ends_the_task_as_canceled(CancelMode mode, string wire)
     {
         var (session, router) = await FakeRouter.JoinAsync();
         await using var scope = router;

@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Router;
-using MatchPolicy = PluginHost.Wamp.Client.MatchPolicy;
 
 namespace PluginHost.Tests.Client;
 
@@ -73,7 +72,7 @@ public class EndToEndTests : IAsyncLifetime
             return null;
         });
         using var cts = new CancellationTokenSource();
-        var call = caller.CallAsync("com.example.slow", options: new CallOptions { CancelMode = CallCancelMode.Kill }, cancellationToken: cts.Token);
+        var call = caller.CallAsync("com.example.slow", options: new CallOptions { CancelMode = CancelMode.Kill }, cancellationToken: cts.Token);
         await started.Task.WaitAsync(FakeRouter.Patience);
         await cts.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call.WaitAsync(FakeRouter.Patience));
@@ -87,7 +86,7 @@ public class EndToEndTests : IAsyncLifetime
         var publisher = await JoinAsync();
         var events = Channel.CreateUnbounded<WampEvent>();
         await subscriber.SubscribeAsync("com.example.", e => { events.Writer.TryWrite(e); return default; },
-            new SubscribeOptions { Match = MatchPolicy.Prefix });
+            new SubscribeOptions { Match = UriMatch.Prefix });
 
         for (long i = 0; i < 20; i++)
         {

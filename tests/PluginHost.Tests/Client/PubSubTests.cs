@@ -77,7 +77,7 @@ public class PubSubTests
         {
             await Task.Yield(); // a handler that really awaits must still see events in order
             events.Writer.TryWrite(e);
-        }, options: new SubscribeOptions { Match = MatchPolicy.Wildcard });
+        }, options: new SubscribeOptions { Match = UriMatch.Wildcard });
         Assert.Equal(500, sub.Id);
 
         const int N = 300;
@@ -129,7 +129,7 @@ public class PubSubTests
     {
         var (session, router) = await FakeRouter.JoinAsync();
         await using var scope = router;
-        _ = session.SubscribeAsync("com.", _ => default, new SubscribeOptions { Match = MatchPolicy.Prefix });
+        _ = session.SubscribeAsync("com.", _ => default, new SubscribeOptions { Match = UriMatch.Prefix });
         Assert.Equal("prefix", (await router.ExpectAsync<SubscribeMessage>()).Options["match"]);
     }
 

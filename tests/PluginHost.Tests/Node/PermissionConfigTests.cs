@@ -12,12 +12,12 @@ public class PermissionConfigTests
     }
 
     [Theory]
-    [InlineData("*", "", MatchPolicy.Prefix)]
-    [InlineData("com.example.*", "com.example.", MatchPolicy.Prefix)]
-    [InlineData("com..add", "com..add", MatchPolicy.Wildcard)]
-    [InlineData("com.example.add", "com.example.add", MatchPolicy.Exact)]
-    [InlineData("", "", MatchPolicy.Prefix)]
-    public void MatchIsInferredFromTheUriWhenAbsent(string uri, string expectedUri, MatchPolicy expected)
+    [InlineData("*", "", UriMatch.Prefix)]
+    [InlineData("com.example.*", "com.example.", UriMatch.Prefix)]
+    [InlineData("com..add", "com..add", UriMatch.Wildcard)]
+    [InlineData("com.example.add", "com.example.add", UriMatch.Exact)]
+    [InlineData("", "", UriMatch.Prefix)]
+    public void MatchIsInferredFromTheUriWhenAbsent(string uri, string expectedUri, UriMatch expected)
     {
         var p = Single($$$"""{"uri": "{{{uri}}}", "allow": {"call": true}}""");
         Assert.Equal(expectedUri, p.Uri);
@@ -28,7 +28,7 @@ public class PermissionConfigTests
     public void ExplicitMatchWinsAndKeepsTheUri()
     {
         var p = Single("""{"uri": "com.example.", "match": "prefix", "allow": {"subscribe": true}, "disclose": {"publisher": true}, "cache": true}""");
-        Assert.Equal(("com.example.", MatchPolicy.Prefix), (p.Uri, p.Match));
+        Assert.Equal(("com.example.", UriMatch.Prefix), (p.Uri, p.Match));
         Assert.True(p.Subscribe);
         Assert.False(p.Call || p.Register || p.Publish || p.DiscloseCaller);
         Assert.True(p.DisclosePublisher);
@@ -38,7 +38,7 @@ public class PermissionConfigTests
     public void OldFlatFormIsConvertedLikeCrossbarUpgrade()
     {
         var p = Single("""{"uri": "*", "publish": true, "subscribe": true, "call": true}""");
-        Assert.Equal(("", MatchPolicy.Prefix), (p.Uri, p.Match));
+        Assert.Equal(("", UriMatch.Prefix), (p.Uri, p.Match));
         Assert.True(p.Publish && p.Subscribe && p.Call);
         Assert.False(p.Register); // missing flags are false
         Assert.False(p.DiscloseCaller || p.DisclosePublisher);

@@ -15,8 +15,8 @@ public class RealmStoreConfigTests
     {
         var config = Realm("""{"type": "memory", "limit": 7, "event-history": [{"uri": "com.a.b"}, {"uri": "com.p.", "match": "prefix", "limit": 1000}, {"uri": "com..x", "match": "wildcard"}]}""");
         Assert.Equal(
-            [new EventHistoryConfig("com.a.b", MatchPolicy.Exact, 7), new EventHistoryConfig("com.p.", MatchPolicy.Prefix, 1000),
-             new EventHistoryConfig("com..x", MatchPolicy.Wildcard, 7)],
+            [new EventHistoryConfig("com.a.b", UriMatch.Exact, 7), new EventHistoryConfig("com.p.", UriMatch.Prefix, 1000),
+             new EventHistoryConfig("com..x", UriMatch.Wildcard, 7)],
             config.Store!.EventHistory);
     }
 
@@ -35,7 +35,7 @@ public class RealmStoreConfigTests
         var config = Parse(WithStore("""{"type": "sqlite", "path": "data/realm1.sqlite", "limit": 5, "event-history": [{"uri": "com.a"}]}"""));
         var store = config.FirstRouter().Realms[0].Config.Store!;
         Assert.Equal(Path.GetFullPath(Path.Combine(Path.GetTempPath(), "data/realm1.sqlite")), store.Path);
-        Assert.Equal([new EventHistoryConfig("com.a", MatchPolicy.Exact, 5)], store.EventHistory);
+        Assert.Equal([new EventHistoryConfig("com.a", UriMatch.Exact, 5)], store.EventHistory);
         Assert.DoesNotContain(config.Warnings, w => w.Contains("store"));
         Assert.Null(Realm("""{"type": "memory"}""").Store!.Path);
     }
@@ -47,7 +47,7 @@ public class RealmStoreConfigTests
     {
         var config = Parse(WithStore($$"""{"type": "{{type}}", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}"""));
         var store = config.FirstRouter().Realms[0].Config.Store!;
-        Assert.Equal([new EventHistoryConfig("com.a", MatchPolicy.Exact, RealmStoreConfig.DefaultLimit)], store.EventHistory);
+        Assert.Equal([new EventHistoryConfig("com.a", UriMatch.Exact, RealmStoreConfig.DefaultLimit)], store.EventHistory);
         Assert.Equal(Path.Combine(Path.GetFullPath(Path.Combine(Path.GetTempPath(), ".db")), "pluginhost-realm-store.sqlite"), store.Path);
         Assert.Contains(config.Warnings, w => w.StartsWith("workers[0].realms[0].store.type:") && w.Contains("SQLite") && w.Contains("maxsize"));
     }

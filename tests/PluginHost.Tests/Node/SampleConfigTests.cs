@@ -24,7 +24,7 @@ public class SampleConfigTests
         var realm = Assert.Single(router.Realms).Config;
         Assert.Equal("realm1", realm.Name);
         var permission = Assert.Single(Assert.Single(realm.Roles).Permissions);
-        Assert.Equal(("", MatchPolicy.Prefix), (permission.Uri, permission.Match));
+        Assert.Equal(("", UriMatch.Prefix), (permission.Uri, permission.Match));
         var web = Assert.IsType<WebTransportConfig>(router.Transports[0]);
         Assert.Equal(8080, web.Endpoint.Port);
         Assert.Equal(RepoDir("config", "default", "web"), Assert.IsType<StaticPathConfig>(web.Paths["/"]).Directory);

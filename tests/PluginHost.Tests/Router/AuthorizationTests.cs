@@ -13,9 +13,9 @@ public sealed class AuthorizerUnitTests
     public void Exact_beats_prefix_and_wildcard()
     {
         var a = For(
-            new PermissionConfig { Uri = "com.app", Match = MatchPolicy.Prefix, Call = true },
-            new PermissionConfig { Uri = "com..get", Match = MatchPolicy.Wildcard, Call = true },
-            new PermissionConfig { Uri = "com.app.get", Match = MatchPolicy.Exact, Call = false });
+            new PermissionConfig { Uri = "com.app", Match = UriMatch.Prefix, Call = true },
+            new PermissionConfig { Uri = "com..get", Match = UriMatch.Wildcard, Call = true },
+            new PermissionConfig { Uri = "com.app.get", Match = UriMatch.Exact, Call = false });
         Assert.False(a.Authorize("user", WampAction.Call, "com.app.get").Allowed);
         Assert.True(a.Authorize("user", WampAction.Call, "com.app.put").Allowed);
     }
@@ -24,8 +24,8 @@ public sealed class AuthorizerUnitTests
     public void Longest_prefix_wins()
     {
         var a = For(
-            new PermissionConfig { Uri = "com.app.admin", Match = MatchPolicy.Prefix, Publish = false, Subscribe = true },
-            new PermissionConfig { Uri = "com.app", Match = MatchPolicy.Prefix, Publish = true, Subscribe = true });
+            new PermissionConfig { Uri = "com.app.admin", Match = UriMatch.Prefix, Publish = false, Subscribe = true },
+            new PermissionConfig { Uri = "com.app", Match = UriMatch.Prefix, Publish = true, Subscribe = true });
         Assert.True(a.Authorize("user", WampAction.Publish, "com.app.news").Allowed);
         Assert.False(a.Authorize("user", WampAction.Publish, "com.app.admin.reset").Allowed);
         Assert.True(a.Authorize("user", WampAction.Subscribe, "com.app.admin.reset").Allowed);
@@ -35,9 +35,9 @@ public sealed class AuthorizerUnitTests
     public void Prefix_beats_wildcard_and_more_specific_wildcard_wins()
     {
         var a = For(
-            new PermissionConfig { Uri = "com..get", Match = MatchPolicy.Wildcard, Call = true },
-            new PermissionConfig { Uri = "com.secret.", Match = MatchPolicy.Prefix, Call = false },
-            new PermissionConfig { Uri = "..get", Match = MatchPolicy.Wildcard, Call = false });
+            new PermissionConfig { Uri = "com..get", Match = UriMatch.Wildcard, Call = true },
+            new PermissionConfig { Uri = "com.secret.", Match = UriMatch.Prefix, Call = false },
+            new PermissionConfig { Uri = "..get", Match = UriMatch.Wildcard, Call = false });
         Assert.True(a.Authorize("user", WampAction.Call, "com.public.get").Allowed);
         Assert.False(a.Authorize("user", WampAction.Call, "com.secret.get").Allowed); // prefix first
         Assert.False(a.Authorize("user", WampAction.Call, "org.public.get").Allowed); // only "..get" matches
@@ -47,7 +47,7 @@ public sealed class AuthorizerUnitTests
     [Fact]
     public void Empty_prefix_matches_everything_and_allow_by_default_applies_when_nothing_matches()
     {
-        var all = For(new PermissionConfig { Uri = "", Match = MatchPolicy.Prefix, Subscribe = true });
+        var all = For(new PermissionConfig { Uri = "", Match = UriMatch.Prefix, Subscribe = true });
         Assert.True(all.Authorize("user", WampAction.Subscribe, "any.thing").Allowed);
         Assert.False(all.Authorize("user", WampAction.Publish, "any.thing").Allowed);
 
@@ -68,7 +68,7 @@ public sealed class AuthorizerUnitTests
     [Fact]
     public void Disclose_flags_come_from_the_matching_permission()
     {
-        var a = For(new PermissionConfig { Uri = "com", Match = MatchPolicy.Prefix, Call = true, Publish = true, DiscloseCaller = true });
+        var a = For(new PermissionConfig { Uri = "com", Match = UriMatch.Prefix, Call = true, Publish = true, DiscloseCaller = true });
         Assert.True(a.Authorize("user", WampAction.Call, "com.x").Disclose);
         Assert.False(a.Authorize("user", WampAction.Publish, "com.x").Disclose);
     }
@@ -88,12 +88,12 @@ public sealed class UriValidatorTests
     public void Concrete_uris(string uri, UriCheckMode mode, bool valid) => Assert.Equal(valid, UriValidator.IsValid(uri, mode));
 
     [Theory]
-    [InlineData("com..get", MatchPolicy.Wildcard, true)]
-    [InlineData("..", MatchPolicy.Wildcard, true)]
-    [InlineData("com..get", MatchPolicy.Exact, false)]
-    [InlineData("com.app.", MatchPolicy.Prefix, true)]
-    [InlineData("com.app", MatchPolicy.Prefix, true)]
-    public void Patterns(string uri, MatchPolicy match, bool valid) => Assert.Equal(valid, UriValidator.IsValidPattern(uri, match, UriCheckMode.Loose));
+    [InlineData("com..get", UriMatch.Wildcard, true)]
+    [InlineData("..", UriMatch.Wildcard, true)]
+    [InlineData("com..get", UriMatch.Exact, false)]
+    [InlineData("com.app.", UriMatch.Prefix, true)]
+    [InlineData("com.app", UriMatch.Prefix, true)]
+    public void Patterns(string uri, UriMatch match, bool valid) => Assert.Equal(valid, UriValidator.IsValidPattern(uri, match, UriCheckMode.Loose));
 
     [Fact]
     public void Wildcard_matching_and_precedence()
@@ -121,10 +121,10 @@ public sealed class AuthorizationTests : RouterTestBase
                     Name = "anonymous",
                     Permissions =
                     [
-                        new PermissionConfig { Uri = "com.app", Match = MatchPolicy.Prefix, Call = true, Register = true, Publish = true, Subscribe = true },
-                        new PermissionConfig { Uri = "com.app.admin", Match = MatchPolicy.Prefix },
+                        new PermissionConfig { Uri = "com.app", Match = UriMatch.Prefix, Call = true, Register = true, Publish = true, Subscribe = true },
+                        new PermissionConfig { Uri = "com.app.admin", Match = UriMatch.Prefix },
                         new PermissionConfig { Uri = "com.app.admin.status", Subscribe = true },
-                        new PermissionConfig { Uri = "com..ping", Match = MatchPolicy.Wildcard, Call = true, Register = true },
+                        new PermissionConfig { Uri = "com..ping", Match = UriMatch.Wildcard, Call = true, Register = true },
                         new PermissionConfig { Uri = "wamp.session.count", Call = true },
                     ],
                 },

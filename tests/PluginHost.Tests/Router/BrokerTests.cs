@@ -18,7 +18,7 @@ public sealed class BrokerTests : RouterTestBase
                 new RoleConfig
                 {
                     Name = "anonymous",
-                    Permissions = [new PermissionConfig { Uri = "", Match = MatchPolicy.Prefix, Publish = true, Subscribe = true, DisclosePublisher = true }],
+                    Permissions = [new PermissionConfig { Uri = "", Match = UriMatch.Prefix, Publish = true, Subscribe = true, DisclosePublisher = true }],
                 },
             ],
         },

@@ -19,7 +19,7 @@ public sealed class DealerTests : RouterTestBase
                 new RoleConfig
                 {
                     Name = "anonymous",
-                    Permissions = [new PermissionConfig { Uri = "", Match = MatchPolicy.Prefix, Call = true, Register = true, DiscloseCaller = true }],
+                    Permissions = [new PermissionConfig { Uri = "", Match = UriMatch.Prefix, Call = true, Register = true, DiscloseCaller = true }],
                 },
             ],
         },

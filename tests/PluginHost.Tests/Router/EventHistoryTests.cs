@@ -11,9 +11,9 @@ public sealed class EventHistoryTests : RouterTestBase
     {
         EventHistory =
         [
-            new EventHistoryConfig("com.h.exact", MatchPolicy.Exact, 3),
-            new EventHistoryConfig("com.h.", MatchPolicy.Prefix, 100),
-            new EventHistoryConfig("com..w", MatchPolicy.Wildcard, 100),
+            new EventHistoryConfig("com.h.exact", UriMatch.Exact, 3),
+            new EventHistoryConfig("com.h.", UriMatch.Prefix, 100),
+            new EventHistoryConfig("com..w", UriMatch.Wildcard, 100),
         ],
     };
 
@@ -32,8 +32,8 @@ public sealed class EventHistoryTests : RouterTestBase
                     Name = "reader",
                     Permissions =
                     [
-                        new PermissionConfig { Uri = "", Match = MatchPolicy.Prefix, Call = true, Publish = true },
-                        new PermissionConfig { Uri = "com.h.exact", Match = MatchPolicy.Exact, Call = true, Publish = true, Subscribe = true },
+                        new PermissionConfig { Uri = "", Match = UriMatch.Prefix, Call = true, Publish = true },
+                        new PermissionConfig { Uri = "com.h.exact", Match = UriMatch.Exact, Call = true, Publish = true, Subscribe = true },
                     ],
                 },
             ],
@@ -261,7 +261,7 @@ public sealed class EventHistoryTests : RouterTestBase
     [Fact]
     public async Task Meta_events_go_into_history_when_configured()
     {
-        Router.AddRealm(new RealmConfig { Name = "metahist", Store = new RealmStoreConfig { EventHistory = [new EventHistoryConfig("wamp.session.on_join", MatchPolicy.Exact, 10)] } });
+        Router.AddRealm(new RealmConfig { Name = "metahist", Store = new RealmStoreConfig { EventHistory = [new EventHistoryConfig("wamp.session.on_join", UriMatch.Exact, 10)] } });
         var reader = await JoinAsync("metahist");
         var joined = await JoinAsync("metahist");
         var sub = await HistoryId(reader, "wamp.session.on_join");

@@ -20,7 +20,7 @@ public sealed class PersistentStoreTests : IAsyncLifetime
         Store = new RealmStoreConfig
         {
             Path = File,
-            EventHistory = [new EventHistoryConfig("com.h.exact", MatchPolicy.Exact, limit), new EventHistoryConfig("com.h.", MatchPolicy.Prefix, 100)],
+            EventHistory = [new EventHistoryConfig("com.h.exact", UriMatch.Exact, limit), new EventHistoryConfig("com.h.", UriMatch.Prefix, 100)],
         },
     };
 

@@ -15,8 +15,8 @@ public sealed class RetentionTests : RouterTestBase
             Name = "guarded",
             Roles =
             [
-                new RoleConfig { Name = "pub", Permissions = [new PermissionConfig { Uri = "com.", Match = MatchPolicy.Prefix, Publish = true, Subscribe = true }] },
-                new RoleConfig { Name = "reader", Permissions = [new PermissionConfig { Uri = "com.open.", Match = MatchPolicy.Prefix, Subscribe = true }] },
+                new RoleConfig { Name = "pub", Permissions = [new PermissionConfig { Uri = "com.", Match = UriMatch.Prefix, Publish = true, Subscribe = true }] },
+                new RoleConfig { Name = "reader", Permissions = [new PermissionConfig { Uri = "com.open.", Match = UriMatch.Prefix, Subscribe = true }] },
             ],
         },
     ];

@@ -21,9 +21,9 @@ public sealed class TestamentTests : RouterTestBase
                     Name = "member",
                     Permissions =
                     [
-                        new PermissionConfig { Uri = "wamp.session.", Match = MatchPolicy.Prefix, Call = true },
-                        new PermissionConfig { Uri = "com.", Match = MatchPolicy.Prefix, Subscribe = true },
-                        new PermissionConfig { Uri = "com.status.", Match = MatchPolicy.Prefix, Publish = true, Subscribe = true, DisclosePublisher = true },
+                        new PermissionConfig { Uri = "wamp.session.", Match = UriMatch.Prefix, Call = true },
+                        new PermissionConfig { Uri = "com.", Match = UriMatch.Prefix, Subscribe = true },
+                        new PermissionConfig { Uri = "com.status.", Match = UriMatch.Prefix, Publish = true, Subscribe = true, DisclosePublisher = true },
                     ],
                 },
             ],

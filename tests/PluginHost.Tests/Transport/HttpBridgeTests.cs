@@ -33,7 +33,7 @@ public sealed class HttpBridgeTests : IAsyncLifetime
             new RoleConfig
             {
                 Name = "bridge",
-                Permissions = [new PermissionConfig { Uri = "com.example.", Match = PluginHost.Wamp.Router.MatchPolicy.Prefix, Publish = true, Call = true }],
+                Permissions = [new PermissionConfig { Uri = "com.example.", Match = UriMatch.Prefix, Publish = true, Call = true }],
             },
             new RoleConfig { Name = "restricted" },
         ],

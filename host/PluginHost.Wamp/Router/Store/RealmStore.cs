@@ -38,7 +38,7 @@ namespace PluginHost.Wamp.Router.Store;
 /// <summary>One queued change; applied by the writer inside a transaction.</summary>
 internal abstract record StoreWrite;
 
-internal sealed record HistoryWrite(string Uri, MatchPolicy Match, int Limit, HistoryRecord Record) : StoreWrite;
+internal sealed record HistoryWrite(string Uri, UriMatch Match, int Limit, HistoryRecord Record) : StoreWrite;
 
 /// <summary>The whole retained list of one topic after a change (at most 17 events): replaces what the file had.</summary>
 internal sealed record RetainedWrite(string Topic, RetainedEvent[] Events) : StoreWrite;
@@ -121,7 +121,7 @@ internal sealed class RealmStore : IAsyncDisposable
     // ----- loading (realm start, before the loop runs) -----
 
     /// <summary>The newest <paramref name="limit"/> history records of one event-history entry, oldest first.</summary>
-    public List<HistoryRecord> LoadHistory(string uri, MatchPolicy match, int limit)
+    public List<HistoryRecord> LoadHistory(string uri, UriMatch match, int limit)
     {
         using var cmd = _db.CreateCommand();
         cmd.CommandText = "SELECT ts, topic, publication, filter, event FROM history WHERE uri=$u AND match=$m ORDER BY id DESC LIMIT $l";
@@ -203,7 +203,7 @@ internal sealed class RealmStore : IAsyncDisposable
     private void Apply(List<StoreWrite> batch)
     {
         using var tx = _db.BeginTransaction();
-        var trims = new Dictionary<(string, MatchPolicy), int>();
+        var trims = new Dictionary<(string, UriMatch), int>();
         foreach (var w in batch) Apply(tx, w, trims);
         // The limit: only the newest `limit` rows of each key touched in this batch stay.
         foreach (var ((uri, match), limit) in trims)
@@ -214,7 +214,7 @@ internal sealed class RealmStore : IAsyncDisposable
         tx.Commit();
     }
 
-    private void Apply(SqliteTransaction tx, StoreWrite w, Dictionary<(string, MatchPolicy), int> trims)
+    private void Apply(SqliteTransaction tx, StoreWrite w, Dictionary<(string, UriMatch), int> trims)
     {
             switch (w)
             {

@@ -1,3 +1,4 @@
+using PluginHost.Wamp.Messages;
 using System.Text.RegularExpressions;
 using PluginHost.Wamp.Router;
 
@@ -89,17 +90,12 @@ internal static partial class RealmParser
             var e = entryValue.AsObject("uri", "match", "limit");
             var uriValue = e.Required("uri");
             var uri = uriValue.AsString();
-            var match = e.Enum("match", "exact", "exact", "prefix", "wildcard") switch
-            {
-                "prefix" => MatchPolicy.Prefix,
-                "wildcard" => MatchPolicy.Wildcard,
-                _ => MatchPolicy.Exact,
-            };
+            WampOptionNames.TryParse(e.Enum("match", "exact", "exact", "prefix", "wildcard"), out var match);
             // The entry is a subscription: the same URI rules as a SUBSCRIBE with that match policy.
             if (!EventHistoryConfig.IsValidTopic(uri, match, uriCheck))
-                throw uriValue.Error($"invalid topic URI \"{uri}\" for match {match.ToString().ToLowerInvariant()} (uri check {uriCheck.ToString().ToLowerInvariant()})");
+                throw uriValue.Error($"invalid topic URI \"{uri}\" for match {WampOptionNames.Of(match)} (uri check {uriCheck.ToString().ToLowerInvariant()})");
             if (entries.Any(x => x.Uri == uri && x.Match == match))
-                throw entryValue.Error($"event history for \"{uri}\" (match {match.ToString().ToLowerInvariant()}) is configured more than once");
+                throw entryValue.Error($"event history for \"{uri}\" (match {WampOptionNames.Of(match)}) is configured more than once");
             entries.Add(new EventHistoryConfig(uri, match, e.Int("limit", limit, 1, int.MaxValue)));
         }
         return new RealmStoreConfig { EventHistory = entries, Path = path };
@@ -171,19 +167,17 @@ internal static partial class RealmParser
     /// Crossbar's rule: an explicit <c>match</c> wins; otherwise "a.b.*" and "*" are prefixes ("a.b." and ""),
     /// "a..c" is a wildcard, anything else exact. "" without match matches everything, so it is a prefix too.
     /// </summary>
-    internal static (string Uri, MatchPolicy Match) ParseUri(string uri, ConfigValue? match)
+    internal static (string Uri, UriMatch Match) ParseUri(string uri, ConfigValue? match)
     {
         if (match is { } m)
-            return (uri, m.AsEnum("exact", "prefix", "wildcard") switch
-            {
-                "prefix" => MatchPolicy.Prefix,
-                "wildcard" => MatchPolicy.Wildcard,
-                _ => MatchPolicy.Exact,
-            });
-        if (uri.Length == 0) return ("", MatchPolicy.Prefix);
-        if (uri.EndsWith('*')) return (uri[..^1], MatchPolicy.Prefix);
-        if (uri.Contains("..")) return (uri, MatchPolicy.Wildcard);
-        return (uri, MatchPolicy.Exact);
+        {
+            WampOptionNames.TryParse(m.AsEnum("exact", "prefix", "wildcard"), out var explicitMatch); // AsEnum checked the name
+            return (uri, explicitMatch);
+        }
+        if (uri.Length == 0) return ("", UriMatch.Prefix);
+        if (uri.EndsWith('*')) return (uri[..^1], UriMatch.Prefix);
+        if (uri.Contains("..")) return (uri, UriMatch.Wildcard);
+        return (uri, UriMatch.Exact);
     }
 
     [GeneratedRegex(@"^[A-Za-z][A-Za-z0-9_\-@.]{2,254}$")]
