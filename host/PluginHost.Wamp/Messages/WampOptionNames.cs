@@ -59,7 +59,7 @@ public static class WampOptionNames
     {
         policy = InvokePolicy.Single;
         if (!options.TryGetValue("invoke", out var v) || v is null) return true;
-        (bool ok, policy) = v as string switch
+        (bool ok, policy) = (v as string) switch
         {
             "single" => (true, InvokePolicy.Single),
             "roundrobin" => (true, InvokePolicy.RoundRobin),
@@ -76,7 +76,7 @@ public static class WampOptionNames
     {
         mode = fallback;
         if (!options.TryGetValue("mode", out var v) || v is null) return true;
-        (bool ok, mode) = v as string switch
+        (bool ok, mode) = (v as string) switch
         {
             "skip" => (true, CancelMode.Skip),
             "kill" => (true, CancelMode.Kill),

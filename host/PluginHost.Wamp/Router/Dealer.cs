@@ -259,7 +259,7 @@ internal sealed partial class Dealer(Realm realm)
             return;
         }
         // YIELD for an unknown (finished, canceled, timed out) invocation is ignored.
-        if (PeerOrNull(session)?.Invocations.TryGetValue(m.RequestId, out var p) != true) return;
+        if (PeerOrNull(session) is not { } peer || !peer.Invocations.TryGetValue(m.RequestId, out var p)) return;
         bool progress = m.Options.GetBool("progress");
         Dictionary<string, object?>? details = progress ? new() { ["progress"] = true } : null;
         if (PptOptions.IsRequested(m.Options))
@@ -293,7 +293,7 @@ internal sealed partial class Dealer(Realm realm)
     public void CalleeError(RouterSession session, ErrorMessage m)
     {
         // ERROR for an unknown invocation is ignored; otherwise forwarded to the caller with its payload.
-        if (PeerOrNull(session)?.Invocations.TryGetValue(m.RequestId, out var p) != true) return;
+        if (PeerOrNull(session) is not { } peer || !peer.Invocations.TryGetValue(m.RequestId, out var p)) return;
         Complete(p);
         p.Caller.Send(new ErrorMessage(WampMessageType.Call, p.CallRequestId, m.Details, m.Error, m.Arguments, m.ArgumentsKw));
     }
@@ -301,7 +301,7 @@ internal sealed partial class Dealer(Realm realm)
     public void Cancel(RouterSession session, CancelMessage m)
     {
         // CANCEL for a call that already finished is ignored.
-        if (PeerOrNull(session)?.Calls.TryGetValue(m.RequestId, out var p) != true) return;
+        if (PeerOrNull(session) is not { } peer || !peer.Calls.TryGetValue(m.RequestId, out var p)) return;
         // Call canceling: mode defaults to killnowait (as Crossbar).
         if (!WampOptionNames.TryParseCancel(m.Options, CancelMode.KillNoWait, out var mode))
         {

@@ -130,7 +130,7 @@ internal sealed class MetaApi
         return [(long)targets.Count];
     }
 
-    private (string Reason, string? Message) KillKwargs(CallMessage c)
+    private static (string Reason, string? Message) KillKwargs(CallMessage c)
     {
         string reason = WampCloseReasons.Normal; // spec default
         string? message = null;

@@ -6,10 +6,10 @@ namespace PluginHost.Wamp.Router;
 internal static partial class RouterLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "ABORT wamp.error.protocol_violation to {Peer} (session {SessionId}): {Message}")]
-    public static partial void ProtocolViolation(this ILogger logger, string peer, long sessionId, string message);
+    public static partial void ProtocolViolation(this ILogger logger, string? peer, long sessionId, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ABORT wamp.error.protocol_violation to {Peer}: {Message}")]
-    public static partial void ProtocolViolationBeforeJoin(this ILogger logger, string peer, string message);
+    public static partial void ProtocolViolationBeforeJoin(this ILogger logger, string? peer, string message);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "{Count} more protocol violations from {Address} in the last {Seconds} s (each ended its session with ABORT wamp.error.protocol_violation)")]
@@ -31,23 +31,23 @@ internal static partial class RouterLog
     public static partial void AbortSession(this ILogger logger, string reason, long sessionId, string message);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "ABORT {Reason} to {Peer}: {Message}")]
-    public static partial void AbortPeer(this ILogger logger, string reason, string peer, string message);
+    public static partial void AbortPeer(this ILogger logger, string reason, string? peer, string message);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Transport of session {SessionId} failed")]
     public static partial void TransportFailed(this ILogger logger, Exception error, long sessionId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Authentication refused: authmethod {AuthMethod}, authid {AuthId}, realm {Realm}, peer {Peer}")]
-    public static partial void AuthenticationRefused(this ILogger logger, string authMethod, string authId, string realm, string peer);
+    public static partial void AuthenticationRefused(this ILogger logger, string authMethod, string authId, string realm, string? peer);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closing transport {Peer}: session not established within {Timeout}")]
-    public static partial void HelloTimedOut(this ILogger logger, string peer, TimeSpan timeout);
+    public static partial void HelloTimedOut(this ILogger logger, string? peer, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) has {Queued} messages queued (limit {Limit}), about {Bytes} bytes (limit {ByteLimit}); closing its transport")]
-    public static partial void SlowConsumerOverLimit(this ILogger logger, long sessionId, string authId, string authRole, string? realm, string peer,
+    public static partial void SlowConsumerOverLimit(this ILogger logger, long sessionId, string authId, string authRole, string? realm, string? peer,
         long queued, int limit, long bytes, long byteLimit);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Slow consumer: session {SessionId} (authid {AuthId}, authrole {AuthRole}, realm {Realm}, peer {Peer}) stayed congested for {Timeout} ({Queued} messages, about {Bytes} bytes, not yet written; high-water {HighWater} messages / {HighWaterBytes} bytes); closing its transport")]
-    public static partial void SlowConsumerTimedOut(this ILogger logger, long sessionId, string authId, string authRole, string? realm, string peer,
+    public static partial void SlowConsumerTimedOut(this ILogger logger, long sessionId, string authId, string authRole, string? realm, string? peer,
         TimeSpan timeout, long queued, long bytes, long highWater, long highWaterBytes);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Slow-consumer watchdog of session {SessionId} failed")]

@@ -65,7 +65,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             Id, _config.Classname, _config.Realm, _target, _session.SessionId);
         LogRegistrations(_session);
         StartWatching();
-        _loop = Task.Run(() => RunAsync(joined: true));
+        _loop = Task.Run(() => RunAsync(joined: true), CancellationToken.None); // serves until stopped, not until the start's token
     }
 
     /// <summary>Container components: connects and joins in the background, retrying with backoff.</summary>

@@ -46,12 +46,12 @@ internal sealed class RawSocketService
         }
         catch (OperationCanceledException)
         {
-            _logger.LogDebug("transport '{Transport}': RawSocket handshake from {Peer} timed out", _transportId, peer);
+            _logger.RawSocketHandshakeTimedOut(_transportId, peer);
             return;
         }
         catch (Exception e) when (e is RawSocketHandshakeException || SessionRunner.IsConnectionFailure(e))
         {
-            _logger.LogDebug("transport '{Transport}': RawSocket handshake from {Peer} failed: {Error}", _transportId, peer, e.Message);
+            _logger.RawSocketHandshakeFailed(_transportId, peer, e.Message);
             return;
         }
         if (connection is null) return;
@@ -74,7 +74,7 @@ internal sealed class RawSocketService
         {
             if (await Task.WhenAny(closed.Task, Task.Delay(CloseDeadline)).ConfigureAwait(false) == closed.Task) return;
         }
-        _logger.LogInformation("transport '{Transport}': connection from {Peer} not closed within {Deadline} (peer not reading); aborting it", _transportId, peer, CloseDeadline);
+        _logger.NotClosedAborting(_transportId, peer, CloseDeadline);
         context.Abort(new ConnectionAbortedException("closed connection not drained in time"));
     }
 
@@ -92,7 +92,7 @@ internal sealed class RawSocketService
         }
         catch (Exception e) when (e is OperationCanceledException || SessionRunner.IsConnectionFailure(e))
         {
-            logger.LogDebug("connection from {Peer} closed before sending anything: {Error}", TransportNet.PeerString(context.RemoteEndPoint), e.Message);
+            if (logger.IsEnabled(LogLevel.Debug)) logger.ClosedBeforeSending(TransportNet.PeerString(context.RemoteEndPoint), e.Message);
             return;
         }
         var buffer = result.Buffer;

@@ -38,14 +38,17 @@ public sealed class RouterTransports : IAsyncDisposable
 {
     private readonly WebApplication? _app; // null when there is nothing to listen on
     private readonly SessionRunner _runner;
+    private readonly IReadOnlyList<TransportBinding> _bindings;
     private readonly BridgeServices? _bridges;
     private readonly TimeSpan _shutdownTimeout;
     private int _disposed;
 
-    private RouterTransports(WebApplication? app, SessionRunner runner, BridgeServices? bridges, TimeSpan shutdownTimeout, IReadOnlyList<StartedTransport> transports)
+    private RouterTransports(WebApplication? app, SessionRunner runner, IReadOnlyList<TransportBinding> bindings, BridgeServices? bridges,
+        TimeSpan shutdownTimeout, IReadOnlyList<StartedTransport> transports)
     {
         _app = app;
         _runner = runner;
+        _bindings = bindings;
         _bridges = bridges;
         _shutdownTimeout = shutdownTimeout;
         Transports = transports;
@@ -86,7 +89,7 @@ public sealed class RouterTransports : IAsyncDisposable
         var runner = new SessionRunner(sessionHandler, logger);
         var bindings = transports.Select(t => new TransportBinding(t)).ToList();
         // Kestrel without endpoints would bind its default localhost:5000.
-        if (bindings.Count == 0) return new RouterTransports(null, runner, null, options.ShutdownTimeout, []);
+        if (bindings.Count == 0) return new RouterTransports(null, runner, bindings, null, options.ShutdownTimeout, []);
 
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Services.AddLogging();
@@ -130,9 +133,9 @@ public sealed class RouterTransports : IAsyncDisposable
         foreach (var binding in bindings)
         {
             started.Add(binding.Describe(out var line));
-            logger.LogInformation("transport '{Id}' started: {Urls}", binding.Config.Id, line);
+            logger.TransportStarted(binding.Config.Id, line);
         }
-        return new RouterTransports(app, runner, bridges, options.ShutdownTimeout, started);
+        return new RouterTransports(app, runner, bindings, bridges, options.ShutdownTimeout, started);
     }
 
     private static Task NotFound(HttpContext context)
@@ -146,15 +149,19 @@ public sealed class RouterTransports : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _runner.StopAsync(_shutdownTimeout).ConfigureAwait(false);
-        if (_app is null) return;
-        using (var timeout = new CancellationTokenSource(_shutdownTimeout))
+        if (_app is not null)
         {
-            try { await _app.StopAsync(timeout.Token).ConfigureAwait(false); }
-            catch (OperationCanceledException) { }
+            using (var timeout = new CancellationTokenSource(_shutdownTimeout))
+            {
+                try { await _app.StopAsync(timeout.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+            }
+            // After the server stopped: requests still in flight had their chance to finish.
+            if (_bridges is not null) await _bridges.DisposeAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
         }
-        // After the server stopped: requests still in flight had their chance to finish.
-        if (_bridges is not null) await _bridges.DisposeAsync().ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        foreach (var binding in _bindings) await binding.DisposeAsync().ConfigureAwait(false);
+        _runner.Dispose();
     }
 
     /// <summary>No console/signal handling: the embedding process decides when to stop.</summary>

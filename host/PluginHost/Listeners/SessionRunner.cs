@@ -18,7 +18,7 @@ public delegate Task WampSessionHandler(IWampConnection connection, TransportAut
 /// Hands established connections to the session handler, keeps track of them so shutdown can
 /// close them, and turns connection-level failures into log lines instead of host crashes.
 /// </summary>
-internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
+internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger) : IDisposable
 {
     // Each open connection with a task that completes when its session is over.
     private readonly ConcurrentDictionary<IWampConnection, TaskCompletionSource> _active = new();
@@ -38,8 +38,7 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
     {
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _active.TryAdd(connection, done);
-        logger.LogDebug("transport '{Transport}': {Type} connection from {Peer} ({Serializer})",
-            transportId, connection.Details.Type, connection.Details.Peer, connection.Details.SerializerName);
+        logger.ConnectionOpened(transportId, connection.Details.Type, connection.Details.Peer, connection.Details.SerializerName);
         try
         {
             if (_stopRequested) return; // StopAsync has already taken its snapshot of _active
@@ -50,11 +49,11 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
         }
         catch (Exception e) when (IsConnectionFailure(e))
         {
-            logger.LogDebug("transport '{Transport}': connection {Peer} ended: {Error}", transportId, connection.Details.Peer, e.Message);
+            logger.ConnectionEnded(transportId, connection.Details.Peer, e.Message);
         }
         catch (Exception e)
         {
-            logger.LogWarning(e, "transport '{Transport}': session on {Peer} failed", transportId, connection.Details.Peer);
+            logger.SessionFailed(e, transportId, connection.Details.Peer);
         }
         finally
         {
@@ -83,20 +82,23 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger)
         }
         catch (TimeoutException)
         {
-            logger.LogDebug("{Count} sessions did not end in time; cancelling them", _active.Count);
+            logger.SessionsNotEnded(_active.Count);
         }
         _stopping.Cancel();
     }
 
+    /// <summary>After <see cref="StopAsync"/>, when no session runs any more.</summary>
+    public void Dispose() => _stopping.Dispose();
+
     private async ValueTask CloseQuietlyAsync(IWampConnection connection)
     {
         try { await connection.CloseAsync("router shutting down").ConfigureAwait(false); }
-        catch (Exception e) { logger.LogDebug("closing {Peer} failed: {Error}", connection.Details.Peer, e.Message); }
+        catch (Exception e) { logger.CloseFailed(connection.Details.Peer, e.Message); }
     }
 
     private async ValueTask DisposeQuietlyAsync(IWampConnection connection)
     {
         try { await connection.DisposeAsync().ConfigureAwait(false); }
-        catch (Exception e) { logger.LogDebug("disposing {Peer} failed: {Error}", connection.Details.Peer, e.Message); }
+        catch (Exception e) { logger.DisposeFailed(connection.Details.Peer, e.Message); }
     }
 }

@@ -14,7 +14,7 @@ namespace PluginHost.Listeners;
 /// One configured transport on its Kestrel listener: the connection middleware for its
 /// endpoint, and the services (RawSocket, HTTP pipeline) its connections go to.
 /// </summary>
-internal sealed class TransportBinding(TransportConfig config)
+internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposable
 {
     public TransportConfig Config { get; } = config;
     public ListenOptions? Listen { get; private set; }
@@ -144,4 +144,11 @@ internal sealed class TransportBinding(TransportConfig config)
 
     private static string Names(IEnumerable<PluginHost.Wamp.Serialization.IWampSerializer> serializers)
         => string.Join(", ", serializers.Select(s => s.Name));
+
+    /// <summary>After the server stopped: the WebSocket services release what they hold (their cookie stores).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (WebSocket is not null) await WebSocket.DisposeAsync().ConfigureAwait(false);
+        foreach (var service in _pathSockets.Values) await service.DisposeAsync().ConfigureAwait(false);
+    }
 }

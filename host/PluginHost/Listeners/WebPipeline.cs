@@ -8,6 +8,7 @@ using PluginHost.Listeners.Proxy;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.StaticFiles;
 using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry.Metrics;
@@ -155,6 +156,7 @@ internal static class WebPipeline
     {
         var log = (app.ApplicationServices.GetService<ILoggerFactory>() ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Listeners.Static");
         var files = new ContainedFileProvider(config.Directory, config.Symlinks, log);
+        app.ApplicationServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(files.Dispose);
         var contentTypes = new FileExtensionContentTypeProvider();
         foreach (var (extension, type) in config.MimeTypes)
             contentTypes.Mappings[extension.StartsWith('.') ? extension : "." + extension] = type;

@@ -12,7 +12,7 @@ namespace PluginHost.Listeners;
 /// A WAMP WebSocket endpoint (a websocket transport, or a websocket path of a web/universal
 /// transport): origin check, subprotocol negotiation, then one session per connection.
 /// </summary>
-internal sealed class WebSocketService
+internal sealed class WebSocketService : IAsyncDisposable
 {
     private readonly string _transportId;
     private readonly WebSocketServiceConfig _config;
@@ -53,7 +53,7 @@ internal sealed class WebSocketService
         string? origin = context.Request.Headers.Origin;
         if (!IsOriginAllowed(origin))
         {
-            _logger.LogDebug("transport '{Transport}': WebSocket from origin {Origin} rejected", _transportId, origin);
+            _logger.OriginRejected(_transportId, origin);
             await RespondAsync(context, StatusCodes.Status403Forbidden, $"origin '{origin}' is not allowed").ConfigureAwait(false);
             return;
         }
@@ -62,7 +62,7 @@ internal sealed class WebSocketService
         bool batched = protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true;
         if (serializer is null)
         {
-            _logger.LogDebug("transport '{Transport}': WebSocket rejected: {Error}", _transportId, error);
+            _logger.WebSocketRejected(_transportId, error);
             await RespondAsync(context, StatusCodes.Status400BadRequest, error!).ConfigureAwait(false);
             return;
         }
@@ -100,7 +100,7 @@ internal sealed class WebSocketService
         }
         catch (Exception e) when (SessionRunner.IsConnectionFailure(e) || e is OperationCanceledException)
         {
-            _logger.LogDebug("transport '{Transport}': WebSocket upgrade failed: {Error}", _transportId, e.Message);
+            _logger.UpgradeFailed(_transportId, e.Message);
             return;
         }
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
@@ -153,4 +153,7 @@ internal sealed class WebSocketService
         context.Response.ContentType = "text/plain; charset=utf-8";
         return context.Response.WriteAsync(message + "\n");
     }
+
+    /// <summary>Closes the cookie store (its persistent file, when it has one).</summary>
+    public ValueTask DisposeAsync() => _cookies?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

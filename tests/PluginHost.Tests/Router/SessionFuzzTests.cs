@@ -52,7 +52,7 @@ public sealed class SessionFuzzTests : IAsyncLifetime
             .Select(frames => (serializer, frames)));
 
     [Fact]
-    public void RandomMessageSequencesNeverBreakTheRouter()
+    public async Task RandomMessageSequencesNeverBreakTheRouter()
     {
         Session.Sample((serializer, frames) => RunSessionAsync(serializer, frames).GetAwaiter().GetResult(),
             time: 5, threads: 2, print: t => $"{t.Item1}: " + string.Join(" ", t.Item2.Select(Describe)));
@@ -60,7 +60,7 @@ public sealed class SessionFuzzTests : IAsyncLifetime
         Assert.True(_joined > 50 && _routed > 50, $"the fuzzer barely reached the realm: {_sessions} sessions, {_joined} joined, {_routed} answered by the realm");
 
         // The realm survives: a fresh session joins, routes an event to itself, and is the only session left.
-        ProbeRealmAsync().GetAwaiter().GetResult();
+        await ProbeRealmAsync();
         var errors = _logs.Entries.Where(e => e.Level >= LogLevel.Error).Select(e => e.Text).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }

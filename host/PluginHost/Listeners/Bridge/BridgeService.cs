@@ -50,7 +50,7 @@ internal abstract class BridgeService(BridgePathConfig config, BridgeSession ses
         }
         catch (Exception e)
         {
-            log.LogError(e, "HTTP bridge {Kind} {Path}: unhandled error", Kind, context.Request.Path);
+            log.BridgeUnhandled(e, Kind, context.Request.Path);
             if (!context.Response.HasStarted) await DenyAsync(context, new BridgeDenial(500, BridgeDenial.Unhandled)).ConfigureAwait(false);
         }
     }
@@ -87,13 +87,12 @@ internal abstract class BridgeService(BridgePathConfig config, BridgeSession ses
             Trace(context, 200, w.Message);
             return WriteAsync(context, 200, BridgeJson.Error(w.Error, w.Args, w.ArgsKw));
         }
-        log.LogError(e, "HTTP bridge {Kind} {Path} on realm '{Realm}' failed", Kind, context.Request.Path, session.Realm);
+        log.BridgeFailed(e, Kind, context.Request.Path, session.Realm);
         return WriteAsync(context, 500, BridgeJson.Error("wamp.error.runtime_error", ["Sorry, Crossbar.io has encountered a problem."]));
     }
 
     protected void Trace(HttpContext context, int status, string outcome)
-        => log.Log(config.Options.Debug ? LogLevel.Information : LogLevel.Debug,
-            "HTTP bridge {Kind} {Method} {Path} from {Client}: {Status} {Outcome}", Kind, context.Request.Method, context.Request.Path,
+        => log.BridgeRequest(config.Options.Debug ? LogLevel.Information : LogLevel.Debug, Kind, context.Request.Method, context.Request.Path,
             context.Connection.RemoteIpAddress, status, outcome);
 
     protected static Task WriteAsync(HttpContext context, int status, byte[] body)

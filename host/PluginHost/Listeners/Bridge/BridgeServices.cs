@@ -51,7 +51,7 @@ internal sealed class BridgeServices(WampRouter? router, ILogger log, TimeProvid
         foreach (var session in _sessions)
         {
             try { await session.DisposeAsync().ConfigureAwait(false); }
-            catch (Exception e) { log.LogDebug(e, "leaving an HTTP bridge session failed"); }
+            catch (Exception e) { log.BridgeLeaveFailed(e); }
         }
     }
 }

@@ -28,7 +28,7 @@ internal sealed class BridgeSession(WampRouter router, string realm, string role
             if (_session is { IsOpen: true } current) return current;
             if (_session is { } ended)
             {
-                log.LogInformation("HTTP bridge session on realm '{Realm}' (role '{Role}') ended; joining again", realm, role);
+                log.BridgeSessionRejoining(realm, role);
                 await ended.DisposeAsync().ConfigureAwait(false);
             }
             var auth = new TransportAuthConfig { AnonymousRole = role };

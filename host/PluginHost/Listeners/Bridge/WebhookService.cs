@@ -43,8 +43,8 @@ internal sealed class WebhookService(WebhookPathConfig config, BridgeSession ses
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            Log.LogError("Unable to send webhook from {Client} to '{Topic}' topic: {Error}{Hint}", context.Connection.RemoteIpAddress, config.Topic,
-                e.Message, e is WampException { Error: "wamp.error.not_authorized" } ? $" (session realm={Session.Realm} role={Session.Role})" : "");
+            Log.WebhookFailed(context.Connection.RemoteIpAddress, config.Topic, e.Message,
+                e is WampException { Error: "wamp.error.not_authorized" } ? $" (session realm={Session.Realm} role={Session.Role})" : "");
             await WriteAsync(context, 500, System.Text.Encoding.UTF8.GetBytes(config.ErrorResponse)).ConfigureAwait(false);
             return;
         }

@@ -68,10 +68,10 @@ internal sealed class ProxyServices(IHttpForwarder forwarder, ILoggerFactory log
         if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.UpgradeRequestCanceled
             or ForwarderError.ResponseBodyCanceled or ForwarderError.UpgradeResponseCanceled)
         {
-            logger.LogDebug("proxy to {Backend}: client went away ({Error})", backend, error);
+            logger.ProxyClientGone(backend, error);
             return;
         }
-        logger.LogWarning("proxy to {Backend} failed: {Error} {Message}", backend, error, exception?.GetBaseException().Message);
+        logger.ProxyFailed(backend, error, exception?.GetBaseException().Message);
         if (context.Response.HasStarted) return; // YARP has cut the response off; nothing more to say
         int status = context.Response.StatusCode is >= 500 and < 600 ? context.Response.StatusCode : StatusCodes.Status502BadGateway;
         context.Response.Clear();

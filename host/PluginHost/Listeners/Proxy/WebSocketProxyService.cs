@@ -59,7 +59,7 @@ internal sealed class WebSocketProxyService
         string? origin = context.Request.Headers.Origin;
         if (!IsOriginAllowed(origin))
         {
-            _logger.LogDebug("websocket proxy to {Backend}: origin {Origin} rejected", _backend, origin);
+            _logger.ProxyOriginRejected(_backend, origin);
             await RespondAsync(context, StatusCodes.Status403Forbidden, $"origin '{origin}' is not allowed").ConfigureAwait(false);
             return;
         }

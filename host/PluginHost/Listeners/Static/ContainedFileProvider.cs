@@ -20,7 +20,7 @@ namespace PluginHost.Listeners.Static;
 /// STATE: immutable but for <c>_warned</c>, a concurrent set bounded by <see cref="MaxWarnings"/>; request threads
 /// add to it.
 /// </summary>
-internal sealed class ContainedFileProvider : IFileProvider
+internal sealed class ContainedFileProvider : IFileProvider, IDisposable
 {
     internal const int MaxWarnings = 1000;
 
@@ -87,8 +87,7 @@ internal sealed class ContainedFileProvider : IFileProvider
             string allowed = _policy.Mode == SymlinkMode.Never
                 ? "follow_symlinks is \"never\""
                 : $"outside {string.Join(", ", _realRoots)}; options.follow_symlinks can admit more";
-            _log.LogWarning("Static files {Root}: refused {Path} (404): it leads through a symbolic link to {Target}, {Allowed}",
-                _realRoot, subpath, target, allowed);
+            _log.SymlinkRefused(_realRoot, subpath, target, allowed);
         }
         return null;
     }
@@ -123,4 +122,6 @@ internal sealed class ContainedFileProvider : IFileProvider
         public bool IsDirectory => target.IsDirectory;
         public Stream CreateReadStream() => target.CreateReadStream();
     }
+
+    public void Dispose() => _inner.Dispose();
 }

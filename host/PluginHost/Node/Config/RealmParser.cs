@@ -90,7 +90,7 @@ internal static partial class RealmParser
             var e = entryValue.AsObject("uri", "match", "limit");
             var uriValue = e.Required("uri");
             var uri = uriValue.AsString();
-            WampOptionNames.TryParse(e.Enum("match", "exact", "exact", "prefix", "wildcard"), out var match);
+            _ = WampOptionNames.TryParse(e.Enum("match", "exact", "exact", "prefix", "wildcard"), out var match);
             // The entry is a subscription: the same URI rules as a SUBSCRIBE with that match policy.
             if (!EventHistoryConfig.IsValidTopic(uri, match, uriCheck))
                 throw uriValue.Error($"invalid topic URI \"{uri}\" for match {WampOptionNames.Of(match)} (uri check {uriCheck.ToString().ToLowerInvariant()})");
@@ -171,7 +171,7 @@ internal static partial class RealmParser
     {
         if (match is { } m)
         {
-            WampOptionNames.TryParse(m.AsEnum("exact", "prefix", "wildcard"), out var explicitMatch); // AsEnum checked the name
+            _ = WampOptionNames.TryParse(m.AsEnum("exact", "prefix", "wildcard"), out var explicitMatch); // AsEnum checked the name
             return (uri, explicitMatch);
         }
         if (uri.Length == 0) return ("", UriMatch.Prefix);

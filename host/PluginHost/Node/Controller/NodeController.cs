@@ -124,6 +124,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             var supervisor = running[i];
             _log.LogInformation("Stopping {Kind} '{Id}' ..", supervisor.Worker.Kind, supervisor.Worker.Id);
             await supervisor.StopAsync();
+            supervisor.Dispose();
         }
         lock (_running) _running.Clear();
     }

@@ -16,7 +16,7 @@ namespace PluginHost.Node.Controller;
 /// failure and does not count against the cap. <see cref="Ended"/> reports when the worker stays down for good, which
 /// is what the controller's shutdown triggers look at.
 /// </summary>
-public sealed class WorkerSupervisor
+public sealed class WorkerSupervisor : IDisposable
 {
     private readonly WorkerConfig _worker;
     private readonly Func<IReadOnlyList<string>, WorkerLaunch> _launch;
@@ -181,6 +181,9 @@ public sealed class WorkerSupervisor
         // A restart racing with the stop may have spawned one more process.
         if (_process is { HasExited: false } late) await late.StopAsync(_options.WorkerStopTimeout);
     }
+
+    /// <summary>After the last <see cref="StopAsync"/>: releases the stop signal.</summary>
+    public void Dispose() => _stopping.Dispose();
 
     /// <summary>For tests and diagnostics: the exit of the current process.</summary>
     internal Task<int>? CurrentExit => _process?.Exited;
