@@ -108,7 +108,7 @@ public sealed class ComponentHost : IAsyncDisposable
     internal async Task StartJoinedAsync(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target,
         CancellationToken cancellationToken)
     {
-        var runner = await CreateAsync(component, connect, target, cancellationToken).ConfigureAwait(false);
+        var runner = await CreateAsync(component, connect, () => target, cancellationToken).ConfigureAwait(false);
         try
         {
             await runner.StartJoinedAsync(cancellationToken).ConfigureAwait(false);
@@ -125,14 +125,16 @@ public sealed class ComponentHost : IAsyncDisposable
     public async Task StartContainerComponentAsync(ComponentConfig component, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var transport = component.Transport
-            ?? (component.TransportUrl is { } url ? new ComponentTransportConfig { Type = "websocket", Url = url }
-                : throw new ComponentLoadException(component.Id, "a container component needs a transport"));
-        var (connect, target) = Connector(component.Id, transport);
-        (await CreateAsync(component, connect, target, cancellationToken).ConfigureAwait(false)).StartConnecting();
+        IReadOnlyList<ComponentTransportConfig> transports = component.Transports.Count > 0 ? component.Transports
+            : component.Transport is { } one ? [one]
+            : component.TransportUrl is { } url ? [new ComponentTransportConfig { Type = "websocket", Url = url }]
+            : throw new ComponentLoadException(component.Id, "a container component needs a transport");
+        // Several routers (a transport list): each attempt goes to the next one after a failure (RouterRotation.cs).
+        var routers = new RouterRotation(transports.Select(t => Connector(component.Id, t)).ToList());
+        (await CreateAsync(component, routers.ConnectAsync, () => routers.Current, cancellationToken).ConfigureAwait(false)).StartConnecting();
     }
 
-    private async Task<ComponentRunner> CreateAsync(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, string target,
+    private async Task<ComponentRunner> CreateAsync(ComponentConfig component, Func<CancellationToken, Task<IWampConnection>> connect, Func<string> target,
         CancellationToken cancellationToken)
     {
         if (component.Classname is null)

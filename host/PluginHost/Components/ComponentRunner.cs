@@ -21,7 +21,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
 
     private readonly ComponentConfig _config;
     private readonly Func<CancellationToken, Task<IWampConnection>> _connect;
-    private readonly string _target;
+    private readonly Func<string> _target; // the router joined or tried now (a component may list several)
     private readonly ResiliencePipeline _reconnect;
     private readonly ComponentHostContext _host;
     private readonly ILogger _log;
@@ -37,7 +37,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
     private DateTime? _outageSince;
 
     public ComponentRunner(ComponentConfig config, ComponentGeneration generation, Func<CancellationToken, Task<IWampConnection>> connect,
-        string target, ComponentHostContext host)
+        Func<string> target, ComponentHostContext host)
     {
         _config = config;
         _generation = generation;
@@ -62,7 +62,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         try { _session = await JoinAsync(_generation, null, ct).ConfigureAwait(false); }
         finally { _gate.Release(); }
         _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
-            Id, _config.Classname, _config.Realm, _target, _session.SessionId);
+            Id, _config.Classname, _config.Realm, _target(), _session.SessionId);
         LogRegistrations(_session);
         StartWatching();
         _loop = Task.Run(() => RunAsync(joined: true), CancellationToken.None); // serves until stopped, not until the start's token
@@ -99,7 +99,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             _outageLogged = true;
             _outageSince = DateTime.UtcNow;
             _log.LogWarning("Component '{Id}' lost its connection to {Target} ({Reason} {Message}); reconnecting with backoff up to {Max} s",
-                Id, _target, info.Reason, info.Message, _config.Reconnect.MaxDelay.TotalSeconds);
+                Id, _target(), info.Reason, info.Message, _config.Reconnect.MaxDelay.TotalSeconds);
             await NotifyLeftAsync(info).ConfigureAwait(false);
         }
     }
@@ -130,16 +130,16 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         catch (Exception e)
         {
             _log.LogError("Component '{Id}' gave up connecting to {Target} after {Retries} retries: {Error}",
-                Id, _target, _config.Reconnect.MaxRetries, e.Message);
-            _host.RaiseStopped(new ComponentStopped(Id, Failed: true, $"cannot connect to {_target}: {e.Message}"));
+                Id, _target(), _config.Reconnect.MaxRetries, e.Message);
+            _host.RaiseStopped(new ComponentStopped(Id, Failed: true, $"cannot connect to {_target()}: {e.Message}"));
             return false;
         }
         if (_outageSince is { } since)
             _log.LogInformation("Component '{Id}' rejoined realm '{Realm}' on {Target} as session {Session} after {Seconds:0.0} s",
-                Id, _config.Realm, _target, _session!.SessionId, (DateTime.UtcNow - since).TotalSeconds);
+                Id, _config.Realm, _target(), _session!.SessionId, (DateTime.UtcNow - since).TotalSeconds);
         else
             _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
-                Id, _config.Classname, _config.Realm, _target, _session!.SessionId);
+                Id, _config.Classname, _config.Realm, _target(), _session!.SessionId);
         LogRegistrations(_session);
         _outageLogged = false;
         _outageSince = null;
@@ -162,12 +162,12 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             _outageLogged = true;
             _outageSince ??= DateTime.UtcNow;
             _log.LogWarning("Component '{Id}' cannot reach {Target} ({Error}); retrying with backoff up to {Max} s",
-                Id, _target, error?.Message, _config.Reconnect.MaxDelay.TotalSeconds);
+                Id, _target(), error?.Message, _config.Reconnect.MaxDelay.TotalSeconds);
         }
         else
         {
             _log.LogDebug("Component '{Id}': attempt {Attempt} to reach {Target} failed ({Error}); next in {Delay} ms",
-                Id, attempt + 1, _target, error?.Message, (int)delay.TotalMilliseconds);
+                Id, attempt + 1, _target(), error?.Message, (int)delay.TotalMilliseconds);
         }
     }
 
@@ -208,12 +208,12 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"no WELCOME from {_target} within {JoinTimeout.TotalSeconds} s");
+            throw new TimeoutException($"no WELCOME from {_target()} within {JoinTimeout.TotalSeconds} s");
         }
         catch (WampException e) when (e.Error is not (WampErrors.NetworkFailure))
         {
             // ABORT (no such realm, not authorized ...): the router's configuration, not the network.
-            throw new ComponentLoadException(Id, $"joining realm '{_config.Realm}' on {_target} was refused: {e.Message}", e);
+            throw new ComponentLoadException(Id, $"joining realm '{_config.Realm}' on {_target()} was refused: {e.Message}", e);
         }
         var session = new ComponentSession(wamp, generation.Converter, _log, takingOverFrom, generation.Number, _claims);
         var component = generation.Component;
@@ -237,7 +237,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             bool connectionLost = !wamp.IsOpen;
             await wamp.DisposeAsync().ConfigureAwait(false);
             if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
-            if (connectionLost) throw new IOException($"connection to {_target} lost while joining: {e.Message}", e);
+            if (connectionLost) throw new IOException($"connection to {_target()} lost while joining: {e.Message}", e);
             throw new ComponentLoadException(Id, $"joining failed: {generation.Location.TypeName} threw {e.GetType().Name}: {e.Message}", e);
         }
     }

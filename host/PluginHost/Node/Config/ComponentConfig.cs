@@ -15,8 +15,11 @@ public sealed record ComponentConfig
     public string? PluginDll { get; init; }
     /// <summary>Container components only: the WebSocket or RawSocket URL they connect to.</summary>
     public string? TransportUrl { get; init; }
-    /// <summary>Container components only: how to reach the router.</summary>
+    /// <summary>Container components only: how to reach the router (the first of <see cref="Transports"/>).</summary>
     public ComponentTransportConfig? Transport { get; init; }
+    /// <summary>Container components only: every router the component may join, in the order they are tried (a
+    /// <c>transport</c> list; one element when a single transport is configured).</summary>
+    public IReadOnlyList<ComponentTransportConfig> Transports { get; init; } = [];
     /// <summary>The component's "extra" (a cloned element, valid after the config document is gone).</summary>
     public JsonElement? Extra { get; init; }
     /// <summary>Per-component override of the worker's hot reload setting ("hot_reload"); null = the worker's.</summary>

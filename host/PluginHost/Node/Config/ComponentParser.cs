@@ -33,7 +33,7 @@ internal static class ComponentParser
             : value.AsObject("id", "type", "realm", "transport", "auth", "callbacks", "extra");
         // Crossbar requires "auth" on function components only; class components may have it here (an extension).
         var auth = type == "function" ? o.Required("auth") : o.Get("auth");
-        var (url, transport, reconnect) = ParseContainerTransport(o.Required("transport"), ctx);
+        var (url, transports, reconnect) = ParseContainerTransports(o.Required("transport"), ctx);
         return new ComponentConfig
         {
             Id = ctx.IdOrDefault(o, "component", checkPattern: false),
@@ -41,12 +41,32 @@ internal static class ComponentParser
             Realm = o.RequiredString("realm"),
             Classname = type == "class" ? o.RequiredString("classname") : null,
             TransportUrl = url,
-            Transport = transport,
+            Transport = transports[0],
+            Transports = transports,
             Extra = o.Get("extra")?.Element.Clone(),
             HotReload = o.Get("hot_reload")?.AsBool(),
             Reconnect = reconnect,
             Auth = auth is { } a ? ComponentAuthParser.Parse(a, ctx) : null,
         };
+    }
+
+    /// <summary>
+    /// A container component's <c>transport</c>: one transport, or a list of them (as Autobahn's Component takes): the
+    /// routers the component may join, tried in order, moving to the next after each failed attempt. The backoff keys
+    /// of the first transport govern the component (Autobahn keeps them per transport; one component, one schedule).
+    /// </summary>
+    public static (string? Url, IReadOnlyList<ComponentTransportConfig> Transports, ReconnectConfig Reconnect) ParseContainerTransports(
+        ConfigValue transport, ParseContext ctx)
+    {
+        if (transport.Kind != System.Text.Json.JsonValueKind.Array)
+        {
+            var (url, single, reconnect) = ParseContainerTransport(transport, ctx);
+            return (url, [single], reconnect);
+        }
+        var elements = transport.AsArray();
+        if (elements.Count == 0) throw transport.Error("expected at least one transport");
+        var parsed = elements.Select(e => ParseContainerTransport(e, ctx)).ToList();
+        return (parsed[0].Url, parsed.Select(p => p.Transport).ToList(), parsed[0].Reconnect);
     }
 
     /// <summary>A container component's <c>transport</c> (also a container's <c>options.discover.transport</c>): where and how to connect, with Autobahn's backoff keys.</summary>
