@@ -173,8 +173,13 @@ public sealed partial class NodeProcess : IAsyncDisposable
     public int Port(string transportId) => _ports.TryGetValue(transportId, out var p) ? p
         : throw new KeyNotFoundException($"transport '{transportId}' did not log a port:\n{Log}");
 
+    /// <summary>Stops the node (SIGTERM, then SIGKILL after 15 s) and removes its folder. A second call does nothing, so a
+    /// test may stop a node on purpose and still hold it in <c>await using</c>.</summary>
+    private int _disposed;
+
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         if (!_process.HasExited)
         {
             // SIGTERM first: the node shuts down cleanly (GOODBYE to sessions, node.pid removed).
