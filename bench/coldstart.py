@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from abcommon import join_session  # noqa: E402
 import txaio  # noqa: E402
 
-txaio.start_logging(level="warn")  # Autobahn's per-session info lines would bury the figures
+txaio.start_logging(level="critical")  # Autobahn's per-session info lines would bury the figures
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
