@@ -29,9 +29,12 @@ namespace PluginHost.Wamp.Metrics;
 // annotation units in braces ("{call}"), error.type for the error URI. The Prometheus exporter turns
 // them into e.g. pluginhost_router_calls_total{wamp_realm="realm1"}.
 //
+// Outbound queue depth: observable gauges whose callback (the exporter's thread, once per scrape) walks the
+// sessions of every live router (registered while the router lives) and sums each session's FlowControl counts,
+// which are Interlocked and readable from any thread; nothing is recorded on the hot path for them.
+//
 // Not measured here: bytes by serializer (frames are encoded in the transport writers, not visible
-// to the router without touching every transport) and outbound queue depth (per-session state owned
-// by each session; a gauge would have to walk sessions from the exporter's thread).
+// to the router without touching every transport).
 public static class RouterMetrics
 {
     public const string MeterName = "PluginHost.Router";
@@ -64,6 +67,29 @@ public static class RouterMetrics
         "pluginhost.router.slow_consumer.closes", "{session}", "Sessions closed as slow consumers");
     private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
         "pluginhost.router.auth.failures", "{failure}", "Session openings refused (ABORT) during HELLO/authentication, by reason URI");
+
+    // Live routers, for the outbound-queue gauges (WampRouter registers itself and leaves on dispose).
+    private static readonly ConcurrentDictionary<WampRouter, byte> LiveRouters = new();
+
+    private static readonly ObservableGauge<long> OutboundQueued = Meter.CreateObservableGauge(
+        "pluginhost.router.outbound.queued", () => ObserveOutbound(bytes: false), "{message}",
+        "Messages accepted for joined sessions and not yet written to their transports (the slow-consumer limits apply to it)");
+    private static readonly ObservableGauge<long> OutboundQueuedBytes = Meter.CreateObservableGauge(
+        "pluginhost.router.outbound.queued_bytes", () => ObserveOutbound(bytes: true), "By",
+        "Estimated encoded bytes accepted for joined sessions and not yet written to their transports");
+
+    internal static void RouterStarted(WampRouter router) => LiveRouters.TryAdd(router, 0);
+    internal static void RouterStopped(WampRouter router) => LiveRouters.TryRemove(router, out _);
+
+    private static IEnumerable<Measurement<long>> ObserveOutbound(bool bytes)
+    {
+        var byRealm = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var router in LiveRouters.Keys)
+            foreach (var session in router.LiveSessions)
+                if (session.Realm is { } realm)
+                    byRealm[realm.Name] = byRealm.GetValueOrDefault(realm.Name) + (bytes ? session.QueuedBytes : session.Queued);
+        return byRealm.Select(r => new Measurement<long>(r.Value, Realm(r.Key)));
+    }
 
     private static KeyValuePair<string, object?> Realm(string name) => new(RealmTag, name);
 

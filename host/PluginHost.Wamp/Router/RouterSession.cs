@@ -87,7 +87,10 @@ internal sealed class RouterSession
     /// <summary>Between crossing the high-water mark and draining to the low-water mark (flow control).</summary>
     internal bool IsCongested => _flow.IsCongested;
 
-    /// <summary>Diagnostics (tests): estimated bytes accepted and not yet written.</summary>
+    /// <summary>Messages accepted and not yet written (metrics, tests).</summary>
+    internal int Queued => _flow.Queued;
+
+    /// <summary>Diagnostics (tests, metrics): estimated bytes accepted and not yet written.</summary>
     internal long QueuedBytes => _flow.QueuedBytes;
 
     /// <summary>Diagnostics (tests): the most messages this session has had accepted and not yet written at once (approximate).</summary>

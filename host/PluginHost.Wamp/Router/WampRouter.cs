@@ -24,6 +24,9 @@ public sealed class WampRouter : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Realm> _realms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, byte> _sessionIds = new();
     private readonly ConcurrentDictionary<RouterSession, Task> _sessions = new();
+
+    /// <summary>Sessions being served now (any thread: the metrics' gauges read it at scrape time).</summary>
+    internal ICollection<RouterSession> LiveSessions => _sessions.Keys;
     private readonly CancellationTokenSource _shutdown = new();
     private int _disposed;
 
@@ -35,6 +38,7 @@ public sealed class WampRouter : IAsyncDisposable
         if (_options.SlowConsumerTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "SlowConsumerTimeout must be positive");
         _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Wamp.Router");
         ProtocolViolations = new ProtocolViolationLog(_log, _options.TimeProvider);
+        Metrics.RouterMetrics.RouterStarted(this);
     }
 
     /// <summary>Where every ABORT wamp.error.protocol_violation is logged, flood-limited per peer address.</summary>
@@ -107,6 +111,7 @@ public sealed class WampRouter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Metrics.RouterMetrics.RouterStopped(this);
         // 1. Each realm loop sends GOODBYE system_shutdown to its sessions and stops.
         await Task.WhenAll(_realms.Values.Select(r => r.ShutdownAsync())).ConfigureAwait(false);
         // 2. Sessions still in the HELLO phase (or blocked reading) are cancelled.
