@@ -33,8 +33,8 @@ namespace PluginHost.Wamp.Metrics;
 // sessions of every live router (registered while the router lives) and sums each session's FlowControl counts,
 // which are Interlocked and readable from any thread; nothing is recorded on the hot path for them.
 //
-// Not measured here: bytes by serializer (frames are encoded in the transport writers, not visible
-// to the router without touching every transport).
+// Bytes by serializer are counted where frames are read and written: the transports, through the
+// TransportTraffic a listener attaches to each connection it accepts (client connections have none).
 public static class RouterMetrics
 {
     public const string MeterName = "PluginHost.Router";
@@ -67,6 +67,14 @@ public static class RouterMetrics
         "pluginhost.router.slow_consumer.closes", "{session}", "Sessions closed as slow consumers");
     private static readonly Counter<long> AuthFailures = Meter.CreateCounter<long>(
         "pluginhost.router.auth.failures", "{failure}", "Session openings refused (ABORT) during HELLO/authentication, by reason URI");
+
+    private static readonly Counter<long> BytesReceived = Meter.CreateCounter<long>(
+        "pluginhost.router.bytes.received", "By", "WAMP message bytes received from clients (as framed on the wire), by serializer");
+    private static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
+        "pluginhost.router.bytes.sent", "By", "WAMP message bytes sent to clients (as framed on the wire), by serializer");
+
+    internal static void BytesReceivedFrom(KeyValuePair<string, object?> serializer, int bytes) => BytesReceived.Add(bytes, serializer);
+    internal static void BytesSentTo(KeyValuePair<string, object?> serializer, int bytes) => BytesSent.Add(bytes, serializer);
 
     // Live routers, for the outbound-queue gauges (WampRouter registers itself and leaves on dispose).
     private static readonly ConcurrentDictionary<WampRouter, byte> LiveRouters = new();

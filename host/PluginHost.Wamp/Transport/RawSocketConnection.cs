@@ -13,6 +13,9 @@ namespace PluginHost.Wamp.Transport;
 /// </summary>
 public sealed class RawSocketConnection : IWampConnection
 {
+    /// <summary>Router side: where this connection's bytes are counted (set by the listener that accepted it); null on clients.</summary>
+    public Metrics.TransportTraffic? Traffic { get; set; }
+
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly IWampSerializer _serializer;
@@ -155,6 +158,7 @@ public sealed class RawSocketConnection : IWampConnection
                 {
                     if (frameType == FrameMessage)
                     {
+                        Traffic?.AddReceived((int)payload.Length);
                         try { return _serializer.Deserialize(payload); }
                         finally { _input.AdvanceTo(buffer.Start); } // the frame is consumed even when it is malformed
                     }
@@ -224,6 +228,7 @@ public sealed class RawSocketConnection : IWampConnection
                         break;
                     }
                     WriteFrame(FrameMessage, new ReadOnlySequence<byte>(bytes));
+                    Traffic?.AddSent(bytes.Length);
                 }
             }
             finally

@@ -15,6 +15,9 @@ namespace PluginHost.Wamp.Transport;
 /// </summary>
 public sealed class WebSocketConnection : IWampConnection
 {
+    /// <summary>Router side: where this connection's bytes are counted (set by the listener that accepted it); null on clients.</summary>
+    public Metrics.TransportTraffic? Traffic { get; init; }
+
     /// <summary>The largest message accepted from the peer unless told otherwise (16 MiB).</summary>
     public const int DefaultMaxMessageSize = 16 * 1024 * 1024;
     private const int InitialBufferSize = 4 * 1024;
@@ -87,6 +90,7 @@ public sealed class WebSocketConnection : IWampConnection
             // An empty message (a frame with EndOfMessage and no payload) was consumed by the zero-byte read.
             int count = next.EndOfMessage ? 0 : await ReceiveMessageAsync(cancellationToken).ConfigureAwait(false);
             if (count < 0) return null;
+            Traffic?.AddReceived(count);
             if (!_batched) return _serializer.Deserialize(new ReadOnlySequence<byte>(_buffer!, 0, count));
             foreach (var part in BatchedFraming.Split(_serializer, _buffer.AsMemory(0, count)))
                 _received!.Enqueue(_serializer.Deserialize(new ReadOnlySequence<byte>(part)));
@@ -185,6 +189,7 @@ public sealed class WebSocketConnection : IWampConnection
                     // The WebSocket copies the payload into its frame buffer, so the scratch buffer is free again after the await.
                     ReadOnlyMemory<byte> bytes = _serializer.SerializeForSend(message, scratch);
                     await _socket.SendAsync(bytes, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                    Traffic?.AddSent(bytes.Length);
                 }
             }
             finally
@@ -217,11 +222,15 @@ public sealed class WebSocketConnection : IWampConnection
                 if (batch.WrittenCount >= MaxBatchBytes)
                 {
                     await _socket.SendAsync(batch.WrittenMemory, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                    Traffic?.AddSent(batch.WrittenCount);
                     batch.ResetWrittenCount();
                 }
             }
             if (batch.WrittenCount > 0)
+            {
                 await _socket.SendAsync(batch.WrittenMemory, _messageType, WebSocketMessageFlags.EndOfMessage, cancellationToken).ConfigureAwait(false);
+                Traffic?.AddSent(batch.WrittenCount);
+            }
         }
         finally
         {

@@ -55,6 +55,7 @@ internal sealed class RawSocketService
             return;
         }
         if (connection is null) return;
+        connection.Traffic = new Wamp.Metrics.TransportTraffic(connection.Details.SerializerName);
         await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
         await CloseOrAbortAsync(context, peer).ConfigureAwait(false);
     }

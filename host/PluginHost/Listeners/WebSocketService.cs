@@ -109,7 +109,10 @@ internal sealed class WebSocketService : IAsyncDisposable
             Tls = context.Features.Get<TlsDetails>(),
         };
         var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched,
-            abortTransport: context.Abort);
+            abortTransport: context.Abort)
+        {
+            Traffic = new Wamp.Metrics.TransportTraffic(serializer.Name),
+        };
         await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
     }
 

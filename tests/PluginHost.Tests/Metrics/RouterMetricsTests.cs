@@ -43,6 +43,14 @@ public sealed class RouterMetricsTests
         Assert.Equal(Adds + Fails + Missing + Publications, Sample(text, "pluginhost_router_messages_received_total", realm, ("wamp_serializer", "cbor")));
         Assert.True(Sample(text, AuthFailures, ("error_type", "wamp.error.no_such_realm")) >= authBefore + 1, text);
         Assert.Null(Sample(text, "pluginhost_router_slow_consumer_closes_total", realm)); // nothing was slow
+        // Bytes by serializer (no realm: counted where frames are read and written). Other tests' traffic in this process
+        // counts too, so only that each serializer's traffic shows.
+        foreach (var serializer in new[] { "json", "msgpack", "cbor" })
+        {
+            Assert.True(Sample(text, "pluginhost_router_bytes_received_bytes_total", ("wamp_serializer", serializer)) > 0, text);
+            Assert.True(Sample(text, "pluginhost_router_bytes_sent_bytes_total", ("wamp_serializer", serializer)) > 0, text);
+        }
+        Assert.True(Sample(text, "pluginhost_router_outbound_queued", realm) is null or 0, text); // everyone reads
 
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/metrics/more")).StatusCode); // a leaf
     }
