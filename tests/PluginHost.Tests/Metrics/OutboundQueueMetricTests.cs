@@ -47,16 +47,18 @@ public sealed class OutboundQueueMetricTests
         Assert.IsType<WelcomeMessage>(await stuck.ReadAsync().WaitAsync(Patience));
         stuck.Deliver(new SubscribeMessage(1, Dict(), "t"));
         Assert.IsType<SubscribedMessage>(await stuck.ReadAsync().WaitAsync(Patience));
-        Assert.Equal((0, 0), Observe(realmName));
+        // (Not asserted zero here: the writer subtracts SUBSCRIBED from its counts only after handing it over, which may
+        // be just after the pipe gave it to us.)
 
         await using var publisher = await WampTestClient.JoinAsync(router, realmName);
         const int events = 100;
         for (long i = 0; i < events; i++) await publisher.SendAsync(new PublishMessage(publisher.NextRequestId(), Dict(), "t", [i]));
         await publisher.AssertNothingPendingAsync(); // a round trip through the realm loop: every PUBLISH has been routed
 
-        // The narrow pipe holds one message and the writer one batch in flight: the rest waits in the queue.
+        // The narrow pipe holds one message and the writer one batch in flight: the rest waits in the queue
+        // (SUBSCRIBED may still be counted, see above).
         var (messages, bytes) = Observe(realmName);
-        Assert.InRange(messages, events - 2, events);
+        Assert.InRange(messages, events - 2, events + 1);
         Assert.True(bytes >= messages, $"{bytes} bytes for {messages} messages");
 
         await stuck.DisposeAsync();
