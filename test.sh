@@ -4,13 +4,14 @@
 #         openssl (the TLS tests make their certificates), curl (a third-party HTTP client for the HTTP bridge tests)
 #         prometheus (a real Prometheus server scrapes the router's metrics path)
 #         chromium (the browser tests drive /usr/bin/chromium through Microsoft.Playwright; it never downloads one)
+#         nats-server (the cluster tests start their own, with JetStream, on ports it picks)
 #   npm:  autobahn, wampy, fox-wamp into tests/interop/node_modules (git-ignored)
 #   NuGet restore (dotnet test does it)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
 
-apt_pkgs=(python3-autobahn python3-twisted python3-msgpack python3-cbor2 python3-nacl python3-argon2 openssl curl prometheus chromium)
+apt_pkgs=(python3-autobahn python3-twisted python3-msgpack python3-cbor2 python3-nacl python3-argon2 openssl curl prometheus chromium nats-server)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -184,7 +184,33 @@ internal sealed class Broker
         }
         Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
         FlushWrites();
+        // A cluster: every other node delivers it to its own subscribers (and retains it, keeps its history) the same way.
+        realm.Cluster?.Forward(topic, publication, options, details, arguments, argumentsKw);
         return null;
+    }
+
+    /// <summary>
+    /// Cluster: a publication routed by another node (authorized there, its details decided there) is delivered to this
+    /// node's subscribers with the same lists, retained and kept in history as it would be here. The publisher is not a
+    /// session of this node, so publisher exclusion has nothing to exclude.
+    /// </summary>
+    public void DeliverRemote(PublishMessage p)
+    {
+        var options = p.Options;
+        var details = options.TryGetValue(Cluster.ClusterEnvelope.DetailsKey, out var d) && d is IReadOnlyDictionary<string, object?> carried
+            ? new Dictionary<string, object?>(carried)
+            : null;
+        bool router = options.Count == 0; // a router-originated event (meta events): no lists, no retention
+        var filter = router ? null : new ReceiverFilter(null, options);
+        if (!router && options.GetBool("retain"))
+        {
+            var lists = filter!.WithoutPublisher();
+            Retention.Retain(p.Topic, p.RequestId, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), p.Arguments, p.ArgumentsKw);
+            if (realm.Store is not null) (_writes ??= []).Add(new Store.RetainedWrite(p.Topic, Retention.Durable(p.Topic)));
+        }
+        var history = router ? (_history ? HistoryMode.Everyone : HistoryMode.None) : HistoryOf(filter!, options);
+        Deliver(p.Topic, p.RequestId, filter, details, p.Arguments, p.ArgumentsKw, history);
+        FlushWrites();
     }
 
     /// <summary>The persistent store's writes of the publication being routed (loop-owned; null when none).</summary>
@@ -201,9 +227,13 @@ internal sealed class Broker
     /// <summary>Router-originated event (meta events): no publisher, no filters.</summary>
     public void PublishFromRouter(string topic, IReadOnlyList<object?> arguments)
     {
-        Deliver(topic, WampIds.NewGlobalId(), null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
+        long publication = WampIds.NewGlobalId();
+        Deliver(topic, publication, null, null, arguments, null, _history ? HistoryMode.Everyone : HistoryMode.None);
         FlushWrites();
+        realm.Cluster?.Forward(topic, publication, NoOptions, null, arguments, null);
     }
+
+    private static readonly Dictionary<string, object?> NoOptions = new();
 
     /// <summary>How a publication goes into event history: not at all, for everyone, or for those its lists admit.</summary>
     private enum HistoryMode { None, Everyone, Filtered }

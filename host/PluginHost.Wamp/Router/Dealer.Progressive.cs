@@ -60,6 +60,6 @@ internal sealed partial class Dealer
         var details = new Dictionary<string, object?>(p.BaseDetails!);
         if (progress) details["progress"] = true;
         else p.InvocationsOpen = false; // the final CALL: the call now waits for the callee's final YIELD or ERROR
-        p.Callee.Send(new InvocationMessage(p.InvocationId, p.Registration.Id, details, m.Arguments, m.ArgumentsKw));
+        p.Callee.Send(new InvocationMessage(p.InvocationId, p.CalleeRegistration, details, m.Arguments, m.ArgumentsKw));
     }
 }

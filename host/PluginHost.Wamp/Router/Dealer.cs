@@ -2,8 +2,11 @@ using PluginHost.Wamp.Messages;
 
 namespace PluginHost.Wamp.Router;
 
-/// <summary>One callee attached to a registration; disclose_caller is a per-REGISTER option.</summary>
-internal sealed record CalleeEntry(RouterSession Session, bool DiscloseCaller);
+/// <summary>
+/// One callee attached to a registration; disclose_caller is a per-REGISTER option. A callee on another node of the cluster
+/// knows the registration by the id its own node gave it (<paramref name="RemoteRegistration"/>): its INVOCATIONs carry that one.
+/// </summary>
+internal sealed record CalleeEntry(RouterSession Session, bool DiscloseCaller, long? RemoteRegistration = null);
 
 /// <summary>A registration: a (procedure, match) and its callees under one invocation policy.</summary>
 internal sealed class Registration(long id, string uri, UriMatch match, InvokePolicy invoke)
@@ -26,6 +29,8 @@ internal sealed class RoutedCall(RouterSession caller, long callRequestId, Route
     public RouterSession Callee { get; } = callee;
     public long InvocationId { get; } = invocationId;
     public Registration Registration { get; } = registration;
+    /// <summary>The registration id the callee knows (CalleeEntry.RemoteRegistration for a callee on another node).</summary>
+    public long CalleeRegistration { get; init; } = registration.Id;
     public bool ReceiveProgress { get; } = receiveProgress;
     public long TimeoutMs { get; } = timeoutMs;
     public bool Completed;
@@ -130,11 +135,52 @@ internal sealed partial class Dealer(Realm realm)
             else if (match == UriMatch.Wildcard) _wildcard.Add(reg);
             realm.Meta?.OnRegistrationCreate(session, reg);
         }
-        reg.Callees.Add(new CalleeEntry(session, m.Options.GetBool("disclose_caller")));
+        bool discloseCaller = m.Options.GetBool("disclose_caller");
+        reg.Callees.Add(new CalleeEntry(session, discloseCaller));
         Peer(session).Registrations.Add(reg);
         realm.Meta?.OnRegister(session, reg);
-        session.Send(new RegisteredMessage(m.RequestId, reg.Id));
+        // A cluster: the other nodes learn of the callee first, so a caller anywhere finds it once REGISTERED is out.
+        if (realm.Cluster is { } cluster) cluster.Announce(session, reg, discloseCaller, m.RequestId);
+        else session.Send(new RegisteredMessage(m.RequestId, reg.Id));
     }
+
+    /// <summary>
+    /// Cluster: a callee of another node (<paramref name="proxy"/>, Cluster/RealmCluster.cs) joins the registration here, as a
+    /// local REGISTER would, without meta events (its own node publishes those). False when it conflicts with this node's
+    /// registration of the same procedure (another invocation policy, or single): two nodes raced.
+    /// </summary>
+    public bool AttachRemote(RouterSession proxy, string uri, UriMatch match, InvokePolicy invoke, bool discloseCaller, long remoteRegistration)
+    {
+        if (_byUri.TryGetValue((uri, match), out var reg))
+        {
+            if (reg.Callees.Any(c => c.Session == proxy)) return true;
+            if (reg.Invoke == InvokePolicy.Single || invoke != reg.Invoke) return false;
+        }
+        else
+        {
+            reg = new Registration(NewId(), uri, match, invoke);
+            _byUri[(uri, match)] = reg;
+            _byId[reg.Id] = reg;
+            if (match == UriMatch.Prefix) _prefix.Add(reg);
+            else if (match == UriMatch.Wildcard) _wildcard.Add(reg);
+        }
+        reg.Callees.Add(new CalleeEntry(proxy, discloseCaller, remoteRegistration));
+        Peer(proxy).Registrations.Add(reg);
+        return true;
+    }
+
+    /// <summary>Cluster: a callee of another node left the registration (its node withdrew the registry entry).</summary>
+    public void DetachRemote(RouterSession proxy, string uri, UriMatch match)
+    {
+        if (_byUri.TryGetValue((uri, match), out var reg)) Detach(proxy, reg);
+    }
+
+    /// <summary>Cluster: whether <paramref name="callee"/> is still a callee of its registration <paramref name="registration"/>.</summary>
+    public bool IsCalleeOf(RouterSession callee, long registration)
+        => PeerOrNull(callee)?.Registrations.Any(r => r.Id == registration) == true;
+
+    /// <summary>Cluster: the next INVOCATION id of <paramref name="callee"/>'s sequence, for an invocation relayed from another node.</summary>
+    public long NextInvocationId(RouterSession callee) => Peer(callee).NextInvocationId();
 
     public void Unregister(RouterSession session, UnregisterMessage m)
     {
@@ -185,6 +231,8 @@ internal sealed partial class Dealer(Realm realm)
         }
 
         var reg = Match(m.Procedure);
+        // A cluster: a callee confirmed on another node may not have reached this one yet (Cluster/RealmCluster.cs).
+        if (reg is null && realm.Cluster is { } cluster && cluster.DeferUnknownCall(session, m, decided)) return true;
         if (reg is null)
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NoSuchProcedure, $"no callee registered for procedure '{m.Procedure}'"));
@@ -228,7 +276,8 @@ internal sealed partial class Dealer(Realm realm)
         // Payload passthru mode: ppt_* of the CALL are forwarded in INVOCATION.Details.
         ppt?.CopyTo(details);
 
-        var pending = new RoutedCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout);
+        long calleeRegistration = callee.RemoteRegistration ?? reg.Id;
+        var pending = new RoutedCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout) { CalleeRegistration = calleeRegistration };
         if (progress)
         {
             // Progressive call invocations: the options of this initiating CALL hold for the whole call (frozen),
@@ -244,7 +293,7 @@ internal sealed partial class Dealer(Realm realm)
             pending.Timer = realm.Time.CreateTimer(
                 static state => { var p = (RoutedCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
                 pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
-        callee.Session.Send(new InvocationMessage(invocationId, reg.Id, details, m.Arguments, m.ArgumentsKw));
+        callee.Session.Send(new InvocationMessage(invocationId, calleeRegistration, details, m.Arguments, m.ArgumentsKw));
         Metrics.RouterMetrics.CallRouted(realm.Name);
         return true;
     }
@@ -258,8 +307,12 @@ internal sealed partial class Dealer(Realm realm)
             realm.Abort(session, WampErrors.ProtocolViolation, "YIELD with ppt_scheme, but the callee did not announce payload_passthru_mode");
             return;
         }
-        // YIELD for an unknown (finished, canceled, timed out) invocation is ignored.
-        if (PeerOrNull(session) is not { } peer || !peer.Invocations.TryGetValue(m.RequestId, out var p)) return;
+        // YIELD for an unknown (finished, canceled, timed out) invocation is ignored, unless it answers another node's call.
+        if (PeerOrNull(session) is not { } peer || !peer.Invocations.TryGetValue(m.RequestId, out var p))
+        {
+            realm.Cluster?.RelayAnswer(session, m);
+            return;
+        }
         bool progress = m.Options.GetBool("progress");
         Dictionary<string, object?>? details = progress ? new() { ["progress"] = true } : null;
         if (PptOptions.IsRequested(m.Options))
@@ -292,8 +345,12 @@ internal sealed partial class Dealer(Realm realm)
 
     public void CalleeError(RouterSession session, ErrorMessage m)
     {
-        // ERROR for an unknown invocation is ignored; otherwise forwarded to the caller with its payload.
-        if (PeerOrNull(session) is not { } peer || !peer.Invocations.TryGetValue(m.RequestId, out var p)) return;
+        // ERROR for an unknown invocation is ignored (unless it answers another node's call); otherwise forwarded to the caller with its payload.
+        if (PeerOrNull(session) is not { } peer || !peer.Invocations.TryGetValue(m.RequestId, out var p))
+        {
+            realm.Cluster?.RelayAnswer(session, m);
+            return;
+        }
         Complete(p);
         p.Caller.Send(new ErrorMessage(WampMessageType.Call, p.CallRequestId, m.Details, m.Error, m.Arguments, m.ArgumentsKw));
     }
@@ -381,14 +438,16 @@ internal sealed partial class Dealer(Realm realm)
     {
         reg.Callees.RemoveAll(c => c.Session == session);
         PeerOrNull(session)?.Registrations.Remove(reg);
-        realm.Meta?.OnUnregister(session, reg);
+        // A remote callee's meta events are its own node's; a local callee's entry leaves the cluster registry.
+        if (!session.IsRemote) realm.Meta?.OnUnregister(session, reg);
+        if (!session.IsRemote) realm.Cluster?.Withdraw(session, reg);
         if (reg.Callees.Count == 0)
         {
             _byUri.Remove((reg.Uri, reg.Match));
             _byId.Remove(reg.Id);
             if (reg.Match == UriMatch.Prefix) _prefix.Remove(reg);
             else if (reg.Match == UriMatch.Wildcard) _wildcard.Remove(reg);
-            realm.Meta?.OnRegistrationDelete(session, reg);
+            if (!session.IsRemote) realm.Meta?.OnRegistrationDelete(session, reg);
         }
     }
 

@@ -138,6 +138,7 @@ internal sealed class Realm
         Config = config;
         Router = router;
         Log = log;
+        Options = options;
         // Flow control rule 5: at most MaxOutboundQueue / 4 commands between the readers' gate and the loop.
         _commands = Channel.CreateBounded<RealmCommand>(new BoundedChannelOptions(Math.Max(16, Math.Min(options.RealmQueueCapacity, options.MaxOutboundQueue / 4)))
         {
@@ -155,12 +156,18 @@ internal sealed class Realm
         Dealer = new Dealer(this);
         Authorizations = new DynamicAuthorization(this);
         Meta = config.EnableMetaApi ? new MetaApi(this) : null;
+        // One realm across many router processes (Cluster/ClusterNode.cs): only when the router is in a cluster sharing it.
+        if (router.Cluster is { } node && node.Options.Shares(config.Name)) Cluster = new Cluster.RealmCluster(this, node);
     }
 
     public RealmConfig Config { get; }
     public string Name => Config.Name;
     public WampRouter Router { get; }
     public ILogger Log { get; }
+    internal RouterOptions Options { get; }
+
+    /// <summary>Loop-owned: this realm's part of the cluster (remote callees, relayed invocations); null on a single node.</summary>
+    internal Cluster.RealmCluster? Cluster { get; }
 
     // Loop-owned.
     internal readonly Dictionary<long, RouterSession> Sessions = new();
@@ -242,7 +249,11 @@ internal sealed class Realm
     /// <summary>Thread-safe: only reads the immutable role table.</summary>
     public bool RoleExists(string authrole) => _authorizer.RoleExists(authrole);
 
-    public void Start() => _loop = Task.Run(RunLoopAsync);
+    public void Start()
+    {
+        _loop = Task.Run(RunLoopAsync);
+        if (Cluster is { } cluster) cluster.Node.Attach(cluster);
+    }
 
     /// <summary>Posts a command, waiting while the loop's queue is full. False once the realm has stopped.</summary>
     public async ValueTask<bool> PostAsync(RealmCommand command)
@@ -298,8 +309,10 @@ internal sealed class Realm
         {
             case MessageCommand m:
                 if (!m.Session.Joined || m.Session.Left) return; // messages after GOODBYE/ABORT are dropped
-                if (Authorizations.TryPark(m.Session, m.Message)) return;
-                Dispatch(m.Session, m.Message);
+                Route(m.Session, m.Message);
+                break;
+            case Cluster.ClusterCommand c:
+                if (!_stopped) Cluster?.Handle(c);
                 break;
             case AuthorizedCommand a:
                 Authorizations.Resume(a);
@@ -425,6 +438,14 @@ internal sealed class Realm
         };
     }
 
+    /// <summary>A joined session's message: behind what of its session waits (cluster catch-up, dynamic authorizer), else dispatched.</summary>
+    internal void Route(RouterSession session, WampMessage message)
+    {
+        if (Cluster?.TryQueueBehind(session, message) == true) return;
+        if (Authorizations.TryPark(session, message)) return;
+        Dispatch(session, message);
+    }
+
     /// <summary>Routes one message of a joined session; <paramref name="decided"/>: its dynamic authorizer's answer, if it was asked.</summary>
     internal void Dispatch(RouterSession session, WampMessage message, DynamicAuthorization.Decided? decided = null)
     {
@@ -490,6 +511,7 @@ internal sealed class Realm
         Dealer.RemoveSession(session);
         Broker.RemoveSession(session);
         Authorizations.Forget(session);
+        Cluster?.OnLocalSessionLeft(session);
         if (!_stopped)
         {
             // Testament meta API: published once the session has left everything (it never receives its own).
@@ -507,6 +529,7 @@ internal sealed class Realm
             session.SendAndClose(new GoodbyeMessage(new Dictionary<string, object?> { ["message"] = "router shutting down" }, WampCloseReasons.SystemShutdown));
             RemoveSession(session);
         }
+        Cluster?.Shutdown();
         _commands.Writer.TryComplete();
     }
 

@@ -48,6 +48,9 @@ public sealed record RouterOptions
     /// </summary>
     public int RealmQueueCapacity { get; init; } = 65536;
 
+    /// <summary>One realm across many router processes over NATS (Cluster/ClusterNode.cs); null: a single node, no NATS.</summary>
+    public Cluster.ClusterOptions? Cluster { get; init; }
+
     /// <summary>Clock of the protocol-violation log's intervals (<see cref="ProtocolViolationLog"/>); tests pass a fake one.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

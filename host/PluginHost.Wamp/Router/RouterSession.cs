@@ -56,6 +56,37 @@ internal sealed class RouterSession
         _flow = new FlowControl(options, () => Realm, () => _ = CloseAsSlowConsumerAsync());
     }
 
+    /// <summary>
+    /// A session of another node of the cluster, as this node's dealer sees it when it is a callee here
+    /// (Cluster/RealmCluster.cs): its identity and callee features come from its registry entry, its transport sends to
+    /// its node. It has no reader (its answers come in through the cluster) and is never in the realm's session table.
+    /// </summary>
+    internal static RouterSession Remote(Realm realm, IWampConnection connection, string node, long id, Cluster.RegistryEntry entry)
+    {
+        var session = new RouterSession(realm.Router, connection, TransportAuthConfig.Anonymous, realm.Options, realm.Log)
+        {
+            Id = id,
+            AuthId = entry.AuthId,
+            AuthRole = entry.AuthRole,
+            AuthMethod = "cluster",
+            AuthProvider = "cluster",
+            Realm = realm,
+            RemoteNode = node,
+            CalleeCallCanceling = entry.CallCanceling,
+            CalleeProgressiveCallInvocations = entry.ProgressiveCallInvocations,
+            CalleePayloadPassthru = entry.PayloadPassthru,
+            Joined = true,
+        };
+        _ = Task.Run(session.WriteLoopAsync);
+        return session;
+    }
+
+    /// <summary>The node a remote session lives on (Cluster/); null for this node's own sessions.</summary>
+    public string? RemoteNode { get; private init; }
+
+    /// <summary>True for a session of another node of the cluster.</summary>
+    public bool IsRemote => RemoteNode is not null;
+
     // Identity: set by the reader before the JoinCommand is posted, immutable afterwards.
     public long Id { get; private set; }
     public string AuthId { get; private set; } = "";

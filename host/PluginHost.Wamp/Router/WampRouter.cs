@@ -38,8 +38,17 @@ public sealed class WampRouter : IAsyncDisposable
         if (_options.SlowConsumerTimeout <= TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(options), "SlowConsumerTimeout must be positive");
         _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PluginHost.Wamp.Router");
         ProtocolViolations = new ProtocolViolationLog(_log, _options.TimeProvider);
+        // A cluster member: connects to NATS in the background (the router serves locally meanwhile, Cluster/ClusterNode.cs).
+        if (_options.Cluster is { } cluster)
+        {
+            Cluster = new Cluster.ClusterNode(cluster, _log);
+            Cluster.Start();
+        }
         Metrics.RouterMetrics.RouterStarted(this);
     }
+
+    /// <summary>This router's cluster membership (RouterOptions.Cluster), or null for a single node.</summary>
+    internal Cluster.ClusterNode? Cluster { get; }
 
     /// <summary>Where every ABORT wamp.error.protocol_violation is logged, flood-limited per peer address.</summary>
     internal ProtocolViolationLog ProtocolViolations { get; }
@@ -128,6 +137,7 @@ public sealed class WampRouter : IAsyncDisposable
             foreach (var session in _sessions.Keys) _ = session.CloseTransportAsync("router shutdown");
         }
         _realms.Clear();
+        if (Cluster is not null) await Cluster.DisposeAsync().ConfigureAwait(false);
         _shutdown.Dispose();
         ProtocolViolations.Dispose();
     }

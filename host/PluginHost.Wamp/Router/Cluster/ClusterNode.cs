@@ -1,0 +1,525 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+using NATS.Client.Core;
+using NATS.Client.JetStream;
+using NATS.Client.KeyValueStore;
+
+namespace PluginHost.Wamp.Router.Cluster;
+
+// ---------------------------------------------------------------------------------------------
+// CLUSTER DESIGN (one realm across many router processes, over NATS)
+//
+// Nothing here is home-made membership or transport: NATS carries everything.
+//   - Publications: every node publishes each routed publication of a shared realm once on the realm's subject
+//     ({name}.{realm}.pub); every other node delivers it to its own subscribers. NATS keeps one publisher's
+//     messages in order, so subscribers everywhere get a publisher's events in its order, and exactly once.
+//   - Registrations: each node puts its callees' registrations in a JetStream key/value bucket ({name}_registry,
+//     key {realm}.{node}.{session}.{registration}) and watches the whole bucket: the other nodes' callees become
+//     remote callees of its own dealer (RealmCluster.cs). REGISTERED goes to the callee only once the put is stored,
+//     and a CALL that finds no callee waits until this node's watch has caught up with the bucket before it answers
+//     no_such_procedure, so a caller anywhere sees a registration that was confirmed anywhere.
+//   - Calls: the caller's node runs the call (policy, timeout, cancel, progress) as on one node, and sends the
+//     INVOCATION/INTERRUPT to the callee's node ({name}.{realm}.node.{node}); that node relays it to its callee under
+//     an invocation id of its own and sends the callee's YIELD/ERROR back the same way.
+//   - Liveness: each node renews its key in {name}_nodes, a bucket whose entries expire after NodeTimeout. A node
+//     whose key has expired is dead: the others drop its callees (failing the calls pending on them) and delete
+//     its registry entries. Each process start is a new node id (name + random suffix), so a node that comes back
+//     is a new node and never inherits its former self's entries.
+//   - NATS down: every node drops the remote callees (local traffic goes on), logs the outage once, and when NATS
+//     returns re-creates the buckets if they are gone, puts its own entries again and watches afresh.
+//
+// CONCURRENCY DESIGN
+// ClusterNode (one per router) owns the NATS connection and these tasks, each the only owner of its state:
+//   - the outbox drainer: a bounded channel of (subject, payload) toward NATS; writers never wait (a full outbox
+//     drops and counts, logged once per burst), so a slow or dead NATS never stalls a realm loop;
+//   - the registry writer: puts and deletes of this node's entries, in order, and _own (what must be put again
+//     after an outage); callers get a callback when their write is stored (REGISTERED waits on it);
+//   - the registry watcher: turns other nodes' entries into commands to the realm loops; _watched (the last
+//     revision it handled) is read by the catch-up barrier (Interlocked);
+//   - the liveness loop: renews this node's key, lists the live ones, declares the missing ones dead (_alive, _gone).
+// Routing state is never touched here: whatever changes it is posted to the realm's loop (RealmCluster.cs).
+// ---------------------------------------------------------------------------------------------
+
+/// <summary>This router's membership in a cluster: its NATS connection and what it shares through it.</summary>
+internal sealed class ClusterNode : IAsyncDisposable
+{
+    private readonly ClusterOptions _options;
+    private readonly ILogger _log;
+    private readonly NatsConnection _nats;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<(string Subject, byte[]? Payload, Func<byte[]>? Encode)> _outbox;
+    private readonly Channel<RegistryWrite> _writes = Channel.CreateUnbounded<RegistryWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentDictionary<string, RealmCluster> _realms = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _own = new(StringComparer.Ordinal); // registry writer only
+    private readonly List<Task> _tasks = new();
+    private readonly TimeSpan _heartbeat;
+    private long _watched;   // last registry revision the watcher handled (Interlocked)
+    private long _dropped;   // outbox messages dropped since the last report (Interlocked)
+    private int _outage;     // 1 while NATS is unreachable (logged once per outage)
+    private int _hadOutage;  // 1 from an outage until the connection is open again (then the registry is watched afresh)
+    private CancellationTokenSource? _watchRound; // the current registry watch
+    private TaskCompletionSource _watchProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private INatsKVStore? _registry, _nodes;
+    private readonly string _servers;
+
+    public ClusterNode(ClusterOptions options, ILogger log)
+    {
+        _options = options;
+        _log = log;
+        NodeId = $"{Sanitize(options.Node)}-{Convert.ToHexString(BitConverter.GetBytes(Random.Shared.NextInt64()))[..8].ToLowerInvariant()}";
+        _heartbeat = options.NodeTimeout / 4;
+        _outbox = Channel.CreateBounded<(string, byte[]?, Func<byte[]>?)>(new BoundedChannelOptions(Math.Max(16, options.OutboxCapacity))
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.DropWrite,
+        });
+        var auth = NatsAuthOpts.Default with
+        {
+            Username = options.User,
+            Password = options.Password,
+            Token = options.Token,
+            CredsFile = options.CredentialsFile,
+        };
+        var tls = options.TlsCaFile is null && options.TlsCertFile is null
+            ? NatsTlsOpts.Default
+            : NatsTlsOpts.Default with { CaFile = options.TlsCaFile, CertFile = options.TlsCertFile, KeyFile = options.TlsKeyFile, Mode = TlsMode.Require };
+        _nats = new NatsConnection(NatsOpts.Default with
+        {
+            Url = _servers = string.Join(",", options.Servers),
+            Name = $"pluginhost-router {NodeId}",
+            AuthOpts = auth,
+            TlsOpts = tls,
+            RetryOnInitialConnect = true,
+            Echo = false, // a node never gets its own publications back (it delivered them itself)
+            MaxReconnectRetry = -1,
+            ReconnectWaitMin = TimeSpan.FromMilliseconds(100),
+            ReconnectWaitMax = TimeSpan.FromSeconds(1),
+            SubPendingChannelCapacity = 65536,
+            SubPendingChannelFullMode = BoundedChannelFullMode.Wait,
+        });
+        _nats.ConnectionDisconnected += (_, _) => { OnOutage("disconnected"); return ValueTask.CompletedTask; };
+        _nats.ConnectionOpened += (_, _) => { OnConnected(); return ValueTask.CompletedTask; };
+        Prefix = Sanitize(options.Name);
+    }
+
+    /// <summary>This process's node id: the configured name and a random suffix (a restarted node is a new node).</summary>
+    public string NodeId { get; }
+
+    /// <summary>Subject and bucket prefix: the cluster's name.</summary>
+    public string Prefix { get; }
+
+    public ClusterOptions Options => _options;
+
+    internal ILogger Log => _log;
+
+    /// <summary>Connects (in the background: a router starts and serves locally while NATS is away) and starts the tasks.</summary>
+    public void Start()
+    {
+        _tasks.Add(Task.Run(DrainOutboxAsync));
+        _tasks.Add(Task.Run(WriteRegistryAsync));
+        _tasks.Add(Task.Run(WatchRegistryAsync));
+        _tasks.Add(Task.Run(KeepAliveAsync));
+        _log.ClusterStarting(NodeId, _servers, Prefix);
+    }
+
+    /// <summary>A shared realm joins the cluster: its subjects are subscribed, other nodes' entries reach it.</summary>
+    public void Attach(RealmCluster realm)
+    {
+        _realms[realm.Key] = realm;
+        var publications = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var envelopes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_subscribed) _subscribed.AddRange([publications.Task, envelopes.Task]);
+        _tasks.Add(Task.Run(() => ReceiveAsync(PublicationSubject(realm.Key), realm, publications, static (r, m) => r.OnPublicationAsync(m))));
+        _tasks.Add(Task.Run(() => ReceiveAsync(NodeSubject(realm.Key, NodeId), realm, envelopes, static (r, m) => r.OnEnvelopeAsync(m))));
+        _tasks.Add(Task.Run(async () =>
+        {
+            await Task.WhenAll(publications.Task, envelopes.Task).WaitAsync(_stop.Token).ConfigureAwait(false);
+            _log.ClusterRealmShared(NodeId, realm.Name);
+        }));
+    }
+
+    private readonly List<Task> _subscribed = new();
+
+    /// <summary>
+    /// Completes once every shared realm's subjects are subscribed at the NATS server and this node has caught up with the
+    /// registry: from then on it gets every publication and knows every confirmed registration. (Tests and tools wait
+    /// for it; the router itself serves from the start.)
+    /// </summary>
+    public async Task WaitReadyAsync(CancellationToken cancellationToken)
+    {
+        Task[] subscribed;
+        lock (_subscribed) subscribed = [.. _subscribed];
+        await Task.WhenAll(subscribed).WaitAsync(cancellationToken).ConfigureAwait(false);
+        while (_registry is null) await Volatile.Read(ref _watchProgress).Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        await RegistryCaughtUpAsync(TimeSpan.FromSeconds(10)).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public string PublicationSubject(string realmKey) => $"{Prefix}.{realmKey}.pub";
+
+    public string NodeSubject(string realmKey, string node) => $"{Prefix}.{realmKey}.node.{node}";
+
+    /// <summary>Never waits: queues a message toward NATS, or drops it (counted, logged) when the outbox is full.</summary>
+    public void Send(string subject, byte[] payload) => Enqueue((subject, payload, null));
+
+    /// <summary>As <see cref="Send(string, byte[])"/>, encoded by the outbox's task: the caller (a realm loop) does not pay for it.</summary>
+    public void Send(string subject, Func<byte[]> encode) => Enqueue((subject, null, encode));
+
+    private void Enqueue((string, byte[]?, Func<byte[]>?) item)
+    {
+        if (_outbox.Writer.TryWrite(item)) return;
+        if (Interlocked.Increment(ref _dropped) == 1) _log.ClusterOutboxFull(NodeId, _options.OutboxCapacity);
+    }
+
+    /// <summary>Puts (value) or deletes (null) this node's registry entry; <paramref name="stored"/> runs once NATS has it (or gave up).</summary>
+    public void WriteRegistry(string key, byte[]? value, Action? stored) => _writes.Writer.TryWrite(new RegistryWrite(key, value, stored));
+
+    /// <summary>
+    /// The catch-up barrier: completes once the watcher has handled every registry entry the bucket held when it was
+    /// called (or after <paramref name="limit"/>, or at once when NATS is away). After it, this node knows of every
+    /// registration that any node had confirmed before.
+    /// </summary>
+    public async Task RegistryCaughtUpAsync(TimeSpan limit)
+    {
+        if (_registry is not { } registry || Volatile.Read(ref _outage) != 0) return;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(limit);
+        try
+        {
+            var status = await registry.GetStatusAsync(timeout.Token).ConfigureAwait(false);
+            long last = (long)status.Info.State.LastSeq;
+            while (true)
+            {
+                var progress = Volatile.Read(ref _watchProgress); // taken before the check: a later revision completes it
+                if (Interlocked.Read(ref _watched) >= last) return;
+                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or NatsException)
+        {
+            // No answer in time: the caller goes on with what this node knows.
+        }
+    }
+
+    // ----- outbox -----
+
+    private async Task DrainOutboxAsync()
+    {
+        var reader = _outbox.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var item))
+                {
+                    try
+                    {
+                        await _nats.PublishAsync(item.Subject, item.Payload ?? item.Encode!(), cancellationToken: _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _log.ClusterPublishFailed(NodeId, item.Subject, e.Message);
+                    }
+                }
+                if (Interlocked.Exchange(ref _dropped, 0) is > 0 and var dropped) _log.ClusterOutboxDropped(NodeId, dropped);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ReceiveAsync(string subject, RealmCluster realm, TaskCompletionSource subscribed, Func<RealmCluster, byte[], ValueTask> handle)
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var sub = await _nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: _stop.Token).ConfigureAwait(false);
+                await _nats.PingAsync(_stop.Token).ConfigureAwait(false); // the server has the SUB once it answers the PING
+                subscribed.TrySetResult();
+                await foreach (var msg in sub.Msgs.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+                {
+                    if (msg.Data is not { } data) continue;
+                    try
+                    {
+                        await handle(realm, data).ConfigureAwait(false); // awaited: the realm gets them in NATS order
+                    }
+                    catch (Exception e) when (e is not OperationCanceledException)
+                    {
+                        _log.ClusterMessageRejected(e, NodeId, subject);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.ClusterSubscriptionFailed(NodeId, subject, e.Message);
+                try { await Task.Delay(_heartbeat, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    // ----- key/value buckets -----
+
+    private async Task<(INatsKVStore Registry, INatsKVStore Nodes)> StoresAsync(CancellationToken ct)
+    {
+        if (_registry is { } r && _nodes is { } n) return (r, n);
+        var kv = new NatsKVContext(new NatsJSContext(_nats));
+        // Memory storage: the registry describes live sessions only; after a NATS restart every node puts its own again.
+        var registry = await kv.CreateStoreAsync(new NatsKVConfig($"{Prefix}_registry") { Storage = NatsKVStorageType.Memory, History = 1 }, ct)
+            .ConfigureAwait(false);
+        var nodes = await kv.CreateStoreAsync(new NatsKVConfig($"{Prefix}_nodes")
+        {
+            Storage = NatsKVStorageType.Memory,
+            History = 1,
+            MaxAge = _options.NodeTimeout, // liveness: a key not renewed within NodeTimeout is gone
+        }, ct).ConfigureAwait(false);
+        (_registry, _nodes) = (registry, nodes);
+        return (registry, nodes);
+    }
+
+    private sealed record RegistryWrite(string? Key, byte[]? Value, Action? Stored);
+
+    private static readonly RegistryWrite PutAllAgain = new(null, null, null);
+
+    private async Task WriteRegistryAsync()
+    {
+        var reader = _writes.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_stop.Token).ConfigureAwait(false))
+            {
+                while (reader.TryRead(out var write))
+                {
+                    if (write.Key is { } key)
+                    {
+                        if (write.Value is { } value) _own[key] = value;
+                        else _own.Remove(key);
+                        await StoreAsync(key, write.Value).ConfigureAwait(false);
+                        write.Stored?.Invoke();
+                    }
+                    else
+                    {
+                        // Back from an outage: the buckets may be new (NATS restarted), so every own entry is put again.
+                        foreach (var (k, v) in _own.ToList()) await StoreAsync(k, v).ConfigureAwait(false);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task StoreAsync(string key, byte[]? value)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        limit.CancelAfter(_options.NodeTimeout);
+        try
+        {
+            var (registry, _) = await StoresAsync(limit.Token).ConfigureAwait(false);
+            if (value is null) await registry.DeleteAsync(key, cancellationToken: limit.Token).ConfigureAwait(false);
+            else await registry.PutAsync(key, value, cancellationToken: limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException && !_stop.IsCancellationRequested)
+        {
+            // NATS is away: the entry is kept in _own and put again when it returns.
+            OnOutage(e.Message);
+        }
+    }
+
+    private async Task WatchRegistryAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            using var round = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            Volatile.Write(ref _watchRound, round);
+            try
+            {
+                var (registry, _) = await StoresAsync(round.Token).ConfigureAwait(false);
+                // A fresh watch delivers the whole bucket again: the realms forget what they had imported first.
+                foreach (var realm in _realms.Values) await realm.ForgetRemoteCalleesAsync().ConfigureAwait(false);
+                MarkWatched(0);
+                await foreach (var entry in registry.WatchAsync<byte[]>(">", cancellationToken: round.Token).ConfigureAwait(false))
+                {
+                    await RouteAsync(entry).ConfigureAwait(false);
+                    MarkWatched((long)entry.Revision);
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                // NATS came back from an outage (OnConnected): watch afresh.
+            }
+            catch (Exception e)
+            {
+                OnOutage(e.Message);
+                try { await Task.Delay(_heartbeat, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>The watcher handled <paramref name="revision"/> (0: a fresh watch starts): wakes the barriers.</summary>
+    private void MarkWatched(long revision)
+    {
+        Interlocked.Exchange(ref _watched, revision);
+        Interlocked.Exchange(ref _watchProgress, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    private async ValueTask RouteAsync(NatsKVEntry<byte[]> entry)
+    {
+        if (!RegistryKey.TryParse(entry.Key, out var key)) return;
+        if (key.Node == NodeId || !_realms.TryGetValue(key.Realm, out var realm)) return;
+        if (entry.Operation == NatsKVOperation.Put && entry.Value is { } value)
+        {
+            _registryNodes.TryAdd(key.Node, 0);
+            await realm.OnRemoteRegistrationAsync(key, value).ConfigureAwait(false);
+        }
+        else await realm.OnRemoteUnregistrationAsync(key).ConfigureAwait(false);
+    }
+
+    // ----- liveness -----
+
+    private readonly ConcurrentDictionary<string, byte> _registryNodes = new(StringComparer.Ordinal); // nodes seen in the registry
+    private readonly HashSet<string> _gone = new(StringComparer.Ordinal); // liveness loop only
+
+    private async Task KeepAliveAsync()
+    {
+        var started = DateTime.UtcNow;
+        var alive = new HashSet<string>(StringComparer.Ordinal);
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+                limit.CancelAfter(_options.NodeTimeout);
+                var (registry, nodes) = await StoresAsync(limit.Token).ConfigureAwait(false);
+                await nodes.PutAsync(NodeId, System.Text.Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), cancellationToken: limit.Token).ConfigureAwait(false);
+                alive.Clear();
+                await foreach (var key in nodes.GetKeysAsync(cancellationToken: limit.Token).ConfigureAwait(false)) alive.Add(key);
+                if (Interlocked.Exchange(ref _outage, 0) == 1) _log.ClusterReconnected(NodeId);
+                // A node seen in the registry but not alive for a whole NodeTimeout (since this node started) is dead.
+                if (DateTime.UtcNow - started >= _options.NodeTimeout)
+                {
+                    foreach (var node in _registryNodes.Keys)
+                    {
+                        if (alive.Contains(node) || !_gone.Add(node)) continue;
+                        _registryNodes.TryRemove(node, out _);
+                        _log.ClusterNodeGone(NodeId, node, _options.NodeTimeout);
+                        foreach (var realm in _realms.Values) await realm.OnNodeGoneAsync(node).ConfigureAwait(false);
+                        await PurgeAsync(registry, node, limit.Token).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NatsException or OperationCanceledException)
+            {
+                OnOutage(e.Message);
+            }
+            try { await Task.Delay(_heartbeat, _stop.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    /// <summary>Deletes a dead node's registry entries (every survivor may do it: deleting twice is harmless).</summary>
+    private static async Task PurgeAsync(INatsKVStore registry, string node, CancellationToken ct)
+    {
+        var keys = new List<string>();
+        await foreach (var key in registry.GetKeysAsync(cancellationToken: ct).ConfigureAwait(false))
+            if (RegistryKey.TryParse(key, out var k) && k.Node == node) keys.Add(key);
+        foreach (var key in keys) await registry.DeleteAsync(key, cancellationToken: ct).ConfigureAwait(false);
+    }
+
+    private void OnOutage(string reason)
+    {
+        Volatile.Write(ref _hadOutage, 1);
+        if (Interlocked.Exchange(ref _outage, 1) != 0 || _stop.IsCancellationRequested) return;
+        _log.ClusterOutage(NodeId, reason);
+        // Remote callees cannot be reached now: calls go to local callees or fail at once instead of hanging.
+        foreach (var realm in _realms.Values) _ = realm.ForgetRemoteCalleesAsync().AsTask();
+    }
+
+    private void OnConnected()
+    {
+        if (Interlocked.Exchange(ref _hadOutage, 0) == 1)
+        {
+            try { Volatile.Read(ref _watchRound)?.Cancel(); }
+            catch (ObjectDisposedException) { /* that watch has ended already */ }
+        }
+        (_registry, _nodes) = (null, null); // looked up (or created) again: NATS may have restarted without them
+        _writes.Writer.TryWrite(PutAllAgain);
+    }
+
+    /// <summary>
+    /// Leaves as a crash would (tests: kill -9 of a node, in-process): NATS is closed with nothing withdrawn, so the others
+    /// only learn of it when this node's liveness key expires.
+    /// </summary>
+    internal async Task AbandonAsync()
+    {
+        _abandoned = true;
+        await DisposeAsync().ConfigureAwait(false);
+    }
+
+    private bool _abandoned;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stop.IsCancellationRequested) return;
+        // Leave cleanly: this node's key goes at once, so the others need not wait for it to expire.
+        if (!_abandoned) try
+        {
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            if (_nodes is { } nodes) await nodes.DeleteAsync(NodeId, cancellationToken: limit.Token).ConfigureAwait(false);
+            if (_registry is { } registry) await PurgeAsync(registry, NodeId, limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException)
+        {
+        }
+        _stop.Cancel();
+        _outbox.Writer.TryComplete();
+        _writes.Writer.TryComplete();
+        try { await Task.WhenAll(_tasks).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false); }
+        catch (Exception) { /* stopping: the tasks were cancelled */ }
+        await _nats.DisposeAsync().ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>NATS subject tokens and bucket names: letters, digits, '-' kept; anything else as _XX (hex of its UTF-16 unit).</summary>
+    internal static string Sanitize(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length);
+        foreach (var c in name)
+        {
+            if (char.IsAsciiLetterOrDigit(c) || c == '-') sb.Append(c);
+            else sb.Append('_').Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return sb.ToString();
+    }
+}
+
+/// <summary>A registry key: {realm}.{node}.{session}.{registration}, realm and node sanitized (no dots).</summary>
+internal readonly record struct RegistryKey(string Realm, string Node, long Session, long Registration)
+{
+    public override string ToString() => $"{Realm}.{Node}.{Session}.{Registration}";
+
+    public static bool TryParse(string key, out RegistryKey parsed)
+    {
+        parsed = default;
+        var parts = key.Split('.');
+        if (parts.Length != 4 || !long.TryParse(parts[2], out var session) || !long.TryParse(parts[3], out var registration)) return false;
+        parsed = new RegistryKey(parts[0], parts[1], session, registration);
+        return true;
+    }
+}
