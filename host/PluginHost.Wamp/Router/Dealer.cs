@@ -99,6 +99,8 @@ internal sealed partial class Dealer(Realm realm)
             session.Send(Realm.Error(WampMessageType.Register, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to register procedure '{m.Procedure}'"));
             return;
         }
+        // A cluster: what the other nodes registered before is known here first (Cluster/RealmCluster.cs).
+        if (realm.Cluster is { } shared && shared.DeferUntilCaughtUp(session, m, decided)) return;
 
         if (_byUri.TryGetValue((m.Procedure, match), out var reg))
         {
@@ -232,7 +234,7 @@ internal sealed partial class Dealer(Realm realm)
 
         var reg = Match(m.Procedure);
         // A cluster: a callee confirmed on another node may not have reached this one yet (Cluster/RealmCluster.cs).
-        if (reg is null && realm.Cluster is { } cluster && cluster.DeferUnknownCall(session, m, decided)) return true;
+        if (reg is null && realm.Cluster is { } cluster && cluster.DeferUntilCaughtUp(session, m, decided)) return true;
         if (reg is null)
         {
             session.Send(Realm.Error(WampMessageType.Call, m.RequestId, WampErrors.NoSuchProcedure, $"no callee registered for procedure '{m.Procedure}'"));

@@ -14,6 +14,7 @@ namespace PluginHost.Tests.Router;
 /// that stays congested for SlowConsumerTimeout is closed; queues never exceed MaxOutboundQueue.
 /// No sleeps: every wait is on a condition, with a timeout that fails the test.
 /// </summary>
+[Collection(PluginHost.Tests.Support.TimingCollection.Name)]
 public sealed class FlowControlTests : IAsyncLifetime
 {
     private const int Limit = 64;     // MaxOutboundQueue: high-water 32, low-water 16, realm command queue 16

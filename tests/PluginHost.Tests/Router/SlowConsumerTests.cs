@@ -6,6 +6,7 @@ using static PluginHost.Tests.Router.WampTestClient;
 
 namespace PluginHost.Tests.Router;
 
+[Collection(PluginHost.Tests.Support.TimingCollection.Name)]
 public sealed class SlowConsumerTests : RouterTestBase
 {
     private readonly CapturingLoggerProvider _logs = new();

@@ -31,11 +31,11 @@ internal sealed class NodeGoneCommand(string node) : ClusterCommand
 /// <summary>NATS is away, or the registry is being watched afresh: every remote callee goes.</summary>
 internal sealed class ForgetRemoteCommand : ClusterCommand;
 
-/// <summary>The catch-up barrier of a CALL that found no callee is over: the call is routed again (then answered).</summary>
-internal sealed class CaughtUpCommand(RouterSession session, CallMessage call, DynamicAuthorization.Decided? decided) : ClusterCommand
+/// <summary>The catch-up barrier of a REGISTER, or of a CALL that found no callee, is over: it is routed again (then answered).</summary>
+internal sealed class CaughtUpCommand(RouterSession session, WampMessage message, DynamicAuthorization.Decided? decided) : ClusterCommand
 {
     public RouterSession Session { get; } = session;
-    public CallMessage Call { get; } = call;
+    public WampMessage Message { get; } = message;
     public DynamicAuthorization.Decided? Decided { get; } = decided;
 }
 
@@ -62,7 +62,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     private readonly Dictionary<RegistryKey, (RouterSession Proxy, string Uri, UriMatch Match)> _imported = new();
     private readonly Dictionary<long, CalleeRelay> _relayed = new(); // by local callee session id
     private readonly Dictionary<long, Queue<WampMessage>> _waiting = new();
-    private CallMessage? _retrying;
+    private WampMessage? _retrying;
 
     /// <summary>The realm's name as a subject token and registry key part.</summary>
     public string Key { get; } = ClusterNode.Sanitize(realm.Name);
@@ -293,11 +293,12 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     // ----- the catch-up barrier -----
 
     /// <summary>
-    /// A CALL found no callee here. Before it is answered no_such_procedure, this node catches up with the registry (a
-    /// callee on another node may have had its REGISTERED already): the call and its session's later messages wait,
-    /// in order, and are routed again once caught up. False when this call has waited already.
+    /// Read-your-writes across nodes: a REGISTER (single means single in the whole cluster), or a CALL that found no callee
+    /// here (before it is answered no_such_procedure), first has this node catch up with the registry, so that whatever
+    /// another node confirmed before is known here. The message and its session's later messages wait, in order, and are
+    /// routed again once caught up. False when this message has waited already.
     /// </summary>
-    public bool DeferUnknownCall(RouterSession session, CallMessage call, DynamicAuthorization.Decided? decided)
+    public bool DeferUntilCaughtUp(RouterSession session, WampMessage call, DynamicAuthorization.Decided? decided)
     {
         if (ReferenceEquals(call, _retrying)) return false;
         _waiting[session.Id] = new Queue<WampMessage>();
@@ -321,10 +322,10 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     {
         var session = c.Session;
         if (!_waiting.Remove(session.Id, out var queue) || !session.Joined || session.Left) return;
-        _retrying = c.Call;
+        _retrying = c.Message;
         try
         {
-            realm.Dispatch(session, c.Call, c.Decided);
+            realm.Dispatch(session, c.Message, c.Decided);
         }
         finally
         {

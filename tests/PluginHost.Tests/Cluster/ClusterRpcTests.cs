@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using PluginHost.Wamp.Messages;
+using static PluginHost.Tests.Router.WampTestClient;
+
+namespace PluginHost.Tests.Cluster;
+
+/// <summary>Calls across two nodes of one cluster (real nats-server): the caller's node runs the call, the callee's relays it.</summary>
+public sealed class ClusterRpcTests(NatsFixture nats) : ClusterTestBase(nats)
+{
+    [Fact]
+    public async Task A_caller_reaches_a_callee_on_another_node_right_after_its_REGISTERED()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var callee = await JoinAsync(b);
+        var caller = await JoinAsync(a);
+        var reg = await callee.RegisterAsync("com.math.add", Dict(("disclose_caller", true)));
+
+        // No waiting: REGISTERED means every node can find the callee (stored registry entry + catch-up on a miss).
+        var req = await caller.CallAsync("com.math.add", [2L, 3L], kwargs: Dict(("k", 1L)));
+        var inv = await callee.ExpectAsync<InvocationMessage>();
+        Assert.Equal(reg, inv.Registration); // the id the callee got from its own node
+        Assert.Equal(1L, inv.RequestId);     // the callee's own invocation id sequence
+        Assert.Equal(new object?[] { 2L, 3L }, inv.Arguments!);
+        Assert.Equal(1L, inv.ArgumentsKw!["k"]);
+        Assert.Equal(caller.SessionId, inv.Details["caller"]);
+        Assert.Equal(caller.AuthRole, inv.Details["caller_authrole"]);
+        await callee.SendAsync(new YieldMessage(inv.RequestId, Dict(), [5L], Dict(("done", true))));
+        var result = await caller.ExpectAsync<ResultMessage>();
+        Assert.Equal(req, result.RequestId);
+        Assert.Equal(5L, result.Arguments![0]);
+        Assert.Equal(true, result.ArgumentsKw!["done"]);
+
+        // An application error keeps its URI, args and kwargs.
+        req = await caller.CallAsync("com.math.add", [1L]);
+        inv = await callee.ExpectAsync<InvocationMessage>();
+        Assert.Equal(2L, inv.RequestId);
+        await callee.SendAsync(new ErrorMessage(WampMessageType.Invocation, inv.RequestId, Dict(), "com.math.error.arity", ["two please"], Dict(("got", 1L))));
+        var error = await caller.ExpectErrorAsync(WampMessageType.Call, req, "com.math.error.arity");
+        Assert.Equal("two please", error.Arguments![0]);
+        Assert.Equal(1L, error.ArgumentsKw!["got"]);
+    }
+
+    [Fact]
+    public async Task Progressive_results_and_a_pattern_registration_cross_nodes()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var callee = await JoinAsync(b);
+        var caller = await JoinAsync(a);
+        await callee.RegisterAsync("com.stream", Dict(("match", "prefix")));
+        var req = await caller.CallAsync("com.stream.numbers", options: Dict(("receive_progress", true)));
+        var inv = await callee.ExpectAsync<InvocationMessage>();
+        Assert.Equal("com.stream.numbers", inv.Details["procedure"]);
+        Assert.Equal(true, inv.Details["receive_progress"]);
+        for (long i = 0; i < 3; i++) await callee.SendAsync(new YieldMessage(inv.RequestId, Dict(("progress", true)), [i]));
+        await callee.SendAsync(new YieldMessage(inv.RequestId, Dict(), ["done"]));
+        for (long i = 0; i < 3; i++)
+        {
+            var progress = await caller.ExpectAsync<ResultMessage>();
+            Assert.Equal(req, progress.RequestId);
+            Assert.Equal(true, progress.Details["progress"]);
+            Assert.Equal(i, progress.Arguments![0]);
+        }
+        Assert.Equal("done", (await caller.ExpectAsync<ResultMessage>()).Arguments![0]);
+    }
+
+    [Fact]
+    public async Task A_single_registration_is_cluster_wide_and_shared_ones_take_turns_across_nodes()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var first = await JoinAsync(a);
+        var second = await JoinAsync(b);
+        await first.RegisterAsync("com.single");
+        var id = second.NextRequestId();
+        await second.SendAsync(new RegisterMessage(id, Dict(), "com.single"));
+        await second.ExpectErrorAsync(WampMessageType.Register, id, WampErrors.ProcedureAlreadyExists);
+
+        await first.RegisterAsync("com.shared", Dict(("invoke", "roundrobin")));
+        await second.RegisterAsync("com.shared", Dict(("invoke", "roundrobin")));
+        // A shared registration's callees elsewhere join its rotation once this node has seen them (a few ms after their
+        // REGISTERED; only a miss waits for that): the test waits for it explicitly.
+        await a.Cluster!.RegistryCaughtUpAsync(TimeSpan.FromSeconds(10));
+        var caller = await JoinAsync(a);
+        foreach (var expected in new[] { first, second, first, second })
+        {
+            var req = await caller.CallAsync("com.shared");
+            var inv = await expected.ExpectAsync<InvocationMessage>();
+            await expected.SendAsync(new YieldMessage(inv.RequestId, Dict()));
+            Assert.Equal(req, (await caller.ExpectAsync<ResultMessage>()).RequestId);
+        }
+        await first.AssertNothingPendingAsync();
+        await second.AssertNothingPendingAsync();
+    }
+
+    [Fact]
+    public async Task A_callee_leaving_or_a_cancel_or_a_timeout_ends_a_cross_node_call_at_once()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var callee = await JoinAsync(b);
+        var caller = await JoinAsync(a);
+        await callee.RegisterAsync("com.slow");
+
+        // CANCEL killnowait: INTERRUPT reaches the callee on its node, ERROR canceled the caller at once.
+        var req = await caller.CallAsync("com.slow");
+        var inv = await callee.ExpectAsync<InvocationMessage>();
+        await caller.SendAsync(new CancelMessage(req, Dict(("mode", "killnowait"))));
+        await caller.ExpectErrorAsync(WampMessageType.Call, req, WampErrors.Canceled);
+        var interrupt = await callee.ExpectAsync<InterruptMessage>();
+        Assert.Equal(inv.RequestId, interrupt.RequestId);
+
+        // Call timeout: run by the caller's node; the callee is interrupted.
+        req = await caller.CallAsync("com.slow", options: Dict(("timeout", 200L)));
+        inv = await callee.ExpectAsync<InvocationMessage>();
+        await caller.ExpectErrorAsync(WampMessageType.Call, req, WampErrors.Timeout);
+        Assert.Equal(inv.RequestId, (await callee.ExpectAsync<InterruptMessage>()).RequestId);
+
+        // The callee leaves with a call pending: the caller elsewhere gets ERROR canceled.
+        req = await caller.CallAsync("com.slow");
+        await callee.ExpectAsync<InvocationMessage>();
+        await callee.DisposeAsync();
+        await caller.ExpectErrorAsync(WampMessageType.Call, req, WampErrors.Canceled);
+    }
+
+    [Fact]
+    public async Task A_crashed_node_fails_the_calls_pending_there_and_its_registrations_go()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var callee = await JoinAsync(b);
+        var caller = await JoinAsync(a);
+        await callee.RegisterAsync("com.fragile");
+        var req = await caller.CallAsync("com.fragile");
+        await callee.ExpectAsync<InvocationMessage>();
+
+        var clock = Stopwatch.StartNew();
+        await CrashAsync(b);
+        await caller.ExpectErrorAsync(WampMessageType.Call, req, WampErrors.Canceled);
+        var failed = clock.Elapsed;
+        Assert.True(failed < TimeSpan.FromSeconds(5), $"the pending call failed after {failed}");
+
+        var again = await caller.CallAsync("com.fragile");
+        await caller.ExpectErrorAsync(WampMessageType.Call, again, WampErrors.NoSuchProcedure);
+        Console.WriteLine($"cluster: a crashed node's pending call failed after {failed.TotalMilliseconds:0} ms");
+    }
+}
