@@ -81,6 +81,8 @@ internal sealed class Broker
             session.Send(Realm.Error(WampMessageType.Subscribe, m.RequestId, WampErrors.NotAuthorized, $"session is not authorized to subscribe to topic '{m.Topic}'"));
             return;
         }
+        // A cluster: the retained events another node acknowledged are retained here first (Cluster/RealmCluster.cs).
+        if (getRetained is true && realm.Cluster is { } cluster && cluster.DeferUntilPublicationsSynced(session, m, decided)) return;
 
         // One subscription id per (topic, match): created by the first subscriber, shared by the others;
         // subscribing twice returns the same id.

@@ -160,7 +160,9 @@ internal sealed partial class Dealer(Realm realm)
         }
         else
         {
-            reg = new Registration(NewId(), uri, match, invoke);
+            // The id the first callee's node gave it, so that every node names the registration alike (meta API); a new
+            // one only in the unlikely case that it is taken here.
+            reg = new Registration(_byId.ContainsKey(remoteRegistration) ? NewId() : remoteRegistration, uri, match, invoke);
             _byUri[(uri, match)] = reg;
             _byId[reg.Id] = reg;
             if (match == UriMatch.Prefix) _prefix.Add(reg);
@@ -228,6 +230,14 @@ internal sealed partial class Dealer(Realm realm)
                     $"meta procedure '{m.Procedure}' does not support {(progress ? "progressive call invocations" : "payload passthru mode")}"));
                 return false;
             }
+            // A cluster: event history holds what other nodes acknowledged once they have sent it here (Cluster/RealmCluster.cs).
+            if (m.Procedure == "wamp.subscription.get_events" && realm.Cluster is { } synced && synced.DeferUntilPublicationsSynced(session, m, decided))
+                return true;
+            // ... and the realm's sessions and registrations are those of every node, known here once caught up with the registry.
+            if ((m.Procedure.StartsWith("wamp.session.", StringComparison.Ordinal) || m.Procedure.StartsWith("wamp.registration.", StringComparison.Ordinal))
+                && realm.Cluster is { } shared
+                && shared.DeferUntilCaughtUp(session, m, decided))
+                return true;
             realm.Meta.TryHandleCall(session, m);
             return true;
         }

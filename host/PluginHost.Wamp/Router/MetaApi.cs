@@ -81,13 +81,21 @@ internal sealed class MetaApi
 
     // ----- session meta procedures -----
 
-    private IEnumerable<RouterSession> Filtered(CallMessage c)
+    /// <summary>The realm's sessions as (id, authid, authrole): this node's, and in a cluster the other nodes' too.</summary>
+    private IEnumerable<(long Id, string AuthId, string AuthRole)> AllSessions()
+    {
+        foreach (var s in _realm.Sessions.Values) yield return (s.Id, s.AuthId, s.AuthRole);
+        if (_realm.Cluster is { } cluster)
+            foreach (var (id, entry) in cluster.RemoteSessions) yield return (id, entry.AuthId, entry.AuthRole);
+    }
+
+    private IEnumerable<(long Id, string AuthId, string AuthRole)> Filtered(CallMessage c)
     {
         // Optional positional filter_authroles|list[string].
         var filter = c.Arguments is { Count: > 0 } && c.Arguments[0] is System.Collections.IEnumerable e && c.Arguments[0] is not string
             ? e.Cast<object?>().OfType<string>().ToHashSet()
             : null;
-        return filter is null ? _realm.Sessions.Values : _realm.Sessions.Values.Where(s => filter.Contains(s.AuthRole));
+        return filter is null ? AllSessions() : AllSessions().Where(s => filter.Contains(s.AuthRole));
     }
 
     private IReadOnlyList<object?> SessionCount(RouterSession caller, CallMessage c) => [(long)Filtered(c).Count()];
@@ -97,8 +105,9 @@ internal sealed class MetaApi
     private IReadOnlyList<object?> SessionGet(RouterSession caller, CallMessage c)
     {
         var id = IdArg(c, 0);
-        if (!_realm.Sessions.TryGetValue(id, out var session)) throw new MetaError(WampErrors.NoSuchSession, $"no session {id} on this realm");
-        return [SessionDetails(session)];
+        if (_realm.Sessions.TryGetValue(id, out var session)) return [SessionDetails(session)];
+        if (_realm.Cluster?.RemoteSessions.GetValueOrDefault(id) is { } remote) return [remote.Details(id)];
+        throw new MetaError(WampErrors.NoSuchSession, $"no session {id} on this realm");
     }
 
     private IReadOnlyList<object?> SessionKill(RouterSession caller, CallMessage c)
@@ -106,27 +115,34 @@ internal sealed class MetaApi
         var id = IdArg(c, 0);
         var (reason, message) = KillKwargs(c);
         // The caller may not kill itself: its own id is "no such (other) session".
-        if (id == caller.Id || !_realm.Sessions.TryGetValue(id, out var target))
+        if (id == caller.Id || !AllSessions().Any(s => s.Id == id))
             throw new MetaError(WampErrors.NoSuchSession, $"no other session {id} on this realm");
-        _realm.Kill(target, reason, message);
+        Kill(id, reason, message);
         return [];
     }
 
-    private IReadOnlyList<object?> KillWhere(RouterSession caller, CallMessage c, string what, Func<RouterSession, string> key)
+    /// <summary>Ends a session of this node, or has its own node end it (cluster).</summary>
+    private void Kill(long id, string reason, string? message)
+    {
+        if (_realm.Sessions.TryGetValue(id, out var local)) _realm.Kill(local, reason, message);
+        else _realm.Cluster?.Kill(id, reason, message);
+    }
+
+    private IReadOnlyList<object?> KillWhere(RouterSession caller, CallMessage c, string what, Func<(long Id, string AuthId, string AuthRole), string> key)
     {
         if (c.Arguments is not { Count: > 0 } || c.Arguments[0] is not string value)
             throw new MetaError(WampErrors.InvalidArgument, $"expected {what}|string as the first argument");
         var (reason, message) = KillKwargs(c);
-        var targets = _realm.Sessions.Values.Where(s => s != caller && key(s) == value).ToList();
-        foreach (var target in targets) _realm.Kill(target, reason, message);
+        var targets = AllSessions().Where(s => s.Id != caller.Id && key(s) == value).Select(s => s.Id).ToList();
+        foreach (var target in targets) Kill(target, reason, message);
         return [(long)targets.Count];
     }
 
     private IReadOnlyList<object?> KillAll(RouterSession caller, CallMessage c)
     {
         var (reason, message) = KillKwargs(c);
-        var targets = _realm.Sessions.Values.Where(s => s != caller).ToList();
-        foreach (var target in targets) _realm.Kill(target, reason, message);
+        var targets = AllSessions().Where(s => s.Id != caller.Id).Select(s => s.Id).ToList();
+        foreach (var target in targets) Kill(target, reason, message);
         return [(long)targets.Count];
     }
 
@@ -204,11 +220,15 @@ internal sealed class MetaApi
     private IReadOnlyList<object?> RemoveCallee(RouterSession caller, CallMessage c)
     {
         var regId = IdParam(c, 0, "registration_id");
-        var session = SessionParam(c, 1, "callee_id");
+        // A callee of another node (cluster) is one here too: its removal goes on to its node (RealmCluster.cs). A session of
+        // another node that is no callee here exists all the same: then the registration is what is missing.
+        var calleeId = IdParam(c, 1, "callee_id");
+        var session = _realm.Cluster?.RemoteCallee(calleeId)
+                      ?? (_realm.Cluster?.RemoteSessions.ContainsKey(calleeId) == true ? null : SessionParam(c, 1, "callee_id"));
         var reason = RevocationReason(c);
         var reg = _realm.Dealer.Get(regId) ?? throw new MetaError(WampErrors.NoSuchRegistration, $"no registration {regId} on this realm");
-        if (!reg.Callees.Any(e => e.Session == session))
-            throw new MetaError(WampErrors.NoSuchRegistration, $"session {session.Id} is not registered on registration {regId}");
+        if (session is null || !reg.Callees.Any(e => e.Session == session))
+            throw new MetaError(WampErrors.NoSuchRegistration, $"session {calleeId} is not registered on registration {regId}");
         _realm.Dealer.RemoveCallee(reg, session, reason);
         return [];
     }

@@ -388,10 +388,20 @@ internal sealed class Realm
             ["roles"] = RouterRoles(),
         };
         if (session.AuthExtra is not null) details["authextra"] = session.AuthExtra;
-        session.Send(new WelcomeMessage(session.Id, details));
+        var welcome = new WelcomeMessage(session.Id, details);
         Log.SessionJoined(session.Id, Name, session.AuthId, session.AuthRole);
-        Meta?.OnJoin(session);
         Metrics.RouterMetrics.SessionJoined(Name);
+        // A cluster: every node's meta API knows the session before it (or anybody watching on_join) hears of it.
+        if (Cluster is { } cluster) cluster.AnnounceSession(session, welcome);
+        else Welcome(session, welcome);
+    }
+
+    /// <summary>The session is in: WELCOME, and wamp.session.on_join for the others.</summary>
+    internal void Welcome(RouterSession session, WelcomeMessage welcome)
+    {
+        if (!session.Joined || session.Left) return;
+        session.Send(welcome);
+        Meta?.OnJoin(session);
     }
 
     /// <summary>WELCOME.Details.roles: exactly the advanced features this router implements.</summary>

@@ -73,11 +73,11 @@ internal sealed class RouterSession
             Realm = realm,
             RemoteNode = node,
             CalleeCallCanceling = entry.CallCanceling,
+            CalleeRegistrationRevocation = true, // a revocation goes to its node, which tells the callee if it can hear it
             CalleeProgressiveCallInvocations = entry.ProgressiveCallInvocations,
             CalleePayloadPassthru = entry.PayloadPassthru,
             Joined = true,
         };
-        _ = Task.Run(session.WriteLoopAsync);
         return session;
     }
 
@@ -241,6 +241,12 @@ internal sealed class RouterSession
     internal bool Send(WampMessage message)
     {
         if (Volatile.Read(ref _closed) != 0) return false;
+        // A session of another node: straight into the cluster's bounded outbox, in the loop's order (no writer of its own).
+        if (IsRemote)
+        {
+            ((Cluster.ClusterConnection)_connection).Send(message);
+            return true;
+        }
         Metrics.RouterMetrics.Sent(Realm, _connection.Details.SerializerName, message);
         int size = OutboundSize.Of(message);
         if (_flow.Reserve(size, out int queued, out long bytes) && _outbound.Writer.TryWrite(message))

@@ -24,7 +24,11 @@ internal static class CheckReport
             switch (worker)
             {
                 case RouterWorkerConfig router:
-                    if (router.Router != new PluginHost.Wamp.Router.RouterOptions())
+                    if (router.Router.Cluster is { } cluster)
+                        w.WriteLine($"  cluster '{cluster.Name}' over NATS {string.Join(", ", cluster.Servers)} as node '{cluster.Node}', sharing "
+                            + (cluster.Realms is null ? "every realm" : $"realm(s) {string.Join(", ", cluster.Realms.Select(r => $"'{r}'"))}")
+                            + $"; a node silent for {cluster.NodeTimeout.TotalSeconds} s is dead");
+                    if (router.Router with { Cluster = null } != new PluginHost.Wamp.Router.RouterOptions())
                         w.WriteLine($"  outbound per session: {router.Router.MaxOutboundBytes} bytes, {router.Router.MaxOutboundQueue} messages, "
                             + $"slow consumer after {router.Router.SlowConsumerTimeout.TotalSeconds} s congested");
                     foreach (var realm in router.Realms) WriteRealm(realm, w);

@@ -47,6 +47,8 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> GoodConfigs() => new()
     {
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}], "cluster": {"nats": "nats://127.0.0.1:4222", "node": "a"}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1"}, {"name": "local"}], "cluster": {"nats": ["nats://n1:4222", "tls://n2:4443"], "name": "prod", "realms": ["realm1"], "node_timeout": 5, "user": "u", "password": "p", "outbox": 1024}}]}""",
         """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_bytes": 1048576, "max_messages": 1024, "slow_consumer_timeout": 2.5}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "roles": [{"name": "user", "authorizer": "com.example.authorize"}]}], "transports": [{"type": "websocket", "endpoint": {"type": "tcp", "port": 0}, "auth": {"ticket": {"type": "dynamic", "authenticator": "com.example.authenticate", "authenticator-realm": "realm1"}}}]}]}""",
         """{"version": 2, "workers": [{"type": "router", "realms": [{"name": "realm1", "store": {"type": "cfxdb", "path": ".db", "maxsize": 1048576, "event-history": [{"uri": "com.a"}]}}]}]}""",
@@ -86,6 +88,11 @@ public class ConfigSchemaTests
 
     public static TheoryData<string> BadConfigs() => new()
     {
+        """{"version": 2, "workers": [{"type": "router", "cluster": {"node": "a"}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "cluster": {"nats": "http://127.0.0.1:4222"}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "cluster": {"nats": []}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "cluster": {"nats": "nats://h:1", "node_timeout": 0.1}}]}""",
+        """{"version": 2, "workers": [{"type": "router", "cluster": {"nats": "nats://h:1", "servers": ["nats://h:2"]}}]}""",
         """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_bytes": 100}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"max_messages": "many"}}}]}""",
         """{"version": 2, "workers": [{"type": "router", "options": {"outbound": {"slow_consumer_timeout": 0}}}]}""",

@@ -5,7 +5,9 @@ Run with Debian's interpreter (/usr/bin/python3, python3-autobahn):
 
     ab_scenarios.py --url ws://127.0.0.1:8080/ws --serializer json --scenario rpc
 
---url accepts ws:// (WebSocket) and rs:// (RawSocket). Each scenario prints
+--url accepts ws:// (WebSocket) and rs:// (RawSocket); --url may be given more than once (the nodes of one
+cluster): each scenario's sessions then take the URLs in turn, so a callee or subscriber (usually joined first)
+sits on another node than its caller or publisher. Each scenario prints
 "PASS <name>" and exits 0, or prints what differed and exits 1. The xunit interop
 tests start our router and run every scenario with every serializer/transport.
 """
@@ -23,13 +25,18 @@ TIMEOUT = 10
 
 
 class Ctx:
-    def __init__(self, url, realm, serializer):
-        self.url, self.realm, self.serializer = url, realm, serializer
+    def __init__(self, urls, realm, serializer):
+        self.urls, self.realm, self.serializer = urls, realm, serializer
+        self.url = urls[0]
         self.sessions = []
+        self.joined = 0
 
     async def session(self, realm=None, roles=None):
-        """A joined ApplicationSession on its own connection (roles: the client roles to announce, default Autobahn's)."""
-        s, _ = await join_session(self.url, realm or self.realm, self.serializer, roles=roles, timeout=TIMEOUT)
+        """A joined ApplicationSession on its own connection (roles: the client roles to announce, default Autobahn's),
+        on the next of the URLs (nodes) in turn."""
+        url = self.urls[self.joined % len(self.urls)]
+        self.joined += 1
+        s, _ = await join_session(url, realm or self.realm, self.serializer, roles=roles, timeout=TIMEOUT)
         self.sessions.append(s)
         return s
 
@@ -562,7 +569,7 @@ SCENARIOS = {f.__name__: f for f in [
 
 async def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--url", required=True)
+    p.add_argument("--url", required=True, action="append", help="repeatable: the nodes of one cluster, taken in turn")
     p.add_argument("--realm", default="realm1")
     p.add_argument("--serializer", default="json", choices=SERIALIZERS)
     p.add_argument("--scenario", action="append", help="repeatable; default: all")

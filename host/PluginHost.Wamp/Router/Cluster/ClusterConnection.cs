@@ -5,9 +5,9 @@ namespace PluginHost.Wamp.Router.Cluster;
 
 /// <summary>
 /// The transport of a session that lives on another node (RealmCluster.cs): what the dealer sends it (INVOCATION,
-/// INTERRUPT, ERROR) goes to that node's subject, addressed to the session. Encoded on the session's writer task, queued
-/// into the node's bounded outbox: the realm loop never waits for NATS. Nothing is ever received from it: the other
-/// node's answers come in as envelopes to the realm.
+/// INTERRUPT, ERROR, revocations, GOODBYE) goes to that node's subject, addressed to the session, queued at once (in the
+/// loop's order) into the node's bounded outbox and encoded by the outbox's task: the realm loop never waits for NATS nor
+/// encodes. Nothing is ever received from it: the other node's answers come in as envelopes to the realm.
 /// </summary>
 internal sealed class ClusterConnection(ClusterNode node, string subject, long session) : IWampConnection
 {
@@ -17,9 +17,12 @@ internal sealed class ClusterConnection(ClusterNode node, string subject, long s
 
     public ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default) => new(_closed.Task.WaitAsync(cancellationToken));
 
+    /// <summary>Queues one message for the session's node; never waits (RouterSession.Send calls it on the realm loop).</summary>
+    public void Send(WampMessage message) => node.Send(subject, () => ClusterEnvelope.Encode(EnvelopeKind.ToSession, session, node.NodeId, message));
+
     public ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {
-        foreach (var message in messages) node.Send(subject, ClusterEnvelope.Encode(EnvelopeKind.ToSession, session, node.NodeId, message));
+        foreach (var message in messages) Send(message);
         return ValueTask.CompletedTask;
     }
 

@@ -13,6 +13,11 @@ internal enum EnvelopeKind : byte
     ToSession = 1,
     /// <summary>From a session of the sending node to the receiver's dealer (YIELD, ERROR for an INVOCATION).</summary>
     FromSession = 2,
+    /// <summary>
+    /// "Send me a marker behind your publications": the receiver publishes a sync marker (<see cref="ClusterEnvelope.SyncTopic"/>)
+    /// on the realm's publication subject, so the asking node knows it has routed everything published before.
+    /// </summary>
+    SyncRequest = 3,
 }
 
 /// <summary>A point-to-point message between nodes, decoded.</summary>
@@ -28,6 +33,11 @@ internal sealed record Envelope(EnvelopeKind Kind, long Session, string FromNode
 internal static class ClusterEnvelope
 {
     internal const string DetailsKey = "x_pluginhost_details";
+
+    /// <summary>The topic of sync markers: reserved (wamp.), so no client can publish it.</summary>
+    internal const string SyncTopic = "wamp.cluster.sync";
+    internal const string SyncToKey = "x_pluginhost_to";
+    internal const string SyncFromKey = "x_pluginhost_from";
 
     public static byte[] Encode(EnvelopeKind kind, long session, string fromNode, WampMessage message)
     {
@@ -45,7 +55,7 @@ internal static class ClusterEnvelope
 
     public static Envelope Decode(byte[] data)
     {
-        if (data.Length < 10 || data[0] is not ((byte)EnvelopeKind.ToSession or (byte)EnvelopeKind.FromSession))
+        if (data.Length < 10 || data[0] is not ((byte)EnvelopeKind.ToSession or (byte)EnvelopeKind.FromSession or (byte)EnvelopeKind.SyncRequest))
             throw new WampProtocolException("cluster envelope: bad header");
         long session = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(1));
         int nodeLength = data[9];

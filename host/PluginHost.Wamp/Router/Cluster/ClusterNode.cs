@@ -48,7 +48,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     private readonly ILogger _log;
     private readonly NatsConnection _nats;
     private readonly CancellationTokenSource _stop = new();
-    private readonly Channel<(string Subject, byte[]? Payload, Func<byte[]>? Encode)> _outbox;
+    private readonly Channel<Outgoing> _outbox;
     private readonly Channel<RegistryWrite> _writes = Channel.CreateUnbounded<RegistryWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ConcurrentDictionary<string, RealmCluster> _realms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, byte[]> _own = new(StringComparer.Ordinal); // registry writer only
@@ -69,7 +69,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         _log = log;
         NodeId = $"{Sanitize(options.Node)}-{Convert.ToHexString(BitConverter.GetBytes(Random.Shared.NextInt64()))[..8].ToLowerInvariant()}";
         _heartbeat = options.NodeTimeout / 4;
-        _outbox = Channel.CreateBounded<(string, byte[]?, Func<byte[]>?)>(new BoundedChannelOptions(Math.Max(16, options.OutboxCapacity))
+        _outbox = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(Math.Max(16, options.OutboxCapacity))
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropWrite,
@@ -120,6 +120,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         _tasks.Add(Task.Run(WriteRegistryAsync));
         _tasks.Add(Task.Run(WatchRegistryAsync));
         _tasks.Add(Task.Run(KeepAliveAsync));
+        _tasks.Add(Task.Run(AnswerCaughtUpAsync));
         _log.ClusterStarting(NodeId, _servers, Prefix);
     }
 
@@ -160,12 +161,15 @@ internal sealed class ClusterNode : IAsyncDisposable
     public string NodeSubject(string realmKey, string node) => $"{Prefix}.{realmKey}.node.{node}";
 
     /// <summary>Never waits: queues a message toward NATS, or drops it (counted, logged) when the outbox is full.</summary>
-    public void Send(string subject, byte[] payload) => Enqueue((subject, payload, null));
+    public void Send(string subject, byte[] payload) => Enqueue(new Outgoing(subject, payload, null, null));
 
     /// <summary>As <see cref="Send(string, byte[])"/>, encoded by the outbox's task: the caller (a realm loop) does not pay for it.</summary>
-    public void Send(string subject, Func<byte[]> encode) => Enqueue((subject, null, encode));
+    public void Send(string subject, Func<byte[]> encode) => Enqueue(new Outgoing(subject, null, encode, null));
 
-    private void Enqueue((string, byte[]?, Func<byte[]>?) item)
+    /// <summary>One message toward NATS, or (<see cref="Then"/>) something to do once everything queued before it is published.</summary>
+    private sealed record Outgoing(string? Subject, byte[]? Payload, Func<byte[]>? Encode, Action? Then);
+
+    private void Enqueue(Outgoing item)
     {
         if (_outbox.Writer.TryWrite(item)) return;
         if (Interlocked.Increment(ref _dropped) == 1) _log.ClusterOutboxFull(NodeId, _options.OutboxCapacity);
@@ -175,25 +179,27 @@ internal sealed class ClusterNode : IAsyncDisposable
     public void WriteRegistry(string key, byte[]? value, Action? stored) => _writes.Writer.TryWrite(new RegistryWrite(key, value, stored));
 
     /// <summary>
+    /// As <see cref="WriteRegistry"/> for a put, but <paramref name="seen"/> runs only once every other live node has also
+    /// handled it (request/reply: "have you watched revision R?"), or after the catch-up limit: REGISTERED goes out when a
+    /// caller anywhere finds the callee, in every node's rotation of a shared registration.
+    /// </summary>
+    public void AnnounceRegistry(string key, byte[] value, Action seen) => _writes.Writer.TryWrite(new RegistryWrite(key, value, seen, AwaitPeers: true));
+
+    /// <summary>
     /// The catch-up barrier: completes once the watcher has handled every registry entry the bucket held when it was
     /// called (or after <paramref name="limit"/>, or at once when NATS is away). After it, this node knows of every
     /// registration that any node had confirmed before.
     /// </summary>
     public async Task RegistryCaughtUpAsync(TimeSpan limit)
     {
-        if (_registry is not { } registry || Volatile.Read(ref _outage) != 0) return;
+        if (Volatile.Read(ref _outage) != 0) return;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         timeout.CancelAfter(limit);
         try
         {
+            var (registry, _) = await StoresAsync(timeout.Token).ConfigureAwait(false);
             var status = await registry.GetStatusAsync(timeout.Token).ConfigureAwait(false);
-            long last = (long)status.Info.State.LastSeq;
-            while (true)
-            {
-                var progress = Volatile.Read(ref _watchProgress); // taken before the check: a later revision completes it
-                if (Interlocked.Read(ref _watched) >= last) return;
-                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
-            }
+            await WatchedAsync((long)status.Info.State.LastSeq, limit).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or NatsException)
         {
@@ -212,13 +218,18 @@ internal sealed class ClusterNode : IAsyncDisposable
             {
                 while (reader.TryRead(out var item))
                 {
+                    if (item.Then is { } then)
+                    {
+                        then();
+                        continue;
+                    }
                     try
                     {
-                        await _nats.PublishAsync(item.Subject, item.Payload ?? item.Encode!(), cancellationToken: _stop.Token).ConfigureAwait(false);
+                        await _nats.PublishAsync(item.Subject!, item.Payload ?? item.Encode!(), cancellationToken: _stop.Token).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
-                        _log.ClusterPublishFailed(NodeId, item.Subject, e.Message);
+                        _log.ClusterPublishFailed(NodeId, item.Subject!, e.Message);
                     }
                 }
                 if (Interlocked.Exchange(ref _dropped, 0) is > 0 and var dropped) _log.ClusterOutboxDropped(NodeId, dropped);
@@ -283,7 +294,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         return (registry, nodes);
     }
 
-    private sealed record RegistryWrite(string? Key, byte[]? Value, Action? Stored);
+    private sealed record RegistryWrite(string? Key, byte[]? Value, Action? Stored, bool AwaitPeers = false);
 
     private static readonly RegistryWrite PutAllAgain = new(null, null, null);
 
@@ -300,8 +311,12 @@ internal sealed class ClusterNode : IAsyncDisposable
                     {
                         if (write.Value is { } value) _own[key] = value;
                         else _own.Remove(key);
-                        await StoreAsync(key, write.Value).ConfigureAwait(false);
-                        write.Stored?.Invoke();
+                        long revision = await StoreAsync(key, write.Value).ConfigureAwait(false);
+                        if (write.Stored is not { } stored) continue;
+                        // Through the outbox: what the loop sent toward NATS before this write (a revocation, say) is out first.
+                        Action then = () => { if (!_outbox.Writer.TryWrite(new Outgoing(null, null, null, stored))) stored(); };
+                        if (write.AwaitPeers && revision > 0) _ = Task.Run(async () => { await PeersCaughtUpAsync(revision).ConfigureAwait(false); then(); });
+                        else then();
                     }
                     else
                     {
@@ -316,7 +331,8 @@ internal sealed class ClusterNode : IAsyncDisposable
         }
     }
 
-    private async Task StoreAsync(string key, byte[]? value)
+    /// <summary>Puts or deletes; the stream revision of a put (0 for a delete, or when NATS is away).</summary>
+    private async Task<long> StoreAsync(string key, byte[]? value)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         limit.CancelAfter(_options.NodeTimeout);
@@ -324,14 +340,87 @@ internal sealed class ClusterNode : IAsyncDisposable
         {
             var (registry, _) = await StoresAsync(limit.Token).ConfigureAwait(false);
             if (value is null) await registry.DeleteAsync(key, cancellationToken: limit.Token).ConfigureAwait(false);
-            else await registry.PutAsync(key, value, cancellationToken: limit.Token).ConfigureAwait(false);
+            else return (long)await registry.PutAsync(key, value, cancellationToken: limit.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NatsException or OperationCanceledException && !_stop.IsCancellationRequested)
         {
             // NATS is away: the entry is kept in _own and put again when it returns.
             OnOutage(e.Message);
         }
+        return 0;
     }
+
+    // ----- "have you caught up with revision R?" (request/reply between nodes) -----
+
+    private string CaughtUpSubject(string node) => $"{Prefix}.caughtup.{node}";
+
+    private async Task PeersCaughtUpAsync(long revision)
+    {
+        var data = BitConverter.GetBytes(revision);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        limit.CancelAfter(CatchUpLimit);
+        await Task.WhenAll(OtherNodes.Select(async other =>
+        {
+            try { await _nats.RequestAsync<byte[], byte[]>(CaughtUpSubject(other), data, cancellationToken: limit.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is NatsException or OperationCanceledException) { /* gone or slow: not waited for */ }
+        })).ConfigureAwait(false);
+    }
+
+    private async Task AnswerCaughtUpAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await foreach (var msg in _nats.SubscribeAsync<byte[]>(CaughtUpSubject(NodeId), cancellationToken: _stop.Token).ConfigureAwait(false))
+                {
+                    if (msg.Data is not { Length: 8 } data) continue;
+                    long revision = BitConverter.ToInt64(data);
+                    _ = Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await WatchedAsync(revision, CatchUpLimit).ConfigureAwait(false);
+                            await msg.ReplyAsync(data, cancellationToken: _stop.Token).ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is NatsException or OperationCanceledException) { /* the asker gives up by itself */ }
+                    });
+                }
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                _log.ClusterSubscriptionFailed(NodeId, CaughtUpSubject(NodeId), e.Message);
+                try { await Task.Delay(_heartbeat, _stop.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { return; }
+            }
+        }
+    }
+
+    /// <summary>Completes once the watcher has handled <paramref name="revision"/> (or after <paramref name="limit"/>).</summary>
+    private async Task WatchedAsync(long revision, TimeSpan limit)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        timeout.CancelAfter(limit);
+        try
+        {
+            while (true)
+            {
+                var progress = Volatile.Read(ref _watchProgress); // taken before the check: a later revision completes it
+                if (Interlocked.Read(ref _watched) >= revision) return;
+                await progress.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+        {
+            // Not in time: the asker goes on.
+        }
+    }
+
+    internal static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(2);
 
     private async Task WatchRegistryAsync()
     {
@@ -391,6 +480,10 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, byte> _registryNodes = new(StringComparer.Ordinal); // nodes seen in the registry
     private readonly HashSet<string> _gone = new(StringComparer.Ordinal); // liveness loop only
+    private string[] _alive = []; // the other live nodes, as of the last renewal (replaced whole: read with Volatile)
+
+    /// <summary>The other nodes alive at the last liveness renewal.</summary>
+    public IReadOnlyList<string> OtherNodes => Volatile.Read(ref _alive);
 
     private async Task KeepAliveAsync()
     {
@@ -406,6 +499,7 @@ internal sealed class ClusterNode : IAsyncDisposable
                 await nodes.PutAsync(NodeId, System.Text.Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), cancellationToken: limit.Token).ConfigureAwait(false);
                 alive.Clear();
                 await foreach (var key in nodes.GetKeysAsync(cancellationToken: limit.Token).ConfigureAwait(false)) alive.Add(key);
+                Volatile.Write(ref _alive, alive.Where(n => n != NodeId).ToArray());
                 if (Interlocked.Exchange(ref _outage, 0) == 1) _log.ClusterReconnected(NodeId);
                 // A node seen in the registry but not alive for a whole NodeTimeout (since this node started) is dead.
                 if (DateTime.UtcNow - started >= _options.NodeTimeout)
@@ -453,13 +547,11 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     private void OnConnected()
     {
-        if (Interlocked.Exchange(ref _hadOutage, 0) == 1)
-        {
-            try { Volatile.Read(ref _watchRound)?.Cancel(); }
-            catch (ObjectDisposedException) { /* that watch has ended already */ }
-        }
+        if (Interlocked.Exchange(ref _hadOutage, 0) == 0) return; // the first connection: nothing to redo
         (_registry, _nodes) = (null, null); // looked up (or created) again: NATS may have restarted without them
         _writes.Writer.TryWrite(PutAllAgain);
+        try { Volatile.Read(ref _watchRound)?.Cancel(); }
+        catch (ObjectDisposedException) { /* that watch has ended already */ }
     }
 
     /// <summary>
@@ -509,16 +601,24 @@ internal sealed class ClusterNode : IAsyncDisposable
     }
 }
 
-/// <summary>A registry key: {realm}.{node}.{session}.{registration}, realm and node sanitized (no dots).</summary>
+/// <summary>
+/// A registry key: {realm}.{node}.{session}.{registration} for a callee's registration, {realm}.{node}.{session}.s for a
+/// session (the meta API's view of the whole realm); realm and node sanitized (no dots).
+/// </summary>
 internal readonly record struct RegistryKey(string Realm, string Node, long Session, long Registration)
 {
-    public override string ToString() => $"{Realm}.{Node}.{Session}.{Registration}";
+    /// <summary>A session entry (registration ids are never 0).</summary>
+    public bool IsSession => Registration == 0;
+
+    public override string ToString() => $"{Realm}.{Node}.{Session}.{(IsSession ? "s" : Registration.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
 
     public static bool TryParse(string key, out RegistryKey parsed)
     {
         parsed = default;
         var parts = key.Split('.');
-        if (parts.Length != 4 || !long.TryParse(parts[2], out var session) || !long.TryParse(parts[3], out var registration)) return false;
+        if (parts.Length != 4 || !long.TryParse(parts[2], out var session)) return false;
+        long registration = 0;
+        if (parts[3] != "s" && (!long.TryParse(parts[3], out registration) || registration == 0)) return false;
         parsed = new RegistryKey(parts[0], parts[1], session, registration);
         return true;
     }

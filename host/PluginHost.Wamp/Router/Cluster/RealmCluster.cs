@@ -23,9 +23,36 @@ internal sealed class RegistryCommand(RegistryKey key, RegistryEntry? entry) : C
     public RegistryEntry? Entry { get; } = entry;
 }
 
+/// <summary>Another node's session joined (<see cref="Entry"/> set) or left (null).</summary>
+internal sealed class SessionEntryCommand(RegistryKey key, SessionEntry? entry) : ClusterCommand
+{
+    public RegistryKey Key { get; } = key;
+    public SessionEntry? Entry { get; } = entry;
+}
+
 internal sealed class NodeGoneCommand(string node) : ClusterCommand
 {
     public string Node { get; } = node;
+}
+
+/// <summary>A session's registry entry is stored: its WELCOME (and on_join) may go.</summary>
+internal sealed class SessionAnnouncedCommand(RouterSession session, WelcomeMessage welcome) : ClusterCommand
+{
+    public RouterSession Session { get; } = session;
+    public WelcomeMessage Welcome { get; } = welcome;
+}
+
+/// <summary>A sync marker from <see cref="Node"/> for the sync <see cref="Id"/> of this node: it has routed all it published before.</summary>
+internal sealed class SyncMarkerCommand(long id, string node) : ClusterCommand
+{
+    public long Id { get; } = id;
+    public string Node { get; } = node;
+}
+
+/// <summary>A sync took too long (a node died meanwhile): what waited for it goes on.</summary>
+internal sealed class SyncTimeoutCommand(long id) : ClusterCommand
+{
+    public long Id { get; } = id;
 }
 
 /// <summary>NATS is away, or the registry is being watched afresh: every remote callee goes.</summary>
@@ -37,6 +64,22 @@ internal sealed class CaughtUpCommand(RouterSession session, WampMessage message
     public RouterSession Session { get; } = session;
     public WampMessage Message { get; } = message;
     public DynamicAuthorization.Decided? Decided { get; } = decided;
+}
+
+/// <summary>A session's registry entry: what the meta API of every node tells of it (wamp.session.get).</summary>
+internal sealed record SessionEntry(string AuthId, string AuthRole, string AuthMethod, string AuthProvider, Dictionary<string, string?> Transport)
+{
+    public string Node { get; init; } = "";
+
+    public Dictionary<string, object?> Details(long id) => new()
+    {
+        ["session"] = id,
+        ["authid"] = AuthId,
+        ["authrole"] = AuthRole,
+        ["authmethod"] = AuthMethod,
+        ["authprovider"] = AuthProvider,
+        ["transport"] = Transport.ToDictionary(kv => kv.Key, kv => (object?)kv.Value),
+    };
 }
 
 /// <summary>A registry entry's value: what another node needs to route calls to this callee.</summary>
@@ -52,16 +95,20 @@ internal sealed record RegistryEntry(string Uri, string Match, string Invoke, bo
 ///     (ClusterConnection), and which registry entries made them (_imported);
 ///   - the invocations other nodes routed to this node's callees (_relayed): each gets an invocation id of the
 ///     callee's own sequence here, and its answers go back under the id its caller's node gave it;
-///   - the CALLs waiting for the catch-up barrier (_waiting), with the messages their sessions sent after them.
+///   - the CALLs waiting for the catch-up barrier (_waiting), with the messages their sessions sent after them;
+///   - the other nodes' sessions (_sessions), for the meta API's view of the whole realm;
+///   - other nodes' registrations that conflicted with one here (_conflicting), tried again when that one changes.
 /// </summary>
 internal sealed class RealmCluster(Realm realm, ClusterNode node)
 {
-    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan CatchUpLimit = ClusterNode.CatchUpLimit;
 
     private readonly Dictionary<long, RouterSession> _remote = new();
     private readonly Dictionary<RegistryKey, (RouterSession Proxy, string Uri, UriMatch Match)> _imported = new();
     private readonly Dictionary<long, CalleeRelay> _relayed = new(); // by local callee session id
     private readonly Dictionary<long, Queue<WampMessage>> _waiting = new();
+    private readonly Dictionary<long, SessionEntry> _sessions = new();
+    private readonly Dictionary<RegistryKey, RegistryEntry> _conflicting = new();
     private WampMessage? _retrying;
 
     /// <summary>The realm's name as a subject token and registry key part.</summary>
@@ -73,14 +120,34 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
 
     // ----- from NATS (reader tasks): decode off the loop, post in order -----
 
-    public ValueTask OnPublicationAsync(byte[] data) => PostAsync(new RemotePublicationCommand(ClusterEnvelope.DecodePublication(data)));
+    public ValueTask OnPublicationAsync(byte[] data)
+    {
+        var publication = ClusterEnvelope.DecodePublication(data);
+        if (publication.Topic != ClusterEnvelope.SyncTopic) return PostAsync(new RemotePublicationCommand(publication));
+        // A sync marker: only for the node that asked.
+        return publication.Options.GetString(ClusterEnvelope.SyncToKey) == node.NodeId && publication.Options.GetString(ClusterEnvelope.SyncFromKey) is { } from
+            ? PostAsync(new SyncMarkerCommand(publication.RequestId, from))
+            : ValueTask.CompletedTask;
+    }
 
-    public ValueTask OnEnvelopeAsync(byte[] data) => PostAsync(new EnvelopeCommand(ClusterEnvelope.Decode(data)));
+    public ValueTask OnEnvelopeAsync(byte[] data)
+    {
+        var envelope = ClusterEnvelope.Decode(data);
+        if (envelope.Kind != EnvelopeKind.SyncRequest) return PostAsync(new EnvelopeCommand(envelope));
+        // Answered right here, off the loop: every publication this node acknowledged is in its outbox already (the loop
+        // forwards before it sends PUBLISHED), so the marker queued now goes out behind all of them, on the same subject.
+        var options = new Dictionary<string, object?> { [ClusterEnvelope.SyncToKey] = envelope.FromNode, [ClusterEnvelope.SyncFromKey] = node.NodeId };
+        node.Send(node.PublicationSubject(Key), ClusterEnvelope.EncodePublication(ClusterEnvelope.SyncTopic, envelope.Session, options, null, null, null));
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask OnRemoteRegistrationAsync(RegistryKey key, byte[] value)
-        => PostAsync(new RegistryCommand(key, JsonSerializer.Deserialize<RegistryEntry>(value)));
+        => key.IsSession
+            ? PostAsync(new SessionEntryCommand(key, JsonSerializer.Deserialize<SessionEntry>(value)! with { Node = key.Node }))
+            : PostAsync(new RegistryCommand(key, JsonSerializer.Deserialize<RegistryEntry>(value)));
 
-    public ValueTask OnRemoteUnregistrationAsync(RegistryKey key) => PostAsync(new RegistryCommand(key, null));
+    public ValueTask OnRemoteUnregistrationAsync(RegistryKey key)
+        => key.IsSession ? PostAsync(new SessionEntryCommand(key, null)) : PostAsync(new RegistryCommand(key, null));
 
     public ValueTask OnNodeGoneAsync(string gone) => PostAsync(new NodeGoneCommand(gone));
 
@@ -107,17 +174,37 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
                 Import(r.Key, entry);
                 break;
             case RegistryCommand r:
+                _conflicting.Remove(r.Key);
                 Unimport(r.Key);
+                break;
+            case SessionEntryCommand { Entry: { } entry } j:
+                _sessions[j.Key.Session] = entry;
+                break;
+            case SessionEntryCommand l:
+                _sessions.Remove(l.Key.Session);
                 break;
             case NodeGoneCommand g:
                 foreach (var proxy in _remote.Values.Where(p => p.RemoteNode == g.Node).ToList()) RemoveProxy(proxy);
+                foreach (var id in _sessions.Where(x => x.Value.Node == g.Node).Select(x => x.Key).ToList()) _sessions.Remove(id);
+                foreach (var key in _conflicting.Keys.Where(k => k.Node == g.Node).ToList()) _conflicting.Remove(key);
                 InterruptRelayedFrom(g.Node);
                 break;
             case ForgetRemoteCommand:
                 foreach (var proxy in _remote.Values.ToList()) RemoveProxy(proxy);
+                _sessions.Clear();
+                _conflicting.Clear();
                 break;
             case CaughtUpCommand c:
-                Resume(c);
+                Resume(c.Session, c.Message, c.Decided);
+                break;
+            case SyncMarkerCommand m:
+                if (_syncs.TryGetValue(m.Id, out var sync) && sync.Missing.Remove(m.Node) && sync.Missing.Count == 0) EndSync(m.Id);
+                break;
+            case SyncTimeoutCommand t:
+                EndSync(t.Id);
+                break;
+            case SessionAnnouncedCommand a:
+                realm.Welcome(a.Session, a.Welcome);
                 break;
         }
     }
@@ -131,18 +218,51 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
 
     private string RegistryKeyOf(RouterSession session, Registration reg) => new RegistryKey(Key, node.NodeId, session.Id, reg.Id).ToString();
 
-    /// <summary>A local callee registered: its entry goes to the registry; REGISTERED follows once NATS has stored it.</summary>
+    /// <summary>A local callee registered: its entry goes to the registry; REGISTERED follows once NATS has stored it and every other
+    /// node has seen it (ClusterNode.AnnounceRegistry).</summary>
     public void Announce(RouterSession session, Registration reg, bool discloseCaller, long requestId)
     {
         var entry = new RegistryEntry(reg.Uri, WampOptionNames.Of(reg.Match), WampOptionNames.Of(reg.Invoke), discloseCaller, session.AuthId, session.AuthRole,
             session.CalleeCallCanceling, session.CalleeProgressiveCallInvocations, session.CalleePayloadPassthru);
         var registered = new RegisteredMessage(requestId, reg.Id);
-        node.WriteRegistry(RegistryKeyOf(session, reg), JsonSerializer.SerializeToUtf8Bytes(entry),
+        node.AnnounceRegistry(RegistryKeyOf(session, reg), JsonSerializer.SerializeToUtf8Bytes(entry),
             () => realm.Post(new StoreCommittedCommand(session, registered)));
     }
 
-    /// <summary>A local callee left a registration: its entry leaves the registry.</summary>
-    public void Withdraw(RouterSession session, Registration reg) => node.WriteRegistry(RegistryKeyOf(session, reg), null, null);
+    /// <summary>A local callee left a registration: its entry leaves the registry (and what conflicted with it may come in).</summary>
+    public void Withdraw(RouterSession session, Registration reg)
+    {
+        node.WriteRegistry(RegistryKeyOf(session, reg), null, null);
+        RetryConflicting();
+    }
+
+    private string SessionKeyOf(RouterSession session) => new RegistryKey(Key, node.NodeId, session.Id, 0).ToString();
+
+    /// <summary>A local session joined: the other nodes' meta API will count and describe it; its WELCOME goes once that is stored.</summary>
+    public void AnnounceSession(RouterSession session, WelcomeMessage welcome)
+    {
+        var t = session.Transport;
+        var entry = new SessionEntry(session.AuthId, session.AuthRole, session.AuthMethod, session.AuthProvider,
+            new Dictionary<string, string?> { ["type"] = t.Type, ["serializer"] = t.SerializerName, ["peer"] = t.Peer, ["protocol"] = t.Protocol });
+        node.WriteRegistry(SessionKeyOf(session), JsonSerializer.SerializeToUtf8Bytes(entry), () => realm.Post(new SessionAnnouncedCommand(session, welcome)));
+    }
+
+    // ----- the meta API's view of the other nodes' sessions -----
+
+    /// <summary>The other nodes' sessions of this realm, by id (as their registry entries tell).</summary>
+    public IReadOnlyDictionary<long, SessionEntry> RemoteSessions => _sessions;
+
+    /// <summary>The session of another node that is a callee here, if it is one.</summary>
+    public RouterSession? RemoteCallee(long id) => _remote.GetValueOrDefault(id);
+
+    /// <summary>wamp.session.kill of another node's session: its node ends it (GOODBYE with the reason), as it would for a local caller.</summary>
+    public void Kill(long id, string reason, string? message)
+    {
+        if (!_sessions.TryGetValue(id, out var entry)) return;
+        var details = new Dictionary<string, object?>();
+        if (message is not null) details["message"] = message;
+        node.Send(node.NodeSubject(Key, entry.Node), ClusterEnvelope.Encode(EnvelopeKind.ToSession, id, node.NodeId, new GoodbyeMessage(details, reason)));
+    }
 
     private void Import(RegistryKey key, RegistryEntry entry)
     {
@@ -156,11 +276,24 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         }
         if (!realm.Dealer.AttachRemote(proxy, entry.Uri, match, invoke, entry.DiscloseCaller, key.Registration))
         {
-            node.Log.ClusterRegistrationConflict(realm.Name, entry.Uri, key.Node, entry.Invoke);
+            // Two nodes raced (or a force_reregister is on its way): tried again when the registration here changes.
+            if (_conflicting.TryAdd(key, entry)) node.Log.ClusterRegistrationConflict(realm.Name, entry.Uri, key.Node, entry.Invoke);
             if (!_imported.Values.Any(i => i.Proxy == proxy)) RemoveProxy(proxy);
             return;
         }
+        _conflicting.Remove(key);
         _imported[key] = (proxy, entry.Uri, match);
+    }
+
+    private void RetryConflicting()
+    {
+        if (_conflicting.Count == 0) return;
+        foreach (var (key, entry) in _conflicting.ToList())
+        {
+            if (!_conflicting.ContainsKey(key)) continue;
+            _conflicting.Remove(key);
+            Import(key, entry);
+        }
     }
 
     private void Unimport(RegistryKey key)
@@ -168,6 +301,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         if (!_imported.Remove(key, out var imported)) return;
         realm.Dealer.DetachRemote(imported.Proxy, imported.Uri, imported.Match);
         if (!_imported.Values.Any(i => i.Proxy == imported.Proxy)) RemoveProxy(imported.Proxy);
+        RetryConflicting();
     }
 
     /// <summary>A remote session is gone from here: the calls pending on it fail (the dealer's RemoveSession).</summary>
@@ -219,6 +353,16 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
                 callee.Send(error with { RequestId = local });
                 Forget(callee.Id, local);
                 break;
+            case GoodbyeMessage goodbye when callee is not null && !callee.Left:
+                // wamp.session.kill (and kill_by_*) on another node for a session of this one.
+                realm.Kill(callee, goodbye.Reason, goodbye.Details.GetString("message"));
+                break;
+            case UnregisteredMessage { RequestId: 0, Details: { } revoked } when callee is not null
+                                                                            && WampValue.AsInt64(revoked.GetValueOrDefault("registration")) is long revokedId
+                                                                            && realm.Dealer.Get(revokedId) is { } reg && reg.Callees.Any(c => c.Session == callee):
+                // wamp.registration.remove_callee or force_reregister on another node, for a callee of this one.
+                realm.Dealer.RemoveCallee(reg, callee, revoked.GetString("reason"));
+                break;
         }
     }
 
@@ -259,6 +403,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     public void OnLocalSessionLeft(RouterSession session)
     {
         _waiting.Remove(session.Id);
+        node.WriteRegistry(SessionKeyOf(session), null, null);
         if (!_relayed.Remove(session.Id, out var relay)) return;
         foreach (var (_, (fromNode, originId)) in relay.ByLocal)
             Reply(fromNode, session.Id, Realm.Error(WampMessageType.Invocation, originId, WampErrors.Canceled, "callee disconnected from in-flight request"));
@@ -318,14 +463,53 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         return true;
     }
 
-    private void Resume(CaughtUpCommand c)
+    // ----- the publication sync -----
+
+    private sealed record PendingSync(RouterSession Session, WampMessage Message, DynamicAuthorization.Decided? Decided, HashSet<string> Missing)
     {
-        var session = c.Session;
+        public ITimer? Timer { get; set; }
+    }
+
+    private static readonly WampMessage SyncProbe = new PublishMessage(1, new Dictionary<string, object?>(), ClusterEnvelope.SyncTopic);
+    private readonly Dictionary<long, PendingSync> _syncs = new();
+
+    /// <summary>
+    /// Read-your-writes for publications across nodes: a SUBSCRIBE with get_retained, or wamp.subscription.get_events, is
+    /// answered from what this node has routed, so it first waits until every other live node has sent a marker behind
+    /// its publications (ClusterEnvelope.SyncTopic): whatever another node acknowledged before is retained and in the
+    /// history here too. The message and its session's later ones wait in order; a node that does not answer within the
+    /// catch-up limit is not waited for. False when there is nobody to wait for, or this message has waited already.
+    /// </summary>
+    public bool DeferUntilPublicationsSynced(RouterSession session, WampMessage message, DynamicAuthorization.Decided? decided)
+    {
+        if (ReferenceEquals(message, _retrying)) return false;
+        var others = node.OtherNodes.ToHashSet(StringComparer.Ordinal);
+        if (others.Count == 0) return false;
+        long id = WampIds.NewGlobalId();
+        _waiting[session.Id] = new Queue<WampMessage>();
+        var sync = new PendingSync(session, message, decided, others);
+        _syncs[id] = sync;
+        foreach (var other in others)
+            node.Send(node.NodeSubject(Key, other), ClusterEnvelope.Encode(EnvelopeKind.SyncRequest, id, node.NodeId, SyncProbe));
+        sync.Timer = realm.Time.CreateTimer(static state => { var (r, i) = ((Realm, long))state!; r.Post(new SyncTimeoutCommand(i)); },
+            (realm, id), CatchUpLimit, Timeout.InfiniteTimeSpan);
+        return true;
+    }
+
+    private void EndSync(long id)
+    {
+        if (!_syncs.Remove(id, out var sync)) return;
+        sync.Timer?.Dispose();
+        Resume(sync.Session, sync.Message, sync.Decided);
+    }
+
+    private void Resume(RouterSession session, WampMessage message, DynamicAuthorization.Decided? decided)
+    {
         if (!_waiting.Remove(session.Id, out var queue) || !session.Joined || session.Left) return;
-        _retrying = c.Message;
+        _retrying = message;
         try
         {
-            realm.Dispatch(session, c.Message, c.Decided);
+            realm.Dispatch(session, message, decided);
         }
         finally
         {

@@ -9,7 +9,7 @@ internal static class WorkerParser
         var type = typeValue.AsEnum("router", "container", "guest", "websocket-testee", "proxy");
         return type switch
         {
-            "router" => ParseRouter(value.AsObject("id", "type", "options", "manhole", "realms", "transports", "components", "connections"), ctx),
+            "router" => ParseRouter(value.AsObject("id", "type", "options", "manhole", "realms", "transports", "components", "connections", "cluster"), ctx),
             "container" => ParseContainer(value.AsObject("id", "type", "options", "manhole", "components", "connections"), ctx),
             "guest" => GuestParser.Parse(value.AsObject("id", "type", "executable", "arguments", "options"), ctx),
             _ => throw typeValue.Error($"worker type '{type}' is not supported by this build (router, container, guest)"),
@@ -48,7 +48,10 @@ internal static class WorkerParser
             ConfigErrors.Recover(() => { WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList()); return true; }, false);
 
         var discover = ConfigErrors.Recover(() => DiscoverParser.ParseRouter(options, realms.Select(r => r.Config.Name).ToList(), ctx), null);
-        return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports }) with { Discover = discover, Router = routerOptions };
+        // PluginHost extension: the worker's realms shared with other routers over NATS (Config/ClusterParser.cs).
+        var cluster = ConfigErrors.Recover(() => ClusterParser.Parse(o, id, realms.Select(r => r.Config.Name).ToList(), ctx), null);
+        return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports })
+            with { Discover = discover, Router = routerOptions with { Cluster = cluster } };
     }
 
     private static ContainerWorkerConfig ParseContainer(ConfigObject o, ParseContext ctx)

@@ -1,0 +1,76 @@
+using PluginHost.Tests.Interop;
+using PluginHost.Tests.Support;
+
+namespace PluginHost.Tests.Cluster;
+
+/// <summary>
+/// A real cluster: nats-server and two nodes (`pluginhost start`, the interop node's config plus a <c>cluster</c> key),
+/// each in its own processes. Third-party clients spread over the nodes must not tell it from one router.
+/// </summary>
+public sealed class ClusterNodesFixture : IAsyncLifetime
+{
+    public NatsServer Nats { get; private set; } = null!;
+    public NodeProcess First { get; private set; } = null!;
+    public NodeProcess Second { get; private set; } = null!;
+
+    /// <summary>The interop node's config with its worker in cluster <paramref name="cluster"/> as node <paramref name="node"/>.</summary>
+    public static string Config(string natsUrl, string node, string cluster = "interop")
+    {
+        var config = System.Text.Json.Nodes.JsonNode.Parse(InteropNodeFixture.Config)!;
+        config["workers"]![0]!["cluster"] = new System.Text.Json.Nodes.JsonObject
+        {
+            ["nats"] = natsUrl,
+            ["node"] = node,
+            ["name"] = cluster,
+        };
+        return config.ToJsonString();
+    }
+
+    public async Task InitializeAsync()
+    {
+        Nats = await NatsServer.StartAsync();
+        First = await NodeProcess.StartAsync(Config(Nats.Url, "n1"));
+        Second = await NodeProcess.StartAsync(Config(Nats.Url, "n2"));
+        foreach (var node in new[] { First, Second }) await node.WaitForLineAsync("realm 'realm1' is shared over the cluster");
+    }
+
+    public static string WebSocketUrl(NodeProcess node) => $"ws://127.0.0.1:{node.Port("web")}/ws";
+
+    public static string RawSocketUrl(NodeProcess node) => $"rs://127.0.0.1:{node.Port("raw")}";
+
+    public async Task DisposeAsync()
+    {
+        await First.DisposeAsync();
+        await Second.DisposeAsync();
+        await Nats.DisposeAsync();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterNodesCollection : ICollectionFixture<ClusterNodesFixture>
+{
+    public const string Name = "cluster nodes";
+}
+
+/// <summary>Autobahn|Python's scenarios (tests/interop/python/ab_scenarios.py) with each scenario's sessions alternating between the nodes.</summary>
+[Collection(ClusterNodesCollection.Name)]
+public sealed class ClusterInteropTests(ClusterNodesFixture cluster)
+{
+    private const string Python = "/usr/bin/python3";
+
+    [Theory]
+    [InlineData("ws", "json")]
+    [InlineData("rs", "msgpack")]
+    [InlineData("ws", "cbor")]
+    public async Task Autobahn_Python_scenarios_pass_with_clients_spread_over_two_nodes(string transport, string serializer)
+    {
+        Func<NodeProcess, string> url = transport == "ws" ? ClusterNodesFixture.WebSocketUrl : ClusterNodesFixture.RawSocketUrl;
+        var script = Path.Combine(RepoPaths.InteropDir, "python/ab_scenarios.py");
+        var outcome = await ExternalProcess.RunAsync(Python, [script, "--url", url(cluster.First), "--url", url(cluster.Second), "--serializer", serializer],
+            TimeSpan.FromMinutes(3));
+        Assert.False(outcome.TimedOut, $"timed out:\n{outcome.Output}");
+        Assert.True(outcome.ExitCode == 0,
+            $"failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node 1 ---\n{cluster.First.Log}\n--- node 2 ---\n{cluster.Second.Log}");
+        Assert.Contains("PASS rpc", outcome.Output);
+    }
+}
