@@ -74,3 +74,24 @@ public sealed class ClusterInteropTests(ClusterNodesFixture cluster)
         Assert.Contains("PASS rpc", outcome.Output);
     }
 }
+
+/// <summary>Autobahn|JS's scenarios (tests/interop/js/ab_scenarios.js) with each scenario's sessions alternating between the nodes.</summary>
+[Collection(ClusterNodesCollection.Name)]
+public sealed class ClusterAutobahnJsTests(ClusterNodesFixture cluster)
+{
+    [Theory]
+    [InlineData("ws", "json")]
+    [InlineData("ws", "msgpack")]
+    [InlineData("rs", "json")]
+    public async Task Autobahn_JS_scenarios_pass_with_clients_spread_over_two_nodes(string transport, string serializer)
+    {
+        Func<NodeProcess, string> url = transport == "ws" ? ClusterNodesFixture.WebSocketUrl : ClusterNodesFixture.RawSocketUrl;
+        var script = Path.Combine(RepoPaths.InteropDir, "js/ab_scenarios.js");
+        var outcome = await ExternalProcess.RunAsync("node", [script, "--url", url(cluster.First), "--url", url(cluster.Second), "--serializer", serializer],
+            TimeSpan.FromMinutes(3));
+        Assert.False(outcome.TimedOut, $"timed out:\n{outcome.Output}");
+        Assert.True(outcome.ExitCode == 0,
+            $"failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node 1 ---\n{cluster.First.Log}\n--- node 2 ---\n{cluster.Second.Log}");
+        Assert.Contains("PASS rpc", outcome.Output);
+    }
+}

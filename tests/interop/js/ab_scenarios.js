@@ -3,6 +3,7 @@
 //
 //   node ab_scenarios.js --url ws://127.0.0.1:8080/ws --serializer json|msgpack|cbor [--scenario NAME ...]
 //   node ab_scenarios.js --url rs://127.0.0.1:8081 [--scenario NAME ...]   (RawSocket: Autobahn|JS speaks JSON only)
+//   --url given more than once: a cluster's nodes, taken in turn by each scenario's sessions
 //
 // Prints "PASS <name>" / "FAIL <name> <why>" per scenario; exit code 1 if any failed.
 'use strict'
@@ -24,7 +25,8 @@ function args (name) {
   return out
 }
 
-const url = arg('url')
+// --url may be repeated (the nodes of one cluster): each scenario's sessions take them in turn.
+const urls = args('url')
 const realm = arg('realm', 'realm1')
 const serializerName = arg('serializer', 'json')
 
@@ -37,9 +39,10 @@ function withTimeout (p, what) {
 const deepEqual = (a, b) => JSON.stringify(a) === JSON.stringify(b)
 
 class Ctx {
-  constructor () { this.connections = [] }
+  constructor () { this.connections = []; this.joined = 0 }
 
   session (realmName) {
+    const url = urls[this.joined++ % urls.length]
     const u = new URL(url)
     const options = { realm: realmName || realm, max_retries: 0, retry_if_unreachable: false }
     if (u.protocol === 'rs:') {
