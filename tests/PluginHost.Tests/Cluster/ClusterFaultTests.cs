@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using PluginHost.Tests.Support;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
+
+namespace PluginHost.Tests.Cluster;
+
+/// <summary>
+/// The cluster's bad days, with real processes: a router worker killed with SIGKILL while calls are pending on it, and the
+/// nats-server killed and started again. Time limits are asserted generously; the measured times are printed.
+/// </summary>
+public sealed class ClusterFaultTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+    private NatsServer _nats = null!;
+    private NodeProcess _first = null!, _second = null!;
+    private readonly List<WampSession> _sessions = new();
+
+    private static string Config(string natsUrl, string node) => $$"""
+    {
+      "version": 2,
+      "workers": [{
+        "type": "router",
+        "realms": [{ "name": "realm1", "roles": [{ "name": "anonymous", "permissions": [{ "uri": "", "match": "prefix",
+                     "allow": { "call": true, "register": true, "publish": true, "subscribe": true } }] }] }],
+        "transports": [{ "id": "web", "type": "web", "endpoint": { "type": "tcp", "port": 0, "interface": "127.0.0.1" },
+                         "paths": { "ws": { "type": "websocket" } } }],
+        "cluster": { "nats": "{{natsUrl}}", "node": "{{node}}", "name": "faults", "node_timeout": 2 }
+      }]
+    }
+    """;
+
+    public async Task InitializeAsync()
+    {
+        _nats = await NatsServer.StartAsync();
+        _first = await NodeProcess.StartAsync(Config(_nats.Url, "n1"));
+        _second = await NodeProcess.StartAsync(Config(_nats.Url, "n2"));
+        foreach (var node in new[] { _first, _second }) await node.WaitForLineAsync("realm 'realm1' is shared over the cluster");
+    }
+
+    private async Task<WampSession> JoinAsync(NodeProcess node)
+    {
+        var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri($"ws://127.0.0.1:{node.Port("web")}/ws"), [WampSerializers.MsgPack]);
+        var session = await WampSession.JoinAsync(connection, "realm1").WaitAsync(Patience);
+        _sessions.Add(session);
+        return session;
+    }
+
+    private static Task<WampRegistration> RegisterHangingAsync(WampSession callee, string procedure)
+        => callee.RegisterAsync(procedure, async (_, ct) => { await Task.Delay(Timeout.Infinite, ct); return null; });
+
+    private static Task<WampRegistration> RegisterEchoAsync(WampSession callee, string procedure)
+        => callee.RegisterAsync(procedure, (inv, _) => ValueTask.FromResult<WampResult?>(new WampResult(inv.Args)));
+
+    [Fact]
+    public async Task A_killed_router_worker_fails_the_calls_pending_on_it_and_its_node_serves_again_after_the_restart()
+    {
+        var callee = await JoinAsync(_second);
+        var caller = await JoinAsync(_first);
+        await RegisterHangingAsync(callee, "com.fault.hang");
+        var pending = caller.CallAsync("com.fault.hang");
+
+        var clock = Stopwatch.StartNew();
+        Process.GetProcessById(await _second.WorkerPidAsync("Router", "worker001")).Kill(); // SIGKILL
+        var error = await Assert.ThrowsAsync<WampException>(() => pending.WaitAsync(Patience));
+        var failedAfter = clock.Elapsed;
+        Assert.Equal("wamp.error.canceled", error.Error);
+        Assert.True(failedAfter < TimeSpan.FromSeconds(5), $"the pending call failed after {failedAfter}");
+        var gone = await Assert.ThrowsAsync<WampException>(() => caller.CallAsync("com.fault.hang").WaitAsync(Patience));
+        Assert.Equal("wamp.error.no_such_procedure", gone.Error);
+
+        // The controller restarts the worker: a new node of the cluster, serving again.
+        await _second.WaitForLineAsync("realm 'realm1' is shared over the cluster", occurrence: 2);
+        await _second.WaitForLineAsync(@"transport 'web' started", occurrence: 2);
+        var again = await JoinAsync(_second);
+        await RegisterEchoAsync(again, "com.fault.back");
+        var result = await caller.CallAsync("com.fault.back", ["hello"]).WaitAsync(Patience);
+        Assert.Equal("hello", result.Args[0]);
+        Console.WriteLine($"cluster fault: a SIGKILLed node's pending call failed after {failedAfter.TotalMilliseconds:0} ms; served again after {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task Without_NATS_each_node_serves_its_own_sessions_and_the_cluster_is_whole_again_when_it_returns()
+    {
+        var remoteCallee = await JoinAsync(_second);
+        var localCallee = await JoinAsync(_first);
+        var caller = await JoinAsync(_first);
+        await RegisterEchoAsync(remoteCallee, "com.fault.remote");
+        await RegisterEchoAsync(localCallee, "com.fault.local");
+        Assert.Equal("x", (await caller.CallAsync("com.fault.remote", ["x"]).WaitAsync(Patience)).Args[0]);
+
+        await _nats.KillAsync();
+        await _first.WaitForLineAsync("NATS is unreachable");
+        Assert.Equal("local", (await caller.CallAsync("com.fault.local", ["local"]).WaitAsync(Patience)).Args[0]);
+
+        var clock = Stopwatch.StartNew();
+        await _nats.RestartAsync();
+        // The registration of the other node is callable again: its node puts it back, this one watches afresh.
+        WampResult? back = null;
+        while (back is null && clock.Elapsed < Patience)
+        {
+            try { back = await caller.CallAsync("com.fault.remote", ["again"]).WaitAsync(Patience); }
+            catch (WampException e) when (e.Error == "wamp.error.no_such_procedure") { await _first.WaitForLineAsync("NATS is back"); }
+        }
+        var healed = clock.Elapsed;
+        Assert.Equal("again", back?.Args[0]);
+        Assert.True(healed < TimeSpan.FromSeconds(5), $"whole again after {healed}");
+        Assert.Single(_first.Log.Split('\n'), l => l.Contains("NATS is unreachable")); // the outage is logged once
+        Console.WriteLine($"cluster fault: whole again {healed.TotalMilliseconds:0} ms after nats-server restarted");
+    }
+
+    public async Task DisposeAsync()
+    {
+        foreach (var s in _sessions)
+        {
+            try { await s.DisposeAsync(); }
+            catch (Exception) { /* its node may be gone */ }
+        }
+        await _first.DisposeAsync();
+        await _second.DisposeAsync();
+        await _nats.DisposeAsync();
+    }
+}
