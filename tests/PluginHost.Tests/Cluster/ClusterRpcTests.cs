@@ -144,3 +144,44 @@ public sealed class ClusterRpcTests(NatsFixture nats) : ClusterTestBase(nats)
         Console.WriteLine($"cluster: a crashed node's pending call failed after {failed.TotalMilliseconds:0} ms");
     }
 }
+
+/// <summary>A node the others took for dead (its liveness key gone) shares its registrations again as soon as it notices.</summary>
+public sealed class ClusterLivenessTests(NatsFixture nats) : ClusterTestBase(nats)
+{
+    [Fact]
+    public async Task A_node_declared_dead_while_alive_puts_its_registrations_back()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var callee = await JoinAsync(b);
+        var watcher = await JoinAsync(a);
+        var reg = await callee.RegisterAsync("com.stalled");
+
+        // What a stall longer than node_timeout looks like: b's liveness key expired and a survivor deleted b's entries.
+        await using (var client = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = Nats.Url }))
+        {
+            var kv = new NATS.Client.KeyValueStore.NatsKVContext(new NATS.Client.JetStream.NatsJSContext(client));
+            var nodes = await kv.GetStoreAsync($"{ClusterName}_nodes");
+            await nodes.DeleteAsync(b.Cluster!.NodeId);
+            var registry = await kv.GetStoreAsync($"{ClusterName}_registry");
+            await foreach (var key in registry.GetKeysAsync())
+                if (key.Contains($".{b.Cluster.NodeId}.", StringComparison.Ordinal)) await registry.DeleteAsync(key);
+        }
+
+        // b notices at its next renewal and puts them back: a sees the registration again (each registry change wakes the loop).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var change = a.Cluster!.NextRegistryChange();
+            await watcher.CallAsync("wamp.registration.lookup", ["com.stalled"]);
+            var found = (await watcher.ExpectAsync<ResultMessage>()).Arguments![0];
+            if (found is not null)
+            {
+                Assert.Equal(reg, found);
+                break;
+            }
+            await change.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        Console.WriteLine($"cluster: a node taken for dead had its registration back after {clock.Elapsed.TotalMilliseconds:0} ms");
+    }
+}

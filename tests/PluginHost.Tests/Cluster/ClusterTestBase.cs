@@ -27,6 +27,9 @@ public abstract class ClusterTestBase(NatsFixture nats) : IClassFixture<NatsFixt
 
     protected NatsServer Nats => nats.Server;
 
+    /// <summary>The test's cluster name (its subjects' and buckets' prefix).</summary>
+    protected string ClusterName => _cluster;
+
     protected virtual TimeSpan NodeTimeout => TimeSpan.FromSeconds(3);
 
     protected virtual IEnumerable<RealmConfig> Realms => [new RealmConfig { Name = "realm1" }];

@@ -23,6 +23,10 @@ internal static partial class ClusterLog
     public static partial void ClusterNodeGone(this ILogger logger, string node, string gone, TimeSpan timeout);
 
     [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Cluster node {Node}: its liveness key had expired (no renewal for {Timeout}); its registrations are shared again")]
+    public static partial void ClusterLivenessLost(this ILogger logger, string node, TimeSpan timeout);
+
+    [LoggerMessage(Level = LogLevel.Warning,
         Message = "Cluster node {Node}: the queue toward NATS is full ({Capacity} messages); messages are dropped until it drains")]
     public static partial void ClusterOutboxFull(this ILogger logger, string node, int capacity);
 

@@ -457,6 +457,9 @@ internal sealed class ClusterNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Completes when the watcher next handles a registry entry (tests wait on it instead of polling).</summary>
+    internal Task NextRegistryChange() => Volatile.Read(ref _watchProgress).Task;
+
     /// <summary>The watcher handled <paramref name="revision"/> (0: a fresh watch starts): wakes the barriers.</summary>
     private void MarkWatched(long revision)
     {
@@ -489,6 +492,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     {
         var started = DateTime.UtcNow;
         var alive = new HashSet<string>(StringComparer.Ordinal);
+        ulong lastRevision = 0;
         while (!_stop.IsCancellationRequested)
         {
             try
@@ -496,11 +500,13 @@ internal sealed class ClusterNode : IAsyncDisposable
                 using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 limit.CancelAfter(_options.NodeTimeout);
                 var (registry, nodes) = await StoresAsync(limit.Token).ConfigureAwait(false);
-                await nodes.PutAsync(NodeId, System.Text.Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O")), cancellationToken: limit.Token).ConfigureAwait(false);
+                lastRevision = await RenewAsync(nodes, lastRevision, limit.Token).ConfigureAwait(false);
                 alive.Clear();
                 await foreach (var key in nodes.GetKeysAsync(cancellationToken: limit.Token).ConfigureAwait(false)) alive.Add(key);
                 Volatile.Write(ref _alive, alive.Where(n => n != NodeId).ToArray());
                 if (Interlocked.Exchange(ref _outage, 0) == 1) _log.ClusterReconnected(NodeId);
+                // A node declared dead that renews again (it was only stalled): it can be declared dead again later.
+                _gone.RemoveWhere(alive.Contains);
                 // A node seen in the registry but not alive for a whole NodeTimeout (since this node started) is dead.
                 if (DateTime.UtcNow - started >= _options.NodeTimeout)
                 {
@@ -525,6 +531,26 @@ internal sealed class ClusterNode : IAsyncDisposable
             try { await Task.Delay(_heartbeat, _stop.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { return; }
         }
+    }
+
+    /// <summary>
+    /// Renews this node's liveness key, on the revision it last wrote. When that fails the key had expired (this node was
+    /// stalled for a whole NodeTimeout, or NATS lost it): the others may have declared this node dead and deleted its
+    /// registry entries, so they are all put again.
+    /// </summary>
+    private async Task<ulong> RenewAsync(INatsKVStore nodes, ulong lastRevision, CancellationToken ct)
+    {
+        var stamp = System.Text.Encoding.UTF8.GetBytes(DateTime.UtcNow.ToString("O"));
+        if (lastRevision != 0)
+        {
+            try { return await nodes.UpdateAsync(NodeId, stamp, lastRevision, cancellationToken: ct).ConfigureAwait(false); }
+            catch (NatsKVWrongLastRevisionException)
+            {
+                _log.ClusterLivenessLost(NodeId, _options.NodeTimeout);
+                _writes.Writer.TryWrite(PutAllAgain);
+            }
+        }
+        return await nodes.PutAsync(NodeId, stamp, cancellationToken: ct).ConfigureAwait(false);
     }
 
     /// <summary>Deletes a dead node's registry entries (every survivor may do it: deleting twice is harmless).</summary>
