@@ -24,8 +24,11 @@ namespace PluginHost.Wamp.Router;
 //   - MetaApi:             the meta procedures and events.
 // RouterSession is the transport pump: reader, writer, handshake, identity and announced features
 // (immutable once joined), and its FlowControl (FlowControl.cs), which is thread-safe by itself.
-// A session on another node will be just another key of these tables. Nothing else reads or
-// writes that state, so there are no locks on it.
+//   - RealmCluster (Cluster/, only when the router is in a cluster): the other nodes' callees (sessions whose
+//                          transport is a NATS subject, just other keys of the dealer's tables), the invocations
+//                          relayed to this node's callees, the other nodes' sessions for the meta API; it is fed by
+//                          ClusterCommands that NATS reader tasks post (Cluster/ClusterNode.cs states that design).
+// Nothing else reads or writes that state, so there are no locks on it.
 //
 // Session reader tasks (RouterSession.RunAsync) receive and decode on their own threads and post
 // commands (Join, Message, ProtocolError, Leave) to the loop; they await when the command queue
