@@ -48,10 +48,10 @@ public sealed class ClusterFaultTests : IAsyncLifetime
     }
 
     private static Task<WampRegistration> RegisterHangingAsync(WampSession callee, string procedure)
-        => callee.RegisterAsync(procedure, async (_, ct) => { await Task.Delay(Timeout.Infinite, ct); return null; });
+        => callee.RegisterAsync(procedure, async (_, ct) => { await Task.Delay(Timeout.Infinite, ct); return null; }).WaitAsync(Patience);
 
     private static Task<WampRegistration> RegisterEchoAsync(WampSession callee, string procedure)
-        => callee.RegisterAsync(procedure, (inv, _) => ValueTask.FromResult<WampResult?>(new WampResult(inv.Args)));
+        => callee.RegisterAsync(procedure, (inv, _) => ValueTask.FromResult<WampResult?>(new WampResult(inv.Args))).WaitAsync(Patience);
 
     [Fact]
     public async Task A_killed_router_worker_fails_the_calls_pending_on_it_and_its_node_serves_again_after_the_restart()
@@ -93,6 +93,12 @@ public sealed class ClusterFaultTests : IAsyncLifetime
         await _nats.KillAsync();
         await _first.WaitForLineAsync("NATS is unreachable");
         Assert.Equal("local", (await caller.CallAsync("com.fault.local", ["local"]).WaitAsync(Patience)).Args[0]);
+        // New sessions and registrations during the outage do not wait for NATS either.
+        var joinClock = Stopwatch.StartNew();
+        var latecomer = await JoinAsync(_first);
+        await RegisterEchoAsync(latecomer, "com.fault.late");
+        Assert.Equal("late", (await caller.CallAsync("com.fault.late", ["late"]).WaitAsync(Patience)).Args[0]);
+        Assert.True(joinClock.Elapsed < TimeSpan.FromSeconds(2), $"join, register and call without NATS took {joinClock.Elapsed}");
 
         var clock = Stopwatch.StartNew();
         await _nats.RestartAsync();

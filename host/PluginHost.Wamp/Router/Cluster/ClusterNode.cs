@@ -59,6 +59,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     private int _outage;     // 1 while NATS is unreachable (logged once per outage)
     private int _hadOutage;  // 1 from an outage until the connection is open again (then the registry is watched afresh)
     private CancellationTokenSource? _watchRound; // the current registry watch
+    private CancellationTokenSource _publishing = new(); // cancelled when an outage begins: a publish waiting for NATS gives up
     private TaskCompletionSource _watchProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private INatsKVStore? _registry, _nodes;
     private readonly string _servers;
@@ -223,9 +224,17 @@ internal sealed class ClusterNode : IAsyncDisposable
                         then();
                         continue;
                     }
+                    // NATS is away: what would go to it now is dropped at once (the outage is logged once), so that the
+                    // outbox never stalls what waits behind it (REGISTERED and WELCOME for local sessions).
+                    if (Volatile.Read(ref _outage) != 0) continue;
                     try
                     {
-                        await _nats.PublishAsync(item.Subject!, item.Payload ?? item.Encode!(), cancellationToken: _stop.Token).ConfigureAwait(false);
+                        await _nats.PublishAsync(item.Subject!, item.Payload ?? item.Encode!(), cancellationToken: Volatile.Read(ref _publishing).Token)
+                            .ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
+                    {
+                        // The outage began while this message waited for NATS: dropped, as the ones after it.
                     }
                     catch (Exception e) when (e is not OperationCanceledException)
                     {
@@ -320,8 +329,10 @@ internal sealed class ClusterNode : IAsyncDisposable
                     }
                     else
                     {
-                        // Back from an outage: the buckets may be new (NATS restarted), so every own entry is put again.
+                        // Back from an outage: the buckets may be new (NATS restarted), so every own entry is put again, and
+                        // entries removed meanwhile (their delete was not sent) are deleted now.
                         foreach (var (k, v) in _own.ToList()) await StoreAsync(k, v).ConfigureAwait(false);
+                        await DeleteStaleAsync().ConfigureAwait(false);
                     }
                 }
             }
@@ -331,9 +342,29 @@ internal sealed class ClusterNode : IAsyncDisposable
         }
     }
 
+    private async Task DeleteStaleAsync()
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        limit.CancelAfter(_options.NodeTimeout);
+        try
+        {
+            var (registry, _) = await StoresAsync(limit.Token).ConfigureAwait(false);
+            var stale = new List<string>();
+            await foreach (var key in registry.GetKeysAsync(cancellationToken: limit.Token).ConfigureAwait(false))
+                if (RegistryKey.TryParse(key, out var k) && k.Node == NodeId && !_own.ContainsKey(key)) stale.Add(key);
+            foreach (var key in stale) await registry.DeleteAsync(key, cancellationToken: limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException && !_stop.IsCancellationRequested)
+        {
+            OnOutage(e.Message);
+        }
+    }
+
     /// <summary>Puts or deletes; the stream revision of a put (0 for a delete, or when NATS is away).</summary>
     private async Task<long> StoreAsync(string key, byte[]? value)
     {
+        // NATS is away: nothing waits for it (joins and registrations go on locally); _own is put again when it is back.
+        if (Volatile.Read(ref _outage) != 0) return 0;
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         limit.CancelAfter(_options.NodeTimeout);
         try
@@ -504,7 +535,13 @@ internal sealed class ClusterNode : IAsyncDisposable
                 alive.Clear();
                 await foreach (var key in nodes.GetKeysAsync(cancellationToken: limit.Token).ConfigureAwait(false)) alive.Add(key);
                 Volatile.Write(ref _alive, alive.Where(n => n != NodeId).ToArray());
-                if (Interlocked.Exchange(ref _outage, 0) == 1) _log.ClusterReconnected(NodeId);
+                if (Volatile.Read(ref _outage) == 1)
+                {
+                    Interlocked.Exchange(ref _publishing, new CancellationTokenSource()).Dispose();
+                    Volatile.Write(ref _outage, 0);
+                    _writes.Writer.TryWrite(PutAllAgain); // what changed meanwhile (or all of it, if NATS restarted)
+                    _log.ClusterReconnected(NodeId);
+                }
                 // A node declared dead that renews again (it was only stalled): it can be declared dead again later.
                 _gone.RemoveWhere(alive.Contains);
                 // A node seen in the registry but not alive for a whole NodeTimeout (since this node started) is dead.
@@ -566,6 +603,7 @@ internal sealed class ClusterNode : IAsyncDisposable
     {
         Volatile.Write(ref _hadOutage, 1);
         if (Interlocked.Exchange(ref _outage, 1) != 0 || _stop.IsCancellationRequested) return;
+        Volatile.Read(ref _publishing).Cancel();
         _log.ClusterOutage(NodeId, reason);
         // Remote callees cannot be reached now: calls go to local callees or fail at once instead of hanging.
         foreach (var realm in _realms.Values) _ = realm.ForgetRemoteCalleesAsync().AsTask();
