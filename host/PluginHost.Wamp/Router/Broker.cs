@@ -88,7 +88,9 @@ internal sealed class Broker
         // subscribing twice returns the same id.
         if (!_byUri.TryGetValue((m.Topic, match), out var sub))
         {
-            sub = new Subscription(NewId(), m.Topic, match);
+            // A cluster: the id other nodes already use for (topic, match), so that the meta API names it alike everywhere.
+            var id = realm.Cluster?.SubscriptionIdOf(m.Topic, match) is long shared && !_byId.ContainsKey(shared) ? shared : NewId();
+            sub = new Subscription(id, m.Topic, match);
             _byUri[(m.Topic, match)] = sub;
             _byId[sub.Id] = sub;
             if (match != UriMatch.Exact) _patterns.Add(sub);
@@ -99,6 +101,7 @@ internal sealed class Broker
             if (!_bySession.TryGetValue(session.Id, out var mine)) _bySession[session.Id] = mine = new HashSet<Subscription>();
             mine.Add(sub);
             realm.Meta?.OnSubscribe(session, sub);
+            realm.Cluster?.AnnounceSubscription(session, sub);
         }
         session.Send(new SubscribedMessage(m.RequestId, sub.Id));
         // Event retention: the retained events this subscriber is eligible for follow SUBSCRIBED at once.
@@ -327,6 +330,7 @@ internal sealed class Broker
         sub.Subscribers.Remove(session);
         if (_bySession.TryGetValue(session.Id, out var mine) && mine.Remove(sub) && mine.Count == 0) _bySession.Remove(session.Id);
         realm.Meta?.OnUnsubscribe(session, sub);
+        realm.Cluster?.WithdrawSubscription(session, sub);
         // Event history subscriptions outlive their subscribers (no on_delete for them, as in Crossbar).
         if (sub.Subscribers.Count == 0 && sub.History is null)
         {

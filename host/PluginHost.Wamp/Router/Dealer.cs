@@ -233,8 +233,9 @@ internal sealed partial class Dealer(Realm realm)
             // A cluster: event history holds what other nodes acknowledged once they have sent it here (Cluster/RealmCluster.cs).
             if (m.Procedure == "wamp.subscription.get_events" && realm.Cluster is { } synced && synced.DeferUntilPublicationsSynced(session, m, decided))
                 return true;
-            // ... and the realm's sessions and registrations are those of every node, known here once caught up with the registry.
-            if ((m.Procedure.StartsWith("wamp.session.", StringComparison.Ordinal) || m.Procedure.StartsWith("wamp.registration.", StringComparison.Ordinal))
+            // ... and the realm's sessions, registrations and subscriptions are those of every node, known here once caught up with the registry.
+            if ((m.Procedure.StartsWith("wamp.session.", StringComparison.Ordinal) || m.Procedure.StartsWith("wamp.registration.", StringComparison.Ordinal)
+                 || m.Procedure.StartsWith("wamp.subscription.", StringComparison.Ordinal))
                 && realm.Cluster is { } shared
                 && shared.DeferUntilCaughtUp(session, m, decided))
                 return true;

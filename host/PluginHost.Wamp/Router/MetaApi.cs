@@ -39,11 +39,11 @@ internal sealed class MetaApi
             ["wamp.registration.list_callees"] = (_, c) => [GetRegistration(c).Callees.Select(e => (object?)e.Session.Id).ToList()],
             ["wamp.registration.count_callees"] = (_, c) => [(long)GetRegistration(c).Callees.Count],
             ["wamp.registration.remove_callee"] = RemoveCallee,
-            ["wamp.subscription.list"] = (_, _) => [Lists(_realm.Broker.All.Select(s => (s.Id, s.Match)))],
+            ["wamp.subscription.list"] = (_, _) => [Lists(AllSubscriptions().Select(s => (s.Id, s.Match)))],
             ["wamp.subscription.lookup"] = SubscriptionLookup,
             ["wamp.subscription.match"] = SubscriptionMatch,
             ["wamp.subscription.get"] = (_, c) => [SubscriptionDetails(GetSubscription(c))],
-            ["wamp.subscription.list_subscribers"] = (_, c) => [GetSubscription(c).Subscribers.Select(s => (object?)s.Id).ToList()],
+            ["wamp.subscription.list_subscribers"] = (_, c) => [GetSubscription(c).Subscribers.Select(id => (object?)id).ToList()],
             ["wamp.subscription.count_subscribers"] = (_, c) => [(long)GetSubscription(c).Subscribers.Count],
             ["wamp.subscription.remove_subscriber"] = RemoveSubscriber,
             // Event history (EventHistory.cs).
@@ -189,13 +189,39 @@ internal sealed class MetaApi
         => [_realm.Dealer.Lookup(UriArg(c, 0), MatchOption(c))?.Id];
 
     private IReadOnlyList<object?> SubscriptionLookup(RouterSession caller, CallMessage c)
-        => [_realm.Broker.Lookup(UriArg(c, 0), MatchOption(c))?.Id];
+    {
+        var (uri, match) = (UriArg(c, 0), MatchOption(c));
+        return [AllSubscriptions().FirstOrDefault(s => s.Uri == uri && s.Match == match)?.Id];
+    }
 
     private IReadOnlyList<object?> SubscriptionMatch(RouterSession caller, CallMessage c)
     {
-        var matches = _realm.Broker.Match(UriArg(c, 0));
+        var topic = UriArg(c, 0);
+        var matches = AllSubscriptions().Where(s => s.Match switch
+        {
+            UriMatch.Prefix => UriMatcher.PrefixMatches(s.Uri, topic),
+            UriMatch.Wildcard => UriMatcher.WildcardMatches(s.Uri, topic),
+            _ => s.Uri == topic,
+        }).ToList();
         // Nullable list: null when nothing matches.
         return [matches.Count == 0 ? null : matches.Select(s => (object?)s.Id).ToList()];
+    }
+
+    /// <summary>A subscription as the meta API tells of it: this node's subscribers and, in a cluster, the other nodes'.</summary>
+    private sealed record SubscriptionView(long Id, string Uri, UriMatch Match, string Created, List<long> Subscribers);
+
+    /// <summary>The realm's subscriptions: this node's, merged (by id, the same on every node) with the other nodes'.</summary>
+    private List<SubscriptionView> AllSubscriptions()
+    {
+        var views = _realm.Broker.All.Select(s => new SubscriptionView(s.Id, s.Uri, s.Match, s.Created, s.Subscribers.Select(x => x.Id).ToList()))
+            .ToDictionary(v => v.Id);
+        if (_realm.Cluster is { } cluster)
+            foreach (var (id, remote) in cluster.RemoteSubscriptions)
+            {
+                if (views.TryGetValue(id, out var local)) local.Subscribers.AddRange(remote.Subscribers.Keys);
+                else views[id] = new SubscriptionView(id, remote.Uri, remote.Match, remote.Created, [.. remote.Subscribers.Keys]);
+            }
+        return [.. views.Values];
     }
 
     private Registration GetRegistration(CallMessage c)
@@ -204,10 +230,10 @@ internal sealed class MetaApi
         return _realm.Dealer.Get(id) ?? throw new MetaError(WampErrors.NoSuchRegistration, $"no registration {id} on this realm");
     }
 
-    private Subscription GetSubscription(CallMessage c)
+    private SubscriptionView GetSubscription(CallMessage c)
     {
         var id = IdArg(c, 0);
-        return _realm.Broker.Get(id) ?? throw new MetaError(WampErrors.NoSuchSubscription, $"no subscription {id} on this realm");
+        return AllSubscriptions().FirstOrDefault(s => s.Id == id) ?? throw new MetaError(WampErrors.NoSuchSubscription, $"no subscription {id} on this realm");
     }
 
     // ----- revocation: wamp.registration.remove_callee, wamp.subscription.remove_subscriber -----
@@ -236,12 +262,24 @@ internal sealed class MetaApi
     private IReadOnlyList<object?> RemoveSubscriber(RouterSession caller, CallMessage c)
     {
         var subId = IdParam(c, 0, "subscription_id");
+        var subscriberId = IdParam(c, 1, "subscriber_id");
+        if (!_realm.Sessions.ContainsKey(subscriberId) && _realm.Cluster?.RemoteSessions.ContainsKey(subscriberId) == true)
+            return RemoveRemoteSubscriber(subId, subscriberId, RevocationReason(c));
         var session = SessionParam(c, 1, "subscriber_id");
         var reason = RevocationReason(c);
         var sub = _realm.Broker.Get(subId) ?? throw new MetaError(WampErrors.NoSuchSubscription, $"no subscription {subId} on this realm");
         if (!sub.Subscribers.Contains(session))
             throw new MetaError(WampErrors.NoSuchSubscription, $"session {session.Id} is not subscribed on subscription {subId}");
         _realm.Broker.RemoveSubscriber(sub, session, reason);
+        return [];
+    }
+
+    /// <summary>remove_subscriber of another node's subscriber (cluster): checked against the merged view, revoked by its node.</summary>
+    private IReadOnlyList<object?> RemoveRemoteSubscriber(long subId, long subscriber, string? reason)
+    {
+        if (_realm.Cluster?.RemoteSubscriptions.GetValueOrDefault(subId) is not { } remote || !remote.Subscribers.ContainsKey(subscriber))
+            throw new MetaError(WampErrors.NoSuchSubscription, $"session {subscriber} is not subscribed on subscription {subId}");
+        _realm.Cluster.RemoveSubscriber(subId, subscriber, reason);
         return [];
     }
 
@@ -282,7 +320,7 @@ internal sealed class MetaApi
         ["invoke"] = WampOptionNames.Of(r.Invoke),
     };
 
-    private static Dictionary<string, object?> SubscriptionDetails(Subscription s) => new()
+    private static Dictionary<string, object?> SubscriptionDetails(SubscriptionView s) => new()
     {
         ["id"] = s.Id,
         ["created"] = s.Created,
@@ -343,7 +381,7 @@ internal sealed class MetaApi
 
     public void OnSubscriptionCreate(RouterSession s, Subscription sub)
     {
-        if (!Reserved(sub.Uri)) Publish("wamp.subscription.on_create", [s.Id, SubscriptionDetails(sub)]);
+        if (!Reserved(sub.Uri)) Publish("wamp.subscription.on_create", [s.Id, SubscriptionDetails(new SubscriptionView(sub.Id, sub.Uri, sub.Match, sub.Created, []))]);
     }
 
     public void OnSubscribe(RouterSession s, Subscription sub)

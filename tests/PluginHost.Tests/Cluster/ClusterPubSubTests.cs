@@ -104,3 +104,44 @@ public sealed class ClusterPubSubTests(NatsFixture nats) : ClusterTestBase(nats)
         Assert.Equal(joined.SessionId, details["session"]);
     }
 }
+
+/// <summary>The subscription meta API answers for the whole realm: subscribers of every node, one id per subscription.</summary>
+public sealed class ClusterSubscriptionMetaTests(NatsFixture nats) : ClusterTestBase(nats)
+{
+    [Fact]
+    public async Task Subscribers_elsewhere_are_listed_counted_and_removable_under_one_id()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var remote = await JoinAsync(b, features: ("subscriber", "subscription_revocation"));
+        var watcher = await JoinAsync(a);
+        var subId = await remote.SubscribeAsync("com.example.meta");
+
+        // SUBSCRIBED does not wait for the registry: a's view catches up a moment later (each registry change wakes the test).
+        while (true)
+        {
+            var change = a.Cluster!.NextRegistryChange();
+            await watcher.CallAsync("wamp.subscription.lookup", ["com.example.meta"]);
+            if ((await watcher.ExpectAsync<ResultMessage>()).Arguments![0] is not null) break;
+            await change.WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        await watcher.CallAsync("wamp.subscription.lookup", ["com.example.meta"]);
+        Assert.Equal(subId, (await watcher.ExpectAsync<ResultMessage>()).Arguments![0]);
+
+        // A local subscriber of the same topic joins the same subscription id.
+        var local = await JoinAsync(a);
+        Assert.Equal(subId, await local.SubscribeAsync("com.example.meta"));
+        await watcher.CallAsync("wamp.subscription.list_subscribers", [subId]);
+        var subscribers = Assert.IsAssignableFrom<IEnumerable<object?>>((await watcher.ExpectAsync<ResultMessage>()).Arguments![0]);
+        Assert.Equal(new[] { local.SessionId, remote.SessionId }.Order(), subscribers.Select(x => (long)x!).Order());
+        await watcher.CallAsync("wamp.subscription.get", [subId]);
+        Assert.Equal("com.example.meta", ((IReadOnlyDictionary<string, object?>)(await watcher.ExpectAsync<ResultMessage>()).Arguments![0]!)["uri"]);
+
+        // remove_subscriber of the remote subscriber: its node revokes it.
+        await watcher.CallAsync("wamp.subscription.remove_subscriber", [subId, remote.SessionId]);
+        await watcher.ExpectAsync<ResultMessage>();
+        var revoked = await remote.ExpectAsync<UnsubscribedMessage>();
+        Assert.Equal(0, revoked.RequestId);
+        Assert.Equal(subId, revoked.Details!["subscription"]);
+    }
+}

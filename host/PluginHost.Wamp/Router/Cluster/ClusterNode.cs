@@ -667,14 +667,23 @@ internal sealed class ClusterNode : IAsyncDisposable
 
 /// <summary>
 /// A registry key: {realm}.{node}.{session}.{registration} for a callee's registration, {realm}.{node}.{session}.s for a
-/// session (the meta API's view of the whole realm); realm and node sanitized (no dots).
+/// session, {realm}.{node}.{session}.t{subscription} for a subscriber's subscription (the meta API's view of the whole
+/// realm); realm and node sanitized (no dots). <see cref="Registration"/> holds 0 for a session and minus the
+/// subscription id for a subscription (ids are never 0).
 /// </summary>
 internal readonly record struct RegistryKey(string Realm, string Node, long Session, long Registration)
 {
-    /// <summary>A session entry (registration ids are never 0).</summary>
     public bool IsSession => Registration == 0;
 
-    public override string ToString() => $"{Realm}.{Node}.{Session}.{(IsSession ? "s" : Registration.ToString(System.Globalization.CultureInfo.InvariantCulture))}";
+    public bool IsSubscription => Registration < 0;
+
+    public long Subscription => -Registration;
+
+    public static RegistryKey ForSubscription(string realm, string node, long session, long subscription) => new(realm, node, session, -subscription);
+
+    public override string ToString() => $"{Realm}.{Node}.{Session}." + (IsSession ? "s"
+        : IsSubscription ? "t" + Subscription.ToString(System.Globalization.CultureInfo.InvariantCulture)
+        : Registration.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     public static bool TryParse(string key, out RegistryKey parsed)
     {
@@ -682,7 +691,12 @@ internal readonly record struct RegistryKey(string Realm, string Node, long Sess
         var parts = key.Split('.');
         if (parts.Length != 4 || !long.TryParse(parts[2], out var session)) return false;
         long registration = 0;
-        if (parts[3] != "s" && (!long.TryParse(parts[3], out registration) || registration == 0)) return false;
+        if (parts[3].StartsWith('t'))
+        {
+            if (!long.TryParse(parts[3].AsSpan(1), out var subscription) || subscription <= 0) return false;
+            registration = -subscription;
+        }
+        else if (parts[3] != "s" && (!long.TryParse(parts[3], out registration) || registration <= 0)) return false;
         parsed = new RegistryKey(parts[0], parts[1], session, registration);
         return true;
     }

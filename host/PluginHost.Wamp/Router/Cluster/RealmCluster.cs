@@ -66,6 +66,26 @@ internal sealed class CaughtUpCommand(RouterSession session, WampMessage message
     public DynamicAuthorization.Decided? Decided { get; } = decided;
 }
 
+/// <summary>Another node's session subscribed (<see cref="Entry"/> set) or unsubscribed (null).</summary>
+internal sealed class SubscriptionEntryCommand(RegistryKey key, SubscriptionEntry? entry) : ClusterCommand
+{
+    public RegistryKey Key { get; } = key;
+    public SubscriptionEntry? Entry { get; } = entry;
+}
+
+/// <summary>A subscriber's registry entry: which subscription (by its id, the same on every node) it holds.</summary>
+internal sealed record SubscriptionEntry(string Uri, string Match, string Created);
+
+/// <summary>The other nodes' subscribers of one subscription (loop-owned, RealmCluster).</summary>
+internal sealed class RemoteSubscription(string uri, UriMatch match, string created)
+{
+    public string Uri { get; } = uri;
+    public UriMatch Match { get; } = match;
+    public string Created { get; } = created;
+    /// <summary>Subscriber session ids and their nodes.</summary>
+    public Dictionary<long, string> Subscribers { get; } = new();
+}
+
 /// <summary>A session's registry entry: what the meta API of every node tells of it (wamp.session.get).</summary>
 internal sealed record SessionEntry(string AuthId, string AuthRole, string AuthMethod, string AuthProvider, Dictionary<string, string?> Transport)
 {
@@ -108,6 +128,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     private readonly Dictionary<long, CalleeRelay> _relayed = new(); // by local callee session id
     private readonly Dictionary<long, Queue<WampMessage>> _waiting = new();
     private readonly Dictionary<long, SessionEntry> _sessions = new();
+    private readonly Dictionary<long, RemoteSubscription> _subscriptions = new(); // by subscription id
     private readonly Dictionary<RegistryKey, RegistryEntry> _conflicting = new();
     private WampMessage? _retrying;
 
@@ -142,12 +163,14 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     }
 
     public ValueTask OnRemoteRegistrationAsync(RegistryKey key, byte[] value)
-        => key.IsSession
-            ? PostAsync(new SessionEntryCommand(key, JsonSerializer.Deserialize<SessionEntry>(value)! with { Node = key.Node }))
+        => key.IsSession ? PostAsync(new SessionEntryCommand(key, JsonSerializer.Deserialize<SessionEntry>(value)! with { Node = key.Node }))
+            : key.IsSubscription ? PostAsync(new SubscriptionEntryCommand(key, JsonSerializer.Deserialize<SubscriptionEntry>(value)))
             : PostAsync(new RegistryCommand(key, JsonSerializer.Deserialize<RegistryEntry>(value)));
 
     public ValueTask OnRemoteUnregistrationAsync(RegistryKey key)
-        => key.IsSession ? PostAsync(new SessionEntryCommand(key, null)) : PostAsync(new RegistryCommand(key, null));
+        => key.IsSession ? PostAsync(new SessionEntryCommand(key, null))
+            : key.IsSubscription ? PostAsync(new SubscriptionEntryCommand(key, null))
+            : PostAsync(new RegistryCommand(key, null));
 
     public ValueTask OnNodeGoneAsync(string gone) => PostAsync(new NodeGoneCommand(gone));
 
@@ -183,15 +206,32 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             case SessionEntryCommand l:
                 _sessions.Remove(l.Key.Session);
                 break;
+            case SubscriptionEntryCommand { Entry: { } entry } subscribed:
+                if (!WampOptionNames.TryParse(entry.Match, out UriMatch match)) break;
+                if (!_subscriptions.TryGetValue(subscribed.Key.Subscription, out var remote))
+                    _subscriptions[subscribed.Key.Subscription] = remote = new RemoteSubscription(entry.Uri, match, entry.Created);
+                remote.Subscribers[subscribed.Key.Session] = subscribed.Key.Node;
+                break;
+            case SubscriptionEntryCommand unsubscribed:
+                if (_subscriptions.TryGetValue(unsubscribed.Key.Subscription, out var held) && held.Subscribers.Remove(unsubscribed.Key.Session)
+                    && held.Subscribers.Count == 0)
+                    _subscriptions.Remove(unsubscribed.Key.Subscription);
+                break;
             case NodeGoneCommand g:
                 foreach (var proxy in _remote.Values.Where(p => p.RemoteNode == g.Node).ToList()) RemoveProxy(proxy);
                 foreach (var id in _sessions.Where(x => x.Value.Node == g.Node).Select(x => x.Key).ToList()) _sessions.Remove(id);
+                foreach (var (id, sub) in _subscriptions.ToList())
+                {
+                    foreach (var subscriber in sub.Subscribers.Where(x => x.Value == g.Node).Select(x => x.Key).ToList()) sub.Subscribers.Remove(subscriber);
+                    if (sub.Subscribers.Count == 0) _subscriptions.Remove(id);
+                }
                 foreach (var key in _conflicting.Keys.Where(k => k.Node == g.Node).ToList()) _conflicting.Remove(key);
                 InterruptRelayedFrom(g.Node);
                 break;
             case ForgetRemoteCommand:
                 foreach (var proxy in _remote.Values.ToList()) RemoveProxy(proxy);
                 _sessions.Clear();
+                _subscriptions.Clear();
                 _conflicting.Clear();
                 break;
             case CaughtUpCommand c:
@@ -245,6 +285,35 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         var entry = new SessionEntry(session.AuthId, session.AuthRole, session.AuthMethod, session.AuthProvider,
             new Dictionary<string, string?> { ["type"] = t.Type, ["serializer"] = t.SerializerName, ["peer"] = t.Peer, ["protocol"] = t.Protocol });
         node.WriteRegistry(SessionKeyOf(session), JsonSerializer.SerializeToUtf8Bytes(entry), () => realm.Post(new SessionAnnouncedCommand(session, welcome)));
+    }
+
+    // ----- subscriptions (the meta API's view) -----
+
+    /// <summary>A local session subscribed: the other nodes' meta API will list it under the subscription's id.</summary>
+    public void AnnounceSubscription(RouterSession session, Subscription sub)
+        => node.WriteRegistry(RegistryKey.ForSubscription(Key, node.NodeId, session.Id, sub.Id).ToString(),
+            JsonSerializer.SerializeToUtf8Bytes(new SubscriptionEntry(sub.Uri, WampOptionNames.Of(sub.Match), sub.Created)), null);
+
+    /// <summary>A local session left a subscription.</summary>
+    public void WithdrawSubscription(RouterSession session, Subscription sub)
+        => node.WriteRegistry(RegistryKey.ForSubscription(Key, node.NodeId, session.Id, sub.Id).ToString(), null, null);
+
+    /// <summary>The other nodes' subscriptions of this realm, by id (the same id on every node that has subscribers of it).</summary>
+    public IReadOnlyDictionary<long, RemoteSubscription> RemoteSubscriptions => _subscriptions;
+
+    /// <summary>The id another node gave (uri, match), so that a subscription here takes the same one; null if none.</summary>
+    public long? SubscriptionIdOf(string uri, UriMatch match)
+        => _subscriptions.FirstOrDefault(x => x.Value.Uri == uri && x.Value.Match == match) is { Value: not null } found ? found.Key : null;
+
+    /// <summary>wamp.subscription.remove_subscriber for another node's subscriber: its node revokes it.</summary>
+    public void RemoveSubscriber(long subscription, long subscriber, string? reason)
+    {
+        if (!_subscriptions.TryGetValue(subscription, out var sub) || !sub.Subscribers.TryGetValue(subscriber, out var owner)) return;
+        var details = new Dictionary<string, object?> { ["subscription"] = subscription };
+        if (reason is not null) details["reason"] = reason;
+        node.Send(node.NodeSubject(Key, owner), ClusterEnvelope.Encode(EnvelopeKind.ToSession, subscriber, node.NodeId, new UnsubscribedMessage(0, details)));
+        sub.Subscribers.Remove(subscriber);
+        if (sub.Subscribers.Count == 0) _subscriptions.Remove(subscription);
     }
 
     // ----- the meta API's view of the other nodes' sessions -----
@@ -356,6 +425,12 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             case GoodbyeMessage goodbye when callee is not null && !callee.Left:
                 // wamp.session.kill (and kill_by_*) on another node for a session of this one.
                 realm.Kill(callee, goodbye.Reason, goodbye.Details.GetString("message"));
+                break;
+            case UnsubscribedMessage { RequestId: 0, Details: { } unsubscribed } when callee is not null
+                                                                            && WampValue.AsInt64(unsubscribed.GetValueOrDefault("subscription")) is long subscriptionId
+                                                                            && realm.Broker.Get(subscriptionId) is { } sub && sub.Subscribers.Contains(callee):
+                // wamp.subscription.remove_subscriber on another node, for a subscriber of this one.
+                realm.Broker.RemoveSubscriber(sub, callee, unsubscribed.GetString("reason"));
                 break;
             case UnregisteredMessage { RequestId: 0, Details: { } revoked } when callee is not null
                                                                             && WampValue.AsInt64(revoked.GetValueOrDefault("registration")) is long revokedId
