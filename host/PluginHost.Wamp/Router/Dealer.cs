@@ -142,8 +142,20 @@ internal sealed partial class Dealer(Realm realm)
         Peer(session).Registrations.Add(reg);
         realm.Meta?.OnRegister(session, reg);
         // A cluster: the other nodes learn of the callee first, so a caller anywhere finds it once REGISTERED is out.
-        if (realm.Cluster is { } cluster) cluster.Announce(session, reg, discloseCaller, m.RequestId);
+        if (realm.Cluster is { } cluster) cluster.Announce(session, reg, discloseCaller, m.RequestId, forced: m.Options.GetBool("force_reregister"));
         else session.Send(new RegisteredMessage(m.RequestId, reg.Id));
+    }
+
+    /// <summary>
+    /// Cluster: another node claimed this single registration first (two nodes raced): the callee is detached again and its
+    /// REGISTER answered procedure_already_exists instead of REGISTERED.
+    /// </summary>
+    public void Refuse(RouterSession session, Registration reg, long requestId)
+    {
+        if (session.Left || !reg.Callees.Any(c => c.Session == session)) return;
+        Detach(session, reg);
+        session.Send(Realm.Error(WampMessageType.Register, requestId, WampErrors.ProcedureAlreadyExists,
+            $"register for already registered procedure '{reg.Uri}' (registered on another node at the same moment)"));
     }
 
     /// <summary>
@@ -453,7 +465,6 @@ internal sealed partial class Dealer(Realm realm)
         PeerOrNull(session)?.Registrations.Remove(reg);
         // A remote callee's meta events are its own node's; a local callee's entry leaves the cluster registry.
         if (!session.IsRemote) realm.Meta?.OnUnregister(session, reg);
-        if (!session.IsRemote) realm.Cluster?.Withdraw(session, reg);
         if (reg.Callees.Count == 0)
         {
             _byUri.Remove((reg.Uri, reg.Match));
@@ -462,6 +473,8 @@ internal sealed partial class Dealer(Realm realm)
             else if (reg.Match == UriMatch.Wildcard) _wildcard.Remove(reg);
             if (!session.IsRemote) realm.Meta?.OnRegistrationDelete(session, reg);
         }
+        // Last: withdrawing lets another node's conflicting registration in, which needs this one gone.
+        if (!session.IsRemote) realm.Cluster?.Withdraw(session, reg);
     }
 
     /// <summary>Shared registrations: choose the callee by the registration's invocation policy.</summary>

@@ -93,6 +93,37 @@ public sealed class ClusterRpcTests(NatsFixture nats) : ClusterTestBase(nats)
     }
 
     [Fact]
+    public async Task Two_nodes_racing_to_register_a_single_procedure_give_it_to_one_callee()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        for (int round = 0; round < 5; round++)
+        {
+            var onA = await JoinAsync(a);
+            var onB = await JoinAsync(b);
+            var procedure = $"com.race.r{round}";
+            long idA = onA.NextRequestId(), idB = onB.NextRequestId();
+            // Both REGISTERs are out before either answer: neither node can know of the other's callee yet.
+            await Task.WhenAll(onA.SendAsync(new RegisterMessage(idA, Dict(), procedure)).AsTask(), onB.SendAsync(new RegisterMessage(idB, Dict(), procedure)).AsTask());
+            var answers = await Task.WhenAll(onA.ReceiveAsync(), onB.ReceiveAsync());
+            Assert.Single(answers.OfType<RegisteredMessage>());
+            var refused = Assert.Single(answers.OfType<ErrorMessage>());
+            Assert.Equal(WampErrors.ProcedureAlreadyExists, refused.Error);
+
+            // Whoever got it is the one callee everywhere.
+            var winner = answers[0] is RegisteredMessage ? onA : onB;
+            foreach (var node in new[] { a, b })
+            {
+                var caller = await JoinAsync(node);
+                var req = await caller.CallAsync(procedure);
+                var inv = await winner.ExpectAsync<InvocationMessage>();
+                await winner.SendAsync(new YieldMessage(inv.RequestId, Dict()));
+                Assert.Equal(req, (await caller.ExpectAsync<ResultMessage>()).RequestId);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_callee_leaving_or_a_cancel_or_a_timeout_ends_a_cross_node_call_at_once()
     {
         var a = await StartNodeAsync("a");

@@ -187,6 +187,17 @@ internal sealed class ClusterNode : IAsyncDisposable
     public void AnnounceRegistry(string key, byte[] value, Action seen) => _writes.Writer.TryWrite(new RegistryWrite(key, value, seen, AwaitPeers: true));
 
     /// <summary>
+    /// As <see cref="AnnounceRegistry"/> for a single registration: first the procedure's claim key is created (NATS key/value
+    /// create: only one node can), so that two nodes registering it at the same moment cannot both succeed; the loser's
+    /// <paramref name="refused"/> runs instead (nothing is put).
+    /// </summary>
+    public void AnnounceSingle(string key, byte[] value, string claim, bool takeOver, Action seen, Action refused)
+        => _writes.Writer.TryWrite(new RegistryWrite(key, value, seen, AwaitPeers: true, Claim: claim, Refused: refused, TakeOver: takeOver));
+
+    /// <summary>Withdraws a single registration's entry and, when it holds it, its claim.</summary>
+    public void WithdrawSingle(string key, string claim) => _writes.Writer.TryWrite(new RegistryWrite(key, null, null, Claim: claim));
+
+    /// <summary>
     /// The catch-up barrier: completes once the watcher has handled every registry entry the bucket held when it was
     /// called (or after <paramref name="limit"/>, or at once when NATS is away). After it, this node knows of every
     /// registration that any node had confirmed before.
@@ -303,7 +314,8 @@ internal sealed class ClusterNode : IAsyncDisposable
         return (registry, nodes);
     }
 
-    private sealed record RegistryWrite(string? Key, byte[]? Value, Action? Stored, bool AwaitPeers = false);
+    private sealed record RegistryWrite(string? Key, byte[]? Value, Action? Stored, bool AwaitPeers = false, string? Claim = null, Action? Refused = null,
+        bool TakeOver = false);
 
     private static readonly RegistryWrite PutAllAgain = new(null, null, null);
 
@@ -318,6 +330,15 @@ internal sealed class ClusterNode : IAsyncDisposable
                 {
                     if (write.Key is { } key)
                     {
+                        if (write.Claim is { } claim)
+                        {
+                            if (write.Value is not null && !await ClaimAsync(claim, key, write.TakeOver).ConfigureAwait(false))
+                            {
+                                write.Refused?.Invoke();
+                                continue;
+                            }
+                            if (write.Value is null) await UnclaimAsync(claim, key).ConfigureAwait(false);
+                        }
                         if (write.Value is { } value) _own[key] = value;
                         else _own.Remove(key);
                         long revision = await StoreAsync(key, write.Value).ConfigureAwait(false);
@@ -359,6 +380,63 @@ internal sealed class ClusterNode : IAsyncDisposable
             OnOutage(e.Message);
         }
     }
+
+    /// <summary>
+    /// Creates the claim (its value: the claiming entry's key), or with <paramref name="takeOver"/> (force_reregister) takes it
+    /// whoever holds it. True when this entry holds it now, or NATS is away.
+    /// </summary>
+    private async Task<bool> ClaimAsync(string claim, string key, bool takeOver)
+    {
+        if (Volatile.Read(ref _outage) != 0) return true;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        limit.CancelAfter(_options.NodeTimeout);
+        var owner = System.Text.Encoding.UTF8.GetBytes(key);
+        try
+        {
+            var (registry, _) = await StoresAsync(limit.Token).ConfigureAwait(false);
+            try
+            {
+                if (takeOver) await registry.PutAsync(claim, owner, cancellationToken: limit.Token).ConfigureAwait(false);
+                else await registry.CreateAsync(claim, owner, cancellationToken: limit.Token).ConfigureAwait(false);
+            }
+            catch (NatsKVCreateException)
+            {
+                var held = await registry.GetEntryAsync<byte[]>(claim, cancellationToken: limit.Token).ConfigureAwait(false);
+                if (held.Value is { } value && !value.AsSpan().SequenceEqual(owner)) return false;
+            }
+            _own[claim] = owner; // put again after an outage, as the entry itself
+            return true;
+        }
+        catch (Exception e) when (e is NatsException or OperationCanceledException && !_stop.IsCancellationRequested)
+        {
+            OnOutage(e.Message);
+            return true;
+        }
+    }
+
+    /// <summary>Deletes the claim if this entry holds it.</summary>
+    private async Task UnclaimAsync(string claim, string key)
+    {
+        if (!_own.Remove(claim) || Volatile.Read(ref _outage) != 0) return;
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        limit.CancelAfter(_options.NodeTimeout);
+        try
+        {
+            var (registry, _) = await StoresAsync(limit.Token).ConfigureAwait(false);
+            var held = await registry.GetEntryAsync<byte[]>(claim, cancellationToken: limit.Token).ConfigureAwait(false);
+            if (held.Value is { } value && System.Text.Encoding.UTF8.GetString(value) == key)
+                await registry.DeleteAsync(claim, cancellationToken: limit.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException) { /* gone already */ }
+        catch (Exception e) when (e is NatsException or OperationCanceledException && !_stop.IsCancellationRequested)
+        {
+            OnOutage(e.Message);
+        }
+    }
+
+    /// <summary>A claim key: {realm}.claim.{hash of match and URI} (not a registry key: the watcher passes it by).</summary>
+    public static string ClaimKey(string realmKey, string uri, UriMatch match)
+        => $"{realmKey}.claim.{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{match}:{uri}")))[..40]}";
 
     /// <summary>Puts or deletes; the stream revision of a put (0 for a delete, or when NATS is away).</summary>
     private async Task<long> StoreAsync(string key, byte[]? value)
@@ -594,8 +672,22 @@ internal sealed class ClusterNode : IAsyncDisposable
     private static async Task PurgeAsync(INatsKVStore registry, string node, CancellationToken ct)
     {
         var keys = new List<string>();
+        var claims = new List<string>();
         await foreach (var key in registry.GetKeysAsync(cancellationToken: ct).ConfigureAwait(false))
+        {
             if (RegistryKey.TryParse(key, out var k) && k.Node == node) keys.Add(key);
+            else if (key.Contains(".claim.", StringComparison.Ordinal)) claims.Add(key);
+        }
+        // A claim goes with the node of the entry that holds it.
+        foreach (var claim in claims)
+        {
+            try
+            {
+                var held = await registry.GetEntryAsync<byte[]>(claim, cancellationToken: ct).ConfigureAwait(false);
+                if (held.Value is { } value && RegistryKey.TryParse(System.Text.Encoding.UTF8.GetString(value), out var owner) && owner.Node == node) keys.Add(claim);
+            }
+            catch (Exception e) when (e is NatsKVKeyNotFoundException or NatsKVKeyDeletedException) { /* released meanwhile */ }
+        }
         foreach (var key in keys) await registry.DeleteAsync(key, cancellationToken: ct).ConfigureAwait(false);
     }
 

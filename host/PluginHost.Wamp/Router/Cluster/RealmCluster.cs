@@ -42,6 +42,14 @@ internal sealed class SessionAnnouncedCommand(RouterSession session, WelcomeMess
     public WelcomeMessage Welcome { get; } = welcome;
 }
 
+/// <summary>Another node claimed the single registration first: the REGISTER is answered procedure_already_exists after all.</summary>
+internal sealed class RegistrationRefusedCommand(RouterSession session, Registration registration, long requestId) : ClusterCommand
+{
+    public RouterSession Session { get; } = session;
+    public Registration Registration { get; } = registration;
+    public long RequestId { get; } = requestId;
+}
+
 /// <summary>A sync marker from <see cref="Node"/> for the sync <see cref="Id"/> of this node: it has routed all it published before.</summary>
 internal sealed class SyncMarkerCommand(long id, string node) : ClusterCommand
 {
@@ -246,6 +254,9 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             case SessionAnnouncedCommand a:
                 realm.Welcome(a.Session, a.Welcome);
                 break;
+            case RegistrationRefusedCommand r:
+                realm.Dealer.Refuse(r.Session, r.Registration, r.RequestId);
+                break;
         }
     }
 
@@ -260,19 +271,26 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
 
     /// <summary>A local callee registered: its entry goes to the registry; REGISTERED follows once NATS has stored it and every other
     /// node has seen it (ClusterNode.AnnounceRegistry).</summary>
-    public void Announce(RouterSession session, Registration reg, bool discloseCaller, long requestId)
+    public void Announce(RouterSession session, Registration reg, bool discloseCaller, long requestId, bool forced = false)
     {
         var entry = new RegistryEntry(reg.Uri, WampOptionNames.Of(reg.Match), WampOptionNames.Of(reg.Invoke), discloseCaller, session.AuthId, session.AuthRole,
             session.CalleeCallCanceling, session.CalleeProgressiveCallInvocations, session.CalleePayloadPassthru);
         var registered = new RegisteredMessage(requestId, reg.Id);
-        node.AnnounceRegistry(RegistryKeyOf(session, reg), JsonSerializer.SerializeToUtf8Bytes(entry),
-            () => realm.Post(new StoreCommittedCommand(session, registered)));
+        var key = RegistryKeyOf(session, reg);
+        var value = JsonSerializer.SerializeToUtf8Bytes(entry);
+        Action seen = () => realm.Post(new StoreCommittedCommand(session, registered));
+        // Single: one callee in the whole cluster, also when two nodes register it at the same moment (the claim decides).
+        if (reg.Invoke == InvokePolicy.Single)
+            node.AnnounceSingle(key, value, ClusterNode.ClaimKey(Key, reg.Uri, reg.Match), takeOver: forced, seen,
+                () => realm.Post(new RegistrationRefusedCommand(session, reg, requestId)));
+        else node.AnnounceRegistry(key, value, seen);
     }
 
     /// <summary>A local callee left a registration: its entry leaves the registry (and what conflicted with it may come in).</summary>
     public void Withdraw(RouterSession session, Registration reg)
     {
-        node.WriteRegistry(RegistryKeyOf(session, reg), null, null);
+        if (reg.Invoke == InvokePolicy.Single) node.WithdrawSingle(RegistryKeyOf(session, reg), ClusterNode.ClaimKey(Key, reg.Uri, reg.Match));
+        else node.WriteRegistry(RegistryKeyOf(session, reg), null, null);
         RetryConflicting();
     }
 
