@@ -148,6 +148,19 @@ internal static class Measure
 {
     public static TimeSpan Cpu(IEnumerable<Node> nodes) => nodes.Aggregate(TimeSpan.Zero, (sum, n) => sum + n.Cpu());
 
+    /// <summary>One second of warm-up, then the measured window (timed windows of a benchmark, not synchronisation):
+    /// its length and the routers' CPU time in it.</summary>
+    public static async Task<(TimeSpan Elapsed, TimeSpan Cpu)> WindowAsync(Node[] nodes, TimeSpan duration, Action<bool> measuring)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        var cpu0 = Cpu(nodes);
+        var clock = Stopwatch.StartNew();
+        measuring(true);
+        await Task.Delay(duration);
+        measuring(false);
+        return (clock.Elapsed, Cpu(nodes) - cpu0);
+    }
+
     public static (double P50, double P99) Percentiles(List<double> micros)
     {
         micros.Sort();
@@ -182,14 +195,7 @@ internal static class Rpc
             }
         }
         var loops = callers.SelectMany(s => Enumerable.Range(0, o.InFlight).Select(_ => Task.Run(() => Loop(s)))).ToList();
-        await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up (a benchmark's timed window, not synchronisation)
-        var cpu0 = Measure.Cpu(all);
-        var clock = Stopwatch.StartNew();
-        Volatile.Write(ref measuring, true);
-        await Task.Delay(o.Duration);
-        Volatile.Write(ref measuring, false);
-        var elapsed = clock.Elapsed;
-        var cpu = Measure.Cpu(all) - cpu0;
+        var (elapsed, cpu) = await Measure.WindowAsync(all, o.Duration, on => Volatile.Write(ref measuring, on));
         stop.Cancel();
         await Task.WhenAll(loops);
         foreach (var s in callers) await s.DisposeAsync();
@@ -234,14 +240,7 @@ internal static class PubSub
                 await publisher.PublishAsync(topic, [Stopwatch.GetTimestamp()]);
             }
         });
-        await Task.Delay(TimeSpan.FromSeconds(1)); // warm-up window
-        var cpu0 = Measure.Cpu(all);
-        var clock = Stopwatch.StartNew();
-        Volatile.Write(ref measuring, true);
-        await Task.Delay(o.Duration);
-        Volatile.Write(ref measuring, false);
-        var elapsed = clock.Elapsed;
-        var cpu = Measure.Cpu(all) - cpu0;
+        var (elapsed, cpu) = await Measure.WindowAsync(all, o.Duration, on => Volatile.Write(ref measuring, on));
         stop.Cancel();
         await pump;
         var (p50, p99) = Measure.Percentiles(latencies);

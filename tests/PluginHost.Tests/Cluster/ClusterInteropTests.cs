@@ -34,6 +34,17 @@ public sealed class ClusterNodesFixture : IAsyncLifetime
         foreach (var node in new[] { First, Second }) await node.WaitForLineAsync("realm 'realm1' is shared over the cluster");
     }
 
+    /// <summary>Runs a scenario script of tests/interop with both nodes' URLs (its sessions take them in turn); all must pass.</summary>
+    public async Task AssertScenariosPassAsync(string program, string script, string transport, string serializer)
+    {
+        Func<NodeProcess, string> url = transport == "ws" ? WebSocketUrl : RawSocketUrl;
+        var outcome = await ExternalProcess.RunAsync(program,
+            [Path.Combine(RepoPaths.InteropDir, script), "--url", url(First), "--url", url(Second), "--serializer", serializer], TimeSpan.FromMinutes(3));
+        Assert.False(outcome.TimedOut, $"timed out:\n{outcome.Output}");
+        Assert.True(outcome.ExitCode == 0, $"failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node 1 ---\n{First.Log}\n--- node 2 ---\n{Second.Log}");
+        Assert.Contains("PASS rpc", outcome.Output);
+    }
+
     public static string WebSocketUrl(NodeProcess node) => $"ws://127.0.0.1:{node.Port("web")}/ws";
 
     public static string RawSocketUrl(NodeProcess node) => $"rs://127.0.0.1:{node.Port("raw")}";
@@ -62,17 +73,8 @@ public sealed class ClusterInteropTests(ClusterNodesFixture cluster)
     [InlineData("ws", "json")]
     [InlineData("rs", "msgpack")]
     [InlineData("ws", "cbor")]
-    public async Task Autobahn_Python_scenarios_pass_with_clients_spread_over_two_nodes(string transport, string serializer)
-    {
-        Func<NodeProcess, string> url = transport == "ws" ? ClusterNodesFixture.WebSocketUrl : ClusterNodesFixture.RawSocketUrl;
-        var script = Path.Combine(RepoPaths.InteropDir, "python/ab_scenarios.py");
-        var outcome = await ExternalProcess.RunAsync(Python, [script, "--url", url(cluster.First), "--url", url(cluster.Second), "--serializer", serializer],
-            TimeSpan.FromMinutes(3));
-        Assert.False(outcome.TimedOut, $"timed out:\n{outcome.Output}");
-        Assert.True(outcome.ExitCode == 0,
-            $"failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node 1 ---\n{cluster.First.Log}\n--- node 2 ---\n{cluster.Second.Log}");
-        Assert.Contains("PASS rpc", outcome.Output);
-    }
+    public Task Autobahn_Python_scenarios_pass_with_clients_spread_over_two_nodes(string transport, string serializer)
+        => cluster.AssertScenariosPassAsync(Python, "python/ab_scenarios.py", transport, serializer);
 }
 
 /// <summary>Autobahn|JS's scenarios (tests/interop/js/ab_scenarios.js) with each scenario's sessions alternating between the nodes.</summary>
@@ -83,15 +85,6 @@ public sealed class ClusterAutobahnJsTests(ClusterNodesFixture cluster)
     [InlineData("ws", "json")]
     [InlineData("ws", "msgpack")]
     [InlineData("rs", "json")]
-    public async Task Autobahn_JS_scenarios_pass_with_clients_spread_over_two_nodes(string transport, string serializer)
-    {
-        Func<NodeProcess, string> url = transport == "ws" ? ClusterNodesFixture.WebSocketUrl : ClusterNodesFixture.RawSocketUrl;
-        var script = Path.Combine(RepoPaths.InteropDir, "js/ab_scenarios.js");
-        var outcome = await ExternalProcess.RunAsync("node", [script, "--url", url(cluster.First), "--url", url(cluster.Second), "--serializer", serializer],
-            TimeSpan.FromMinutes(3));
-        Assert.False(outcome.TimedOut, $"timed out:\n{outcome.Output}");
-        Assert.True(outcome.ExitCode == 0,
-            $"failed (exit {outcome.ExitCode}):\n{outcome.Output}\n--- node 1 ---\n{cluster.First.Log}\n--- node 2 ---\n{cluster.Second.Log}");
-        Assert.Contains("PASS rpc", outcome.Output);
-    }
+    public Task Autobahn_JS_scenarios_pass_with_clients_spread_over_two_nodes(string transport, string serializer)
+        => cluster.AssertScenariosPassAsync("node", "js/ab_scenarios.js", transport, serializer);
 }

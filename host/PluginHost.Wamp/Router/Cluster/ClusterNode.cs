@@ -260,27 +260,34 @@ internal sealed class ClusterNode : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveAsync(string subject, RealmCluster realm, TaskCompletionSource subscribed, Func<RealmCluster, byte[], ValueTask> handle)
+    private Task ReceiveAsync(string subject, RealmCluster realm, TaskCompletionSource subscribed, Func<RealmCluster, byte[], ValueTask> handle)
+        => KeepSubscribedAsync(subject, async () =>
+        {
+            await using var sub = await _nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: _stop.Token).ConfigureAwait(false);
+            await _nats.PingAsync(_stop.Token).ConfigureAwait(false); // the server has the SUB once it answers the PING
+            subscribed.TrySetResult();
+            await foreach (var msg in sub.Msgs.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                if (msg.Data is not { } data) continue;
+                try
+                {
+                    await handle(realm, data).ConfigureAwait(false); // awaited: the realm gets them in NATS order
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    _log.ClusterMessageRejected(e, NodeId, subject);
+                }
+            }
+        });
+
+    /// <summary>Runs a subscription's loop until the node stops; when it fails (NATS away, say) it subscribes again a heartbeat later.</summary>
+    private async Task KeepSubscribedAsync(string subject, Func<Task> run)
     {
         while (!_stop.IsCancellationRequested)
         {
             try
             {
-                await using var sub = await _nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: _stop.Token).ConfigureAwait(false);
-                await _nats.PingAsync(_stop.Token).ConfigureAwait(false); // the server has the SUB once it answers the PING
-                subscribed.TrySetResult();
-                await foreach (var msg in sub.Msgs.ReadAllAsync(_stop.Token).ConfigureAwait(false))
-                {
-                    if (msg.Data is not { } data) continue;
-                    try
-                    {
-                        await handle(realm, data).ConfigureAwait(false); // awaited: the realm gets them in NATS order
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException)
-                    {
-                        _log.ClusterMessageRejected(e, NodeId, subject);
-                    }
-                }
+                await run().ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -475,39 +482,24 @@ internal sealed class ClusterNode : IAsyncDisposable
         })).ConfigureAwait(false);
     }
 
-    private async Task AnswerCaughtUpAsync()
-    {
-        while (!_stop.IsCancellationRequested)
+    private Task AnswerCaughtUpAsync()
+        => KeepSubscribedAsync(CaughtUpSubject(NodeId), async () =>
         {
-            try
+            await foreach (var msg in _nats.SubscribeAsync<byte[]>(CaughtUpSubject(NodeId), cancellationToken: _stop.Token).ConfigureAwait(false))
             {
-                await foreach (var msg in _nats.SubscribeAsync<byte[]>(CaughtUpSubject(NodeId), cancellationToken: _stop.Token).ConfigureAwait(false))
+                if (msg.Data is not { Length: 8 } data) continue;
+                long revision = BitConverter.ToInt64(data);
+                _ = Task.Run(async () =>
                 {
-                    if (msg.Data is not { Length: 8 } data) continue;
-                    long revision = BitConverter.ToInt64(data);
-                    _ = Task.Run(async () =>
+                    try
                     {
-                        try
-                        {
-                            await WatchedAsync(revision, CatchUpLimit).ConfigureAwait(false);
-                            await msg.ReplyAsync(data, cancellationToken: _stop.Token).ConfigureAwait(false);
-                        }
-                        catch (Exception e) when (e is NatsException or OperationCanceledException) { /* the asker gives up by itself */ }
-                    });
-                }
+                        await WatchedAsync(revision, CatchUpLimit).ConfigureAwait(false);
+                        await msg.ReplyAsync(data, cancellationToken: _stop.Token).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is NatsException or OperationCanceledException) { /* the asker gives up by itself */ }
+                });
             }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                _log.ClusterSubscriptionFailed(NodeId, CaughtUpSubject(NodeId), e.Message);
-                try { await Task.Delay(_heartbeat, _stop.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) { return; }
-            }
-        }
-    }
+        });
 
     /// <summary>Completes once the watcher has handled <paramref name="revision"/> (or after <paramref name="limit"/>).</summary>
     private async Task WatchedAsync(long revision, TimeSpan limit)
