@@ -238,6 +238,11 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             await wamp.DisposeAsync().ConfigureAwait(false);
             if (e is OperationCanceledException && ct.IsCancellationRequested) throw;
             if (connectionLost) throw new IOException($"connection to {_target()} lost while joining: {e.Message}", e);
+            // Rejoining after a lost connection: the router may still hold this component's registrations of before (a
+            // cluster node that died with the old session is only noticed after its liveness timeout). Retried through
+            // the reconnect backoff, as a network failure is, instead of failing the component for good.
+            if (_outageSince is not null && e is WampException { Error: WampErrors.ProcedureAlreadyExists })
+                throw new IOException($"rejoining {_target()}: {e.Message} (still held by the session lost with the connection?); retrying", e);
             throw new ComponentLoadException(Id, $"joining failed: {generation.Location.TypeName} threw {e.GetType().Name}: {e.Message}", e);
         }
     }
