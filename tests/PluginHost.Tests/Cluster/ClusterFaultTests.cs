@@ -89,6 +89,12 @@ public sealed class ClusterFaultTests : IAsyncLifetime
         await RegisterEchoAsync(remoteCallee, "com.fault.remote");
         await RegisterEchoAsync(localCallee, "com.fault.local");
         Assert.Equal("x", (await caller.CallAsync("com.fault.remote", ["x"]).WaitAsync(Patience)).Args[0]);
+        // A subscriber on the other node: every event once, none replayed after the outage.
+        var events = System.Threading.Channels.Channel.CreateUnbounded<string>();
+        await remoteCallee.SubscribeAsync("com.fault.events", e => { events.Writer.TryWrite((string)e.Args[0]!); return ValueTask.CompletedTask; })
+            .WaitAsync(Patience);
+        await caller.PublishAsync("com.fault.events", ["before"], null, new PublishOptions { Acknowledge = true }).WaitAsync(Patience);
+        Assert.Equal("before", await events.Reader.ReadAsync().AsTask().WaitAsync(Patience));
 
         await _nats.KillAsync();
         await _first.WaitForLineAsync("NATS is unreachable");
@@ -113,6 +119,9 @@ public sealed class ClusterFaultTests : IAsyncLifetime
         Assert.Equal("again", back?.Args[0]);
         Assert.True(healed < TimeSpan.FromSeconds(5), $"whole again after {healed}");
         Assert.Single(_first.Log.Split('\n'), l => l.Contains("NATS is unreachable")); // the outage is logged once
+        await caller.PublishAsync("com.fault.events", ["after"], null, new PublishOptions { Acknowledge = true }).WaitAsync(Patience);
+        Assert.Equal("after", await events.Reader.ReadAsync().AsTask().WaitAsync(Patience)); // not "before" again
+        Assert.False(events.Reader.TryRead(out var extra), $"an event came twice: {extra}");
         Console.WriteLine($"cluster fault: whole again {healed.TotalMilliseconds:0} ms after nats-server restarted");
     }
 
