@@ -58,6 +58,8 @@ internal sealed class ClusterNode : IAsyncDisposable
     private long _dropped;   // outbox messages dropped since the last report (Interlocked)
     private int _outage;     // 1 while NATS is unreachable (logged once per outage)
     private int _hadOutage;  // 1 from an outage until the connection is open again (then the registry is watched afresh)
+    private int _outageLogged; // 1 from an outage's log line to the line that says NATS is back
+    private long _backAt;      // Environment.TickCount64 when NATS was last logged back
     private CancellationTokenSource? _watchRound; // the current registry watch
     private CancellationTokenSource _publishing = new(); // cancelled when an outage begins: a publish waiting for NATS gives up
     private TaskCompletionSource _watchProgress = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -610,7 +612,11 @@ internal sealed class ClusterNode : IAsyncDisposable
                     Interlocked.Exchange(ref _publishing, new CancellationTokenSource()).Dispose();
                     Volatile.Write(ref _outage, 0);
                     _writes.Writer.TryWrite(PutAllAgain); // what changed meanwhile (or all of it, if NATS restarted)
-                    _log.ClusterReconnected(NodeId);
+                    if (Interlocked.Exchange(ref _outageLogged, 0) == 1)
+                    {
+                        _log.ClusterReconnected(NodeId);
+                        Volatile.Write(ref _backAt, Environment.TickCount64);
+                    }
                 }
                 // A node declared dead that renews again (it was only stalled): it can be declared dead again later.
                 _gone.RemoveWhere(alive.Contains);
@@ -688,7 +694,11 @@ internal sealed class ClusterNode : IAsyncDisposable
         Volatile.Write(ref _hadOutage, 1);
         if (Interlocked.Exchange(ref _outage, 1) != 0 || _stop.IsCancellationRequested) return;
         Volatile.Read(ref _publishing).Cancel();
-        _log.ClusterOutage(NodeId, reason);
+        // One outage, one line: a blip while recovering from it (JetStream still starting after a restart, say) is the same
+        // outage, not logged again (nor its end).
+        if (Environment.TickCount64 - Volatile.Read(ref _backAt) > (long)_options.NodeTimeout.TotalMilliseconds
+            && Interlocked.Exchange(ref _outageLogged, 1) == 0)
+            _log.ClusterOutage(NodeId, reason);
         // Remote callees cannot be reached now: calls go to local callees or fail at once instead of hanging.
         foreach (var realm in _realms.Values) _ = realm.ForgetRemoteCalleesAsync().AsTask();
     }
