@@ -49,7 +49,21 @@ public sealed class SessionFuzzTests : IAsyncLifetime
             // Most sessions start with a valid HELLO so that the fuzzer spends its time in the joined state.
             .SelectMany(frames => Gen.Frequency((6, Gen.Const(true)), (1, Gen.Const(false)))
                 .Select(hello => hello ? [new object?[] { 1L, "realm1", WireFuzz.AllRoles }, .. frames] : frames))
-            .Select(frames => (serializer, frames)));
+            // "\u0000x" is JSON's invalid binary (a protocol violation to test there); from msgpack/cbor it would be a plain string
+            // that JSON receivers of the shared realm cannot tell from binary (WAMP's JSON convention has no escape for it), a
+            // known gap of the convention, kept out of this property: only JSON sessions send it.
+            .Select(frames => (serializer, serializer == "json" ? frames : frames.Select(WithoutNulPrefixedStrings).ToArray())));
+
+    private static object WithoutNulPrefixedStrings(object frame) => frame is object?[] fields ? fields.Select(Clean).ToArray() : frame;
+
+    private static object? Clean(object? value) => value switch
+    {
+        string s when s.StartsWith('\u0000') => "x" + s[1..],
+        object?[] list => list.Select(Clean).ToArray(),
+        List<object?> list => list.Select(Clean).ToList(),
+        Dictionary<string, object?> dict => dict.ToDictionary(kv => kv.Key, kv => Clean(kv.Value)),
+        _ => value,
+    };
 
     [Fact]
     public async Task RandomMessageSequencesNeverBreakTheRouter()
