@@ -180,15 +180,7 @@ internal sealed class Broker
         var filter = new ReceiverFilter(options.GetBool("exclude_me", true) ? publisher : null, options);
         // Event retention: an authorized retain=true publication becomes the topic's retained event, subscribers or not
         // (its black/white lists apply to later subscribers; publisher exclusion does not, Retention.cs).
-        if (retainValue is true)
-        {
-            var lists = filter.WithoutPublisher();
-            Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
-            // Session-id lists do not outlive the sessions: such retained events stay in memory only.
-            if (realm.Store is not null) (_writes ??= []).Add(new Store.RetainedWrite(topic, Retention.Durable(topic)));
-        }
-        Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
-        FlushWrites();
+        RetainAndDeliver(topic, publication, retainValue is true, filter, options, details, arguments, argumentsKw);
         // A cluster: every other node delivers it to its own subscribers (and retains it, keeps its history) the same way.
         realm.Cluster?.Forward(topic, publication, options, details, arguments, argumentsKw);
         return null;
@@ -201,20 +193,29 @@ internal sealed class Broker
     /// </summary>
     public void DeliverRemote(PublishMessage p)
     {
-        var options = p.Options;
-        var details = options.TryGetValue(Cluster.ClusterEnvelope.DetailsKey, out var d) && d is IReadOnlyDictionary<string, object?> carried
+        var details = p.Options.TryGetValue(Cluster.ClusterEnvelope.DetailsKey, out var d) && d is IReadOnlyDictionary<string, object?> carried
             ? new Dictionary<string, object?>(carried)
             : null;
-        bool router = options.Count == 0; // a router-originated event (meta events): no lists, no retention
-        var filter = router ? null : new ReceiverFilter(null, options);
-        if (!router && options.GetBool("retain"))
+        // A router-originated event (meta events) comes with no options: no lists, no retention, history for everyone.
+        RetainAndDeliver(p.Topic, p.RequestId, p.Options.GetBool("retain"), new ReceiverFilter(null, p.Options), p.Options, details, p.Arguments, p.ArgumentsKw);
+    }
+
+    /// <summary>
+    /// The end of routing a publication, here or on another node: retained when asked (its lists apply to later
+    /// subscribers, publisher exclusion does not), delivered to the matching subscribers, kept in history, and the
+    /// persistent store's writes handed over.
+    /// </summary>
+    private void RetainAndDeliver(string topic, long publication, bool retain, ReceiverFilter filter, IReadOnlyDictionary<string, object?> options,
+        Dictionary<string, object?>? details, IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
+    {
+        if (retain)
         {
-            var lists = filter!.WithoutPublisher();
-            Retention.Retain(p.Topic, p.RequestId, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), p.Arguments, p.ArgumentsKw);
-            if (realm.Store is not null) (_writes ??= []).Add(new Store.RetainedWrite(p.Topic, Retention.Durable(p.Topic)));
+            var lists = filter.WithoutPublisher();
+            Retention.Retain(topic, publication, lists.HasLists ? lists : null, details ?? new Dictionary<string, object?>(), arguments, argumentsKw);
+            // Session-id lists do not outlive the sessions: such retained events stay in memory only.
+            if (realm.Store is not null) (_writes ??= []).Add(new Store.RetainedWrite(topic, Retention.Durable(topic)));
         }
-        var history = router ? (_history ? HistoryMode.Everyone : HistoryMode.None) : HistoryOf(filter!, options);
-        Deliver(p.Topic, p.RequestId, filter, details, p.Arguments, p.ArgumentsKw, history);
+        Deliver(topic, publication, filter, details, arguments, argumentsKw, HistoryOf(filter, options));
         FlushWrites();
     }
 

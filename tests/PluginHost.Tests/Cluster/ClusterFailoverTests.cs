@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PluginHost.Tests.Support;
-using PluginHost.Wamp.Client;
-using PluginHost.Wamp.Serialization;
-using PluginHost.Wamp.Transport;
 using Xunit.Abstractions;
+using static PluginHost.Tests.Controller.ComponentFailoverTests;
 using static PluginHost.Tests.Controller.ControllerConfigs;
 
 namespace PluginHost.Tests.Cluster;
@@ -18,31 +16,11 @@ public class ClusterFailoverTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan RejoinLimit = TimeSpan.FromSeconds(10);
 
-    private static string Url(int port) => $"ws://127.0.0.1:{port}/";
-
     private static string ClusterRouter(int port, string natsUrl, string node)
     {
         var worker = JsonNode.Parse(RouterWorker.Replace("\"port\": 0", $"\"port\": {port}"))!;
         worker["cluster"] = new JsonObject { ["nats"] = natsUrl, ["node"] = node, ["name"] = "failover", ["node_timeout"] = 2 };
         return NodeJson(worker.ToJsonString());
-    }
-
-    private static JsonObject Transport(int port) => new()
-    {
-        ["type"] = "websocket",
-        ["url"] = Url(port),
-        ["endpoint"] = new JsonObject { ["type"] = "tcp", ["host"] = "127.0.0.1", ["port"] = port },
-        ["serializers"] = new JsonArray("json"),
-        ["initial_retry_delay"] = 0.1,
-        ["max_retry_delay"] = 1,
-    };
-
-    private static async Task<string> CallTimeServiceAsync(int port, TimeSpan limit)
-    {
-        var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri(Url(port)), [WampSerializers.Json]);
-        await using var caller = await WampSession.JoinAsync(connection, "realm1");
-        var result = await caller.CallAsync("com.timeservice.now", []).WaitAsync(limit);
-        return Assert.IsType<string>(result.Args[0]);
     }
 
     [Fact]
@@ -56,11 +34,11 @@ public class ClusterFailoverTests(ITestOutputHelper output)
         await using var container = await NodeProcess.StartSampleAsync(Path.Combine(RepoPaths.Root, "config", "other-router"), text =>
         {
             var config = JsonNode.Parse(text)!;
-            config["workers"]![0]!["components"]![0]!["transport"] = new JsonArray(Transport(portA), Transport(portB));
+            config["workers"]![0]!["components"]![0]!["transport"] = new JsonArray(RouterTransport(portA), RouterTransport(portB));
             return config.ToJsonString();
         });
         await container.WaitForLineAsync($"Component 'component001' \\(timeservice.TimeService\\) joined realm 'realm1' on {Url(portA)}");
-        Assert.Matches(@"^\d{4}-", await CallTimeServiceAsync(portB, TimeSpan.FromSeconds(30))); // served on A, called on B
+        Assert.Matches(@"^\d{4}-", await CallTimeServiceAsync(portB)); // served on A, called on B
 
         var clock = Stopwatch.StartNew();
         Process.GetProcessById(await routerA.WorkerPidAsync("Router", "worker001")).Kill(); // SIGKILL

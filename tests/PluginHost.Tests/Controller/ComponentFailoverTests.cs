@@ -20,9 +20,9 @@ public class ComponentFailoverTests(ITestOutputHelper output)
     private static Task<NodeProcess> StartRouterAsync(int port)
         => NodeProcess.StartAsync(NodeJson(RouterWorker.Replace("\"port\": 0", $"\"port\": {port}")));
 
-    private static string Url(int port) => $"ws://127.0.0.1:{port}/";
+    internal static string Url(int port) => $"ws://127.0.0.1:{port}/";
 
-    private static JsonObject Transport(int port) => new()
+    internal static JsonObject RouterTransport(int port) => new()
     {
         ["type"] = "websocket",
         ["url"] = Url(port),
@@ -32,11 +32,11 @@ public class ComponentFailoverTests(ITestOutputHelper output)
         ["max_retry_delay"] = 1,
     };
 
-    private static async Task<string> CallTimeServiceAsync(int port)
+    internal static async Task<string> CallTimeServiceAsync(int port, TimeSpan? limit = null)
     {
         var connection = await WampTransportConnector.ConnectWebSocketAsync(new Uri(Url(port)), [WampSerializers.Json]);
         await using var caller = await WampSession.JoinAsync(connection, "realm1");
-        var result = await caller.CallAsync("com.timeservice.now", []).WaitAsync(TimeSpan.FromSeconds(30));
+        var result = await caller.CallAsync("com.timeservice.now", []).WaitAsync(limit ?? TimeSpan.FromSeconds(30));
         return Assert.IsType<string>(result.Args[0]);
     }
 
@@ -49,7 +49,7 @@ public class ComponentFailoverTests(ITestOutputHelper output)
         await using var container = await NodeProcess.StartSampleAsync(Path.Combine(RepoPaths.Root, "config", "other-router"), text =>
         {
             var config = JsonNode.Parse(text)!;
-            config["workers"]![0]!["components"]![0]!["transport"] = new JsonArray(Transport(portA), Transport(portB));
+            config["workers"]![0]!["components"]![0]!["transport"] = new JsonArray(RouterTransport(portA), RouterTransport(portB));
             return config.ToJsonString();
         });
         await container.WaitForLineAsync($"Component 'component001' \\(timeservice.TimeService\\) joined realm 'realm1' on {Url(portA)}");

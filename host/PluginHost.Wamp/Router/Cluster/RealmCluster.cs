@@ -143,6 +143,15 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     /// <summary>The realm's name as a subject token and registry key part.</summary>
     public string Key { get; } = ClusterNode.Sanitize(realm.Name);
 
+    /// <summary>This realm's publication subject (immutable: read by the NATS reader tasks too).</summary>
+    private readonly string _publications = node.PublicationSubject(ClusterNode.Sanitize(realm.Name));
+
+    /// <summary>Loop-owned: each other node's subject for this realm, built once (calls and their answers use it per message).</summary>
+    private readonly Dictionary<string, string> _nodeSubjects = new(StringComparer.Ordinal);
+
+    private string NodeSubject(string other)
+        => _nodeSubjects.TryGetValue(other, out var subject) ? subject : _nodeSubjects[other] = node.NodeSubject(Key, other);
+
     public string Name => realm.Name;
 
     public ClusterNode Node => node;
@@ -166,7 +175,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         // Answered right here, off the loop: every publication this node acknowledged is in its outbox already (the loop
         // forwards before it sends PUBLISHED), so the marker queued now goes out behind all of them, on the same subject.
         var options = new Dictionary<string, object?> { [ClusterEnvelope.SyncToKey] = envelope.FromNode, [ClusterEnvelope.SyncFromKey] = node.NodeId };
-        node.Send(node.PublicationSubject(Key), ClusterEnvelope.EncodePublication(ClusterEnvelope.SyncTopic, envelope.Session, options, null, null, null));
+        node.Send(_publications, ClusterEnvelope.EncodePublication(ClusterEnvelope.SyncTopic, envelope.Session, options, null, null, null));
         return ValueTask.CompletedTask;
     }
 
@@ -235,6 +244,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
                 }
                 foreach (var key in _conflicting.Keys.Where(k => k.Node == g.Node).ToList()) _conflicting.Remove(key);
                 InterruptRelayedFrom(g.Node);
+                _nodeSubjects.Remove(g.Node);
                 break;
             case ForgetRemoteCommand:
                 foreach (var proxy in _remote.Values.ToList()) RemoveProxy(proxy);
@@ -263,7 +273,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     /// <summary>A routed publication of this realm goes to every other node (encoded off the loop, by the outbox).</summary>
     public void Forward(string topic, long publication, IReadOnlyDictionary<string, object?> options, IReadOnlyDictionary<string, object?>? details,
         IReadOnlyList<object?>? arguments, IReadOnlyDictionary<string, object?>? argumentsKw)
-        => node.Send(node.PublicationSubject(Key), () => ClusterEnvelope.EncodePublication(topic, publication, options, details, arguments, argumentsKw));
+        => node.Send(_publications, () => ClusterEnvelope.EncodePublication(topic, publication, options, details, arguments, argumentsKw));
 
     // ----- registrations -----
 
@@ -329,7 +339,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         if (!_subscriptions.TryGetValue(subscription, out var sub) || !sub.Subscribers.TryGetValue(subscriber, out var owner)) return;
         var details = new Dictionary<string, object?> { ["subscription"] = subscription };
         if (reason is not null) details["reason"] = reason;
-        node.Send(node.NodeSubject(Key, owner), ClusterEnvelope.Encode(EnvelopeKind.ToSession, subscriber, node.NodeId, new UnsubscribedMessage(0, details)));
+        node.Send(NodeSubject(owner), ClusterEnvelope.Encode(EnvelopeKind.ToSession, subscriber, node.NodeId, new UnsubscribedMessage(0, details)));
         sub.Subscribers.Remove(subscriber);
         if (sub.Subscribers.Count == 0) _subscriptions.Remove(subscription);
     }
@@ -348,7 +358,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         if (!_sessions.TryGetValue(id, out var entry)) return;
         var details = new Dictionary<string, object?>();
         if (message is not null) details["message"] = message;
-        node.Send(node.NodeSubject(Key, entry.Node), ClusterEnvelope.Encode(EnvelopeKind.ToSession, id, node.NodeId, new GoodbyeMessage(details, reason)));
+        node.Send(NodeSubject(entry.Node), ClusterEnvelope.Encode(EnvelopeKind.ToSession, id, node.NodeId, new GoodbyeMessage(details, reason)));
     }
 
     private void Import(RegistryKey key, RegistryEntry entry)
@@ -358,7 +368,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             || !WampOptionNames.TryParseInvoke(new Dictionary<string, object?> { ["invoke"] = entry.Invoke }, out var invoke)) return;
         if (!_remote.TryGetValue(key.Session, out var proxy))
         {
-            var connection = new ClusterConnection(node, node.NodeSubject(Key, key.Node), key.Session);
+            var connection = new ClusterConnection(node, NodeSubject(key.Node), key.Session);
             _remote[key.Session] = proxy = RouterSession.Remote(realm, connection, key.Node, key.Session, entry);
         }
         if (!realm.Dealer.AttachRemote(proxy, entry.Uri, match, invoke, entry.DiscloseCaller, key.Registration))
@@ -490,7 +500,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     }
 
     private void Reply(string toNode, long fromSession, WampMessage message)
-        => node.Send(node.NodeSubject(Key, toNode), ClusterEnvelope.Encode(EnvelopeKind.FromSession, fromSession, node.NodeId, message));
+        => node.Send(NodeSubject(toNode), () => ClusterEnvelope.Encode(EnvelopeKind.FromSession, fromSession, node.NodeId, message));
 
     /// <summary>A local session left: the invocations other nodes routed to it fail there (as on one node: canceled).</summary>
     public void OnLocalSessionLeft(RouterSession session)
@@ -583,7 +593,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         var sync = new PendingSync(session, message, decided, others);
         _syncs[id] = sync;
         foreach (var other in others)
-            node.Send(node.NodeSubject(Key, other), ClusterEnvelope.Encode(EnvelopeKind.SyncRequest, id, node.NodeId, SyncProbe));
+            node.Send(NodeSubject(other), ClusterEnvelope.Encode(EnvelopeKind.SyncRequest, id, node.NodeId, SyncProbe));
         sync.Timer = realm.Time.CreateTimer(static state => { var (r, i) = ((Realm, long))state!; r.Post(new SyncTimeoutCommand(i)); },
             (realm, id), CatchUpLimit, Timeout.InfiniteTimeSpan);
         return true;
