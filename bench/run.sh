@@ -23,7 +23,9 @@
 #   --seconds S       measured seconds per scenario (default 5; warm-up 2 s)
 #   --scenarios LIST  comma list of validate,rpc,pubsub,pubsub-window,conn (default: all five)
 #   --retries N       retries of a disturbed attempt (default 0: disturbed attempts are kept, flagged and left out of medians when quiet ones exist)
-#   --no-inline-completions  do not set DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 for our router
+#   --node-env NAME=VALUE  an environment variable for our node (repeatable); the node gives its workers the runtime
+#                     settings of Node/Controller/WorkerRuntimeSettings.cs unless the environment sets them, so
+#                     e.g. --node-env DOTNET_TC_CallCountingDelayMs=100 measures without one of them
 #                     (the harness sets it for its echo peer and recommends it for any C# router)
 #   --only LIST       comma list of ours,fox-wamp,echo (default all three)
 #   --out DIR         results directory (default bench/.work/results/TIMESTAMP)
@@ -34,7 +36,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$ROOT/bench/.work"
 HARNESS_SRC="${BENCH_HARNESS:-$ROOT/../shared/bench}"
-RUNS=2 SECONDS_=5 SCENARIOS="validate,rpc,pubsub,pubsub-window,conn" RETRIES=0 INLINE=1 ONLY="ours,fox-wamp,echo" OUT=""
+RUNS=2 SECONDS_=5 SCENARIOS="validate,rpc,pubsub,pubsub-window,conn" RETRIES=0 NODE_ENV=() ONLY="ours,fox-wamp,echo" OUT=""
 EXTRA=()
 
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
@@ -47,7 +49,7 @@ while [ $# -gt 0 ]; do
     --scenarios) SCENARIOS="$2"; shift 2 ;;
     --retries) RETRIES="$2"; shift 2 ;;
     --harness) HARNESS_SRC="$2"; shift 2 ;;
-    --no-inline-completions) INLINE=0; shift ;;
+    --node-env) [[ "$2" == *=* ]] || die "--node-env takes NAME=VALUE"; NODE_ENV+=("$2"); shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
@@ -103,6 +105,11 @@ if [ -z "${FOX_WAMP_DIR:-}" ]; then
   else FOX_WAMP_DIR="$WORK/peers"; fi
 fi
 export FOX_WAMP_DIR
+# The harness's .NET processes (load generator, echo server) get the tiered-compilation setting our node gives its
+# workers: with the default 100 ms call-counting delay a busy .NET process can keep its hot loop unoptimized for seconds,
+# and the load generator (the bottleneck of most scenarios) then measured anyone's router 1.5-2x slower from one run to
+# the next. The same client for every router, so the comparison stays fair; fox-wamp (Node.js) is not affected.
+export DOTNET_TC_CallCountingDelayMs=0
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="${OUT:-$WORK/results/$STAMP}"
@@ -114,7 +121,7 @@ COMMON=(--seconds "$SECONDS_" --retries "$RETRIES")
   echo "git: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (dirty)')"
   echo "machine: $(nproc --all) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), kernel $(uname -r)"
   echo "dotnet: $(dotnet --version)  node: $(node --version 2>/dev/null || echo none)"
-  echo "ours: DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=$INLINE"
+  echo "ours: worker runtime settings from the node$([ ${#NODE_ENV[@]} -gt 0 ] && echo ", node environment: ${NODE_ENV[*]}")"
 } > "$OUT/meta.txt"
 
 # ---------- our node ----------
@@ -159,9 +166,7 @@ JSON
 
 start_node() { # run-number; sets NODE_PID (controller), ROUTER_PID (router worker), NODE_URL
   local logf="$OUT/node-$1.log" port=""
-  local envs=()
-  [ "$INLINE" = 1 ] && envs=(env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1)
-  setsid "${envs[@]}" taskset -c 1 "$ROOT/pluginhost" start --cbdir "$NODE_DIR" >"$logf" 2>&1 &
+  setsid env "${NODE_ENV[@]}" taskset -c 1 "$ROOT/pluginhost" start --cbdir "$NODE_DIR" >"$logf" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 1 300); do
     kill -0 "$NODE_PID" 2>/dev/null || { cat "$logf" >&2; die "node exited during start"; }

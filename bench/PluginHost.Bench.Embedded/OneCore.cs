@@ -3,8 +3,13 @@ using BenchmarkDotNet.Jobs;
 
 namespace PluginHost.Bench.Embedded;
 
-/// <summary>The benchmark process is pinned to CPU 0: the figures are what one core routes.</summary>
+/// <summary>
+/// The benchmark process is pinned to CPU 0: the figures are what one core routes. It runs with the runtime settings a
+/// node gives its workers (host/PluginHost/Node/Controller/WorkerRuntimeSettings.cs): an application embedding the router
+/// sets the same in its own environment.
+/// </summary>
 public sealed class OneCore : ManualConfig
 {
-    public OneCore() => AddJob(Job.Default.WithAffinity(1).WithId("one-core"));
+    public OneCore() => AddJob(Job.Default.WithAffinity(1).WithId("one-core")
+        .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TC_CallCountingDelayMs", "0")));
 }

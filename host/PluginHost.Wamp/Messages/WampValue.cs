@@ -24,6 +24,12 @@ public static class WampValue
     /// <summary>An empty details/options dictionary. Never mutate it.</summary>
     public static Dictionary<string, object?> EmptyDict() => new();
 
+    /// <summary>
+    /// Empty Details/Options, shared by every message that has none (a RESULT, an INVOCATION without caller
+    /// disclosure): read-only, so that no receiver can fill in the dict another message carries too.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object?> NoDetails { get; } = System.Collections.ObjectModel.ReadOnlyDictionary<string, object?>.Empty;
+
     public static bool TryGetString(this IReadOnlyDictionary<string, object?> dict, string key, out string value)
     {
         if (dict.TryGetValue(key, out var v) && v is string s) { value = s; return true; }

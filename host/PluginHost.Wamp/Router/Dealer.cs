@@ -282,24 +282,26 @@ internal sealed partial class Dealer(Realm realm)
         }
         var calleePeer = Peer(callee.Session);
         long invocationId = calleePeer.NextInvocationId();
-        var details = new Dictionary<string, object?>();
+        // INVOCATION.Details: most calls have none, and then share WampValue.NoDetails (no dict per call).
+        Dictionary<string, object?>? details = null;
         // Pattern-based registrations: INVOCATION.Details.procedure carries the concrete procedure.
-        if (reg.Match != UriMatch.Exact) details["procedure"] = m.Procedure;
+        if (reg.Match != UriMatch.Exact) (details ??= [])["procedure"] = m.Procedure;
         // Progressive call results: the caller asks with receive_progress; the callee is told the same.
         bool receiveProgress = m.Options.GetBool("receive_progress");
-        if (receiveProgress) details["receive_progress"] = true;
+        if (receiveProgress) (details ??= [])["receive_progress"] = true;
         // Caller identification: disclose_me, the role's disclose.caller, or the callee's disclose_caller.
         if (auth.Disclose || m.Options.GetBool("disclose_me") || callee.DiscloseCaller)
         {
+            details ??= [];
             details["caller"] = session.Id;
             details["caller_authid"] = session.AuthId;
             details["caller_authrole"] = session.AuthRole;
         }
         // Call timeout: options.timeout in ms, 0 (default) = none. The dealer runs the timer; the callee is told too.
         long timeout = m.Options.GetInt64("timeout") ?? 0;
-        if (timeout > 0) details["timeout"] = timeout;
+        if (timeout > 0) (details ??= [])["timeout"] = timeout;
         // Payload passthru mode: ppt_* of the CALL are forwarded in INVOCATION.Details.
-        ppt?.CopyTo(details);
+        if (ppt is not null) ppt.CopyTo(details ??= []);
 
         long calleeRegistration = callee.RemoteRegistration ?? reg.Id;
         var pending = new RoutedCall(session, m.RequestId, callee.Session, invocationId, reg, receiveProgress, timeout) { CalleeRegistration = calleeRegistration };
@@ -308,8 +310,8 @@ internal sealed partial class Dealer(Realm realm)
             // Progressive call invocations: the options of this initiating CALL hold for the whole call (frozen),
             // so its INVOCATION.Details are kept for the following INVOCATIONs; only progress changes.
             pending.InvocationsOpen = true;
-            pending.BaseDetails = new Dictionary<string, object?>(details);
-            details["progress"] = true;
+            pending.BaseDetails = details is null ? [] : new Dictionary<string, object?>(details);
+            (details ??= [])["progress"] = true;
         }
         Peer(session).Calls[m.RequestId] = pending;
         calleePeer.Invocations[invocationId] = pending;
@@ -318,7 +320,7 @@ internal sealed partial class Dealer(Realm realm)
             pending.Timer = realm.Time.CreateTimer(
                 static state => { var p = (RoutedCall)state!; p.Caller.Realm?.Post(new CallTimeoutCommand(p)); },
                 pending, TimeSpan.FromMilliseconds(timeout), Timeout.InfiniteTimeSpan);
-        callee.Session.Send(new InvocationMessage(invocationId, calleeRegistration, details, m.Arguments, m.ArgumentsKw));
+        callee.Session.Send(new InvocationMessage(invocationId, calleeRegistration, details ?? WampValue.NoDetails, m.Arguments, m.ArgumentsKw));
         Metrics.RouterMetrics.CallRouted(realm.Name);
         return true;
     }
@@ -365,7 +367,7 @@ internal sealed partial class Dealer(Realm realm)
             return;
         }
         Complete(p);
-        p.Caller.Send(new ResultMessage(p.CallRequestId, details ?? new Dictionary<string, object?>(), m.Arguments, m.ArgumentsKw));
+        p.Caller.Send(new ResultMessage(p.CallRequestId, details ?? WampValue.NoDetails, m.Arguments, m.ArgumentsKw));
     }
 
     public void CalleeError(RouterSession session, ErrorMessage m)

@@ -38,6 +38,14 @@ internal static class OutboundSize
             case byte[] b: return b.Length + 4;
             case ReadOnlyMemory<byte> m: return m.Length + 4;
             case bool: return 1;
+            // Arguments (List or array): indexed, without boxing an enumerator per message.
+            case IReadOnlyList<object?> list:
+            {
+                if (depth >= MaxDepth) return ContainerOverhead;
+                long size = ContainerOverhead;
+                for (int i = 0; i < list.Count; i++) size += ValueSize(list[i], depth + 1);
+                return size;
+            }
             case IReadOnlyDictionary<string, object?> dict:
             {
                 if (depth >= MaxDepth) return ContainerOverhead;

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace PluginHost.Wamp.Router;
 
 /// <summary>
@@ -7,24 +5,36 @@ namespace PluginHost.Wamp.Router;
 /// components are separated by '.'; loose components are any non-empty strings without
 /// whitespace, '.' or '#'; strict components match [0-9a-z_]+. Empty components are only
 /// allowed in wildcard patterns (they stand for "any component").
+/// Every CALL and PUBLISH is checked here, so it is one pass over the characters (no regex).
 /// </summary>
-internal static partial class UriValidator
+internal static class UriValidator
 {
-    [GeneratedRegex(@"^([^\s\.#]+\.)*([^\s\.#]+)$")]
-    private static partial Regex LooseNonEmpty();
-
-    [GeneratedRegex(@"^(([^\s\.#]+\.)|\.)*([^\s\.#]+)?$")]
-    private static partial Regex LooseEmpty();
-
-    [GeneratedRegex(@"^([0-9a-z_]+\.)*([0-9a-z_]+)$")]
-    private static partial Regex StrictNonEmpty();
-
-    [GeneratedRegex(@"^(([0-9a-z_]+\.)|\.)*([0-9a-z_]+)?$")]
-    private static partial Regex StrictEmpty();
-
     /// <summary>A concrete URI (PUBLISH topic, CALL procedure, exact SUBSCRIBE/REGISTER).</summary>
-    public static bool IsValid(string uri, UriCheckMode mode)
-        => uri.Length > 0 && (mode == UriCheckMode.Strict ? StrictNonEmpty() : LooseNonEmpty()).IsMatch(uri);
+    public static bool IsValid(string uri, UriCheckMode mode) => Check(uri, mode, emptyComponents: false);
+
+    /// <summary>
+    /// One pass: every character belongs to a component (loose: no whitespace, '#'; strict: [0-9a-z_]) or is a
+    /// separator; with <paramref name="emptyComponents"/> false no component may be empty ("a..b", ".a", "a.").
+    /// </summary>
+    private static bool Check(string uri, UriCheckMode mode, bool emptyComponents)
+    {
+        if (uri.Length == 0) return false;
+        bool strict = mode == UriCheckMode.Strict;
+        int componentLength = 0;
+        foreach (char c in uri)
+        {
+            if (c == '.')
+            {
+                if (componentLength == 0 && !emptyComponents) return false;
+                componentLength = 0;
+                continue;
+            }
+            bool allowed = strict ? c is (>= '0' and <= '9') or (>= 'a' and <= 'z') or '_' : c != '#' && !char.IsWhiteSpace(c);
+            if (!allowed) return false;
+            componentLength++;
+        }
+        return componentLength > 0 || emptyComponents;
+    }
 
     /// <summary>A URI used with a match policy (SUBSCRIBE / REGISTER options.match).</summary>
     public static bool IsValidPattern(string uri, UriMatch match, UriCheckMode mode)
@@ -39,7 +49,7 @@ internal static partial class UriValidator
                 return IsValid(trimmed, mode);
             case UriMatch.Wildcard:
                 // Wildcard patterns: empty components allowed, but at least one separator or component.
-                return uri.Length > 0 && (mode == UriCheckMode.Strict ? StrictEmpty() : LooseEmpty()).IsMatch(uri);
+                return Check(uri, mode, emptyComponents: true);
             default:
                 return false;
         }

@@ -92,10 +92,13 @@ internal static class ValueWriter
         where TSink : IValueSink, allows ref struct
     {
         sink.StartMap(count);
-        foreach (var kv in entries)
+        if (count > 0) // an empty dict (often the shared WampValue.NoDetails) needs no enumerator
         {
-            sink.WriteKey(kv.Key);
-            Write(ref sink, kv.Value, depth);
+            foreach (var kv in entries)
+            {
+                sink.WriteKey(kv.Key);
+                Write(ref sink, kv.Value, depth);
+            }
         }
         sink.EndMap();
     }

@@ -39,7 +39,11 @@ public sealed class InProcessConnection : IWampConnection
     public TransportDetails Details { get; }
 
     /// <inheritdoc/>
-    public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
+    public ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
+        // A message already waiting is taken without an async state machine (the common case under load).
+        => _inbox.TryRead(out var message) ? new ValueTask<WampMessage?>(message) : WaitAndReceiveAsync(cancellationToken);
+
+    private async ValueTask<WampMessage?> WaitAndReceiveAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -54,15 +58,24 @@ public sealed class InProcessConnection : IWampConnection
     }
 
     /// <inheritdoc/>
-    public async ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
+    public ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
+    {
+        // Room in the peer's inbox (the common case): handed over synchronously, nothing allocated.
+        for (int i = 0; i < messages.Count; i++)
+            if (!_outbox.TryWrite(messages[i])) return SendRestAsync(messages, i, cancellationToken);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>The inbox is full (wait for room) or closed (fail): from message <paramref name="next"/> on.</summary>
+    private async ValueTask SendRestAsync(IReadOnlyList<WampMessage> messages, int next, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
         try
         {
-            foreach (var message in messages)
+            for (int i = next; i < messages.Count; i++)
             {
-                if (!_outbox.TryWrite(message))
-                    await _outbox.WriteAsync(message, linked.Token).ConfigureAwait(false);
+                if (!_outbox.TryWrite(messages[i]))
+                    await _outbox.WriteAsync(messages[i], linked.Token).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is ChannelClosedException || (e is OperationCanceledException && _closed.IsCancellationRequested))

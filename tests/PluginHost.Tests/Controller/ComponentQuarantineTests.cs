@@ -85,4 +85,21 @@ public class ComponentQuarantineTests
         var launch = WorkerLaunch.ForNative(worker, new NodeControllerOptions { NodeDir = "/n", ConfigFile = "/n/config.json" }, ["bad", "-odd"]);
         Assert.Equal(["--quarantine=bad", "--quarantine=-odd"], launch.StartInfo.ArgumentList.Where(a => a.StartsWith("--quarantine")));
     }
+
+    [Fact]
+    public void NativeWorkersGetTheRuntimeSettingsUnlessTheirEnvironmentSetsThem()
+    {
+        var options = new NodeControllerOptions { NodeDir = "/n", ConfigFile = "/n/config.json" };
+        var router = WorkerLaunch.ForNative(new RouterWorkerConfig { Id = "r" }, options).StartInfo.Environment;
+        Assert.Equal("0", router[WorkerRuntimeSettings.CallCountingDelay]);
+        Assert.Equal("1", router[WorkerRuntimeSettings.InlineSocketCompletions]);
+
+        var container = WorkerLaunch.ForNative(new ContainerWorkerConfig { Id = "c" }, options).StartInfo.Environment;
+        Assert.Equal("0", container[WorkerRuntimeSettings.CallCountingDelay]);
+        Assert.False(container.ContainsKey(WorkerRuntimeSettings.InlineSocketCompletions)); // component code never runs on socket threads
+
+        var env = new ProcessEnvironment(true, [], new Dictionary<string, string> { [WorkerRuntimeSettings.CallCountingDelay] = "100" });
+        var own = WorkerLaunch.ForNative(new RouterWorkerConfig { Id = "r", Env = env }, options).StartInfo.Environment;
+        Assert.Equal("100", own[WorkerRuntimeSettings.CallCountingDelay]); // options.env.vars wins
+    }
 }

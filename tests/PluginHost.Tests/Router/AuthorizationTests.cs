@@ -85,6 +85,13 @@ public sealed class UriValidatorTests
     [InlineData("com.a#b", UriCheckMode.Loose, false)]
     [InlineData("", UriCheckMode.Loose, false)]
     [InlineData(".com", UriCheckMode.Loose, false)]
+    [InlineData("com.", UriCheckMode.Loose, false)]
+    [InlineData("com.app\n", UriCheckMode.Loose, false)]          // a trailing newline is whitespace too
+    [InlineData("com.a\u00a0b", UriCheckMode.Loose, false)]       // so is a no-break space
+    [InlineData("com.\u00e9t\u00e9.x", UriCheckMode.Loose, true)] // any other character is fine in loose mode
+    [InlineData("com.my_app2.x9", UriCheckMode.Strict, true)]
+    [InlineData("com.my-app.x", UriCheckMode.Strict, false)]
+    [InlineData("a", UriCheckMode.Strict, true)]
     public void Concrete_uris(string uri, UriCheckMode mode, bool valid) => Assert.Equal(valid, UriValidator.IsValid(uri, mode));
 
     [Theory]
@@ -93,6 +100,9 @@ public sealed class UriValidatorTests
     [InlineData("com..get", UriMatch.Exact, false)]
     [InlineData("com.app.", UriMatch.Prefix, true)]
     [InlineData("com.app", UriMatch.Prefix, true)]
+    [InlineData(".", UriMatch.Wildcard, true)]
+    [InlineData("com.a b.", UriMatch.Wildcard, false)]
+    [InlineData("com..", UriMatch.Prefix, false)]
     public void Patterns(string uri, UriMatch match, bool valid) => Assert.Equal(valid, UriValidator.IsValidPattern(uri, match, UriCheckMode.Loose));
 
     [Fact]

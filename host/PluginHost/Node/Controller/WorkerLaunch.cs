@@ -30,6 +30,7 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
         // One token each, "--quarantine=ID": an id starting with '-' is still a value.
         foreach (var id in quarantined ?? []) psi.ArgumentList.Add($"{WorkerProtocol.QuarantineOption}={id}");
         ApplyEnvironment(psi, worker.Env);
+        WorkerRuntimeSettings.ApplyTo(psi, worker);
         return new WorkerLaunch(psi, worker.Kind, IsNative: true);
     }
 
