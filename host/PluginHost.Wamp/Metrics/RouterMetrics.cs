@@ -104,6 +104,16 @@ public static class RouterMetrics
     public static void SessionJoined(string realm) => Interlocked.Increment(ref JoinedByRealm.GetOrAdd(realm, _ => new StrongBox<long>()).Value);
     public static void SessionLeft(string realm) => Interlocked.Decrement(ref JoinedByRealm.GetOrAdd(realm, _ => new StrongBox<long>()).Value);
 
+    /// <summary>Sessions joined now to each realm of this process's live routers (every realm, 0 included): a node's health page.</summary>
+    public static IReadOnlyDictionary<string, long> JoinedSessionsByRealm()
+    {
+        var result = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var router in LiveRouters.Keys)
+            foreach (var realm in router.RealmNames)
+                result[realm] = JoinedByRealm.TryGetValue(realm, out var joined) ? Interlocked.Read(ref joined.Value) : 0;
+        return result;
+    }
+
     private static IEnumerable<Measurement<long>> ObserveSessions()
         => JoinedByRealm.Select(r => new Measurement<long>(Interlocked.Read(ref r.Value.Value), Realm(r.Key)));
     public static void CallRouted(string realm) => Calls.Add(1, Realm(realm));

@@ -75,6 +75,9 @@ public sealed class WampRouter : IAsyncDisposable
 
     public bool HasRealm(string name) => _realms.ContainsKey(name);
 
+    /// <summary>The realms served (any thread).</summary>
+    internal IEnumerable<string> RealmNames => _realms.Keys;
+
     internal bool TryGetRealm(string name, [NotNullWhen(true)] out Realm? realm) => _realms.TryGetValue(name, out realm);
 
     /// <summary>

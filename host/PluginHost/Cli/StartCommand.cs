@@ -108,7 +108,7 @@ internal static class StartCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
         try
         {
-            var controllerOptions = new NodeControllerOptions { NodeDir = nodeDir, ConfigFile = file ?? "", LogLevel = options["loglevel"]! };
+            var controllerOptions = new NodeControllerOptions { NodeDir = nodeDir, ConfigFile = file ?? "", LogLevel = options["loglevel"]!, KeepStatusFile = true };
             var exitCode = await new NodeController(controllerOptions, loggerFactory, provider.WriteRelayed).RunAsync(config, stop.Token);
             log.LogInformation("Node stopped (exit code {ExitCode})", exitCode);
             return exitCode;

@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PluginHost.Node;
+using PluginHost.Node.Status;
 
 namespace PluginHost.Cli;
 
 /// <summary>
-/// <c>stop</c> and <c>status</c>, both through <c>node.pid</c>. Stop escalates as Crossbar does: SIGINT, 5 s,
+/// <c>stop</c> and <c>status</c>, both through <c>node.pid</c> (status also shows the controller's <c>node.status.json</c>). Stop escalates as Crossbar does: SIGINT, 5 s,
 /// SIGTERM, 5 s, SIGKILL; a node that ignores SIGINT (started in the background from a script, which the shell
 /// does with SIGINT ignored) gets SIGTERM at once. Exit codes: 0, or 69 (EX_UNAVAILABLE) when no node runs / the assertion fails.
 /// </summary>
@@ -55,12 +56,16 @@ internal static class StopCommand
         var cbdir = CliApp.CbdirOption();
         var assert = new Option<string?>("--assert") { Description = "Exit 69 unless the node is in this state" };
         assert.AcceptOnlyFromAmong("running", "stopped");
-        var command = new Command("status", "Show whether a node runs from the node directory") { cbdir, assert };
+        var json = new Option<bool>("--json") { Description = "Print the node's status as JSON (for scripts)" };
+        var command = new Command("status", "Show whether a node runs from the node directory, its workers and components") { cbdir, assert, json };
         command.SetAction(result =>
         {
             var nodeDir = NodeDirectory.Resolve(result.GetValue(cbdir), Environment.GetEnvironmentVariable, Environment.CurrentDirectory);
             using var node = RunningNode(nodeDir);
-            stdout.WriteLine(node is null ? $"No node running from {nodeDir}" : $"Node running from {nodeDir} (PID {node.Id})");
+            // The controller's status file is only the node's while node.pid names a live node.
+            var status = node is null ? null : NodeStatusFile.Read(nodeDir);
+            if (result.GetValue(json)) stdout.WriteLine(StatusReport.Json(nodeDir, node?.Id, status));
+            else StatusReport.Write(stdout, nodeDir, node?.Id, status);
             return result.GetValue(assert) switch
             {
                 "running" when node is null => ExUnavailable,

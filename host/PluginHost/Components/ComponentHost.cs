@@ -35,6 +35,12 @@ public sealed record ComponentHostOptions
 /// </summary>
 public sealed record ComponentStartPhase(string ComponentId, bool Starting);
 
+/// <summary>
+/// A component's session joined (<paramref name="SessionId"/> and the plugin <paramref name="Generation"/> serving it:
+/// first join, rejoin after a lost connection, hot reload) or ended (both null) while the component keeps running.
+/// </summary>
+public sealed record ComponentSessionChange(string ComponentId, long? SessionId, int? Generation);
+
 /// <summary>Reported when a component stops for good (after its own retries), so a container can apply its shutdown/restart policy.</summary>
 public sealed record ComponentStopped(string ComponentId, bool Failed, string Reason);
 
@@ -54,7 +60,7 @@ public sealed class ComponentHost : IAsyncDisposable
 
     public ComponentHost(ComponentHostOptions options, ILoggerFactory loggerFactory)
     {
-        _context = new ComponentHostContext(options, loggerFactory, OnStopped, phase => StartPhase?.Invoke(phase));
+        _context = new ComponentHostContext(options, loggerFactory, OnStopped, phase => StartPhase?.Invoke(phase), change => SessionChanged?.Invoke(change));
         _log = loggerFactory.CreateLogger("PluginHost.Components");
         SearchFolders = PluginLocator.SearchFolders(options.NodeDir, options.PluginDirs);
     }
@@ -63,6 +69,9 @@ public sealed class ComponentHost : IAsyncDisposable
 
     /// <summary>See <see cref="ComponentStartPhase"/>.</summary>
     public event Action<ComponentStartPhase>? StartPhase;
+
+    /// <summary>See <see cref="ComponentSessionChange"/>.</summary>
+    public event Action<ComponentSessionChange>? SessionChanged;
 
     /// <summary>
     /// A component stopped for good: its plugin is unloaded and its id freed, so that the worker's

@@ -4,13 +4,15 @@ namespace PluginHost.Components;
 
 /// <summary>What every runner of one <see cref="ComponentHost"/> shares.</summary>
 internal sealed class ComponentHostContext(ComponentHostOptions options, ILoggerFactory loggerFactory, Action<ComponentStopped> raiseStopped,
-    Action<ComponentStartPhase> reportStart)
+    Action<ComponentStartPhase> reportStart, Action<ComponentSessionChange> reportSession)
 {
     public ComponentHostOptions Options { get; } = options;
     public ILoggerFactory LoggerFactory { get; } = loggerFactory;
     public ComponentHostDiagnostics Diagnostics { get; } = new();
     public void RaiseStopped(ComponentStopped stopped) => raiseStopped(stopped);
     public void ReportStart(string componentId, bool starting) => reportStart(new ComponentStartPhase(componentId, starting));
+    public void ReportJoined(string componentId, long sessionId, int generation) => reportSession(new ComponentSessionChange(componentId, sessionId, generation));
+    public void ReportLeft(string componentId) => reportSession(new ComponentSessionChange(componentId, null, null));
 
     /// <summary>
     /// Components run their start code (constructor, OnJoinAsync) one at a time, so that a process dying meanwhile is

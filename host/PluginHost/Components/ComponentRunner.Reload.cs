@@ -64,6 +64,7 @@ internal sealed partial class ComponentRunner
             _log.LogInformation("Component '{Id}' reloaded from {Dll}: generation {New} (session {Session}) took over from generation {Old}",
                 Id, fresh.Location.AssemblyPath, fresh.Number, next.SessionId, old.Number);
             LogRegistrations(next);
+            _host.ReportJoined(Id, next.SessionId, fresh.Number);
             Retire(old, oldSession, endsOverlap: true);
         }
         finally

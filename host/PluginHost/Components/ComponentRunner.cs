@@ -64,6 +64,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
         _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
             Id, _config.Classname, _config.Realm, _target(), _session.SessionId);
         LogRegistrations(_session);
+        _host.ReportJoined(Id, _session.SessionId, _generation.Number);
         StartWatching();
         _loop = Task.Run(() => RunAsync(joined: true), CancellationToken.None); // serves until stopped, not until the start's token
     }
@@ -100,6 +101,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             _outageSince = DateTime.UtcNow;
             _log.LogWarning("Component '{Id}' lost its connection to {Target} ({Reason} {Message}); reconnecting with backoff up to {Max} s",
                 Id, _target(), info.Reason, info.Message, _config.Reconnect.MaxDelay.TotalSeconds);
+            _host.ReportLeft(Id);
             await NotifyLeftAsync(info).ConfigureAwait(false);
         }
     }
@@ -141,6 +143,7 @@ internal sealed partial class ComponentRunner : IAsyncDisposable
             _log.LogInformation("Component '{Id}' ({Class}) joined realm '{Realm}' on {Target} as session {Session}",
                 Id, _config.Classname, _config.Realm, _target(), _session!.SessionId);
         LogRegistrations(_session);
+        _host.ReportJoined(Id, _session.SessionId, _generation.Number);
         _outageLogged = false;
         _outageSince = null;
         return true;

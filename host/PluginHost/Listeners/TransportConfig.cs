@@ -142,6 +142,9 @@ public sealed record JsonPathConfig(JsonElement Value) : WebPathConfig;
 /// <summary>type "nodeinfo": an HTML page about the node (Crossbar's init config has one at /info).</summary>
 public sealed record NodeInfoPathConfig : WebPathConfig;
 
+/// <summary>type "health" (a PluginHost extension): readiness and the node's status as JSON (Listeners/HealthPage.cs).</summary>
+public sealed record HealthPathConfig : WebPathConfig;
+
 /// <summary>type "metrics": the router's metrics (Wamp/Metrics/RouterMetrics.cs) in Prometheus' text format, for a scraper.</summary>
 public sealed record MetricsPathConfig : WebPathConfig;
 

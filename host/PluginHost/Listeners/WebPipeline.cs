@@ -61,6 +61,7 @@ internal static class WebPipeline
         JsonPathConfig => "json",
         NodeInfoPathConfig => "node info",
         MetricsPathConfig => "metrics (Prometheus)",
+        HealthPathConfig => "health (readiness, JSON)",
         NotFoundPathConfig => "none (404)",
         PublisherPathConfig p => $"http bridge publisher on {p.Realm}",
         CallerPathConfig c => $"http bridge caller on {c.Realm}",
@@ -117,6 +118,9 @@ internal static class WebPipeline
                 break;
             case NodeInfoPathConfig:
                 app.Run(NodeInfoPage.ServeAsync);
+                break;
+            case HealthPathConfig:
+                app.Run(HealthPage.ServeAsync);
                 break;
             case MetricsPathConfig:
                 // A leaf like json: the exporter answers at the path itself; below it falls through to 404.

@@ -6,14 +6,14 @@ using PluginHost.Listeners;
 namespace PluginHost.Node.Config;
 
 /// <summary>
-/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, metrics, none, nested path, HTTP bridge (publisher,
+/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, metrics, health, none, nested path, HTTP bridge (publisher,
 /// caller, webhook) and reverse proxy (reverseproxy, websocket-reverseproxy) services.
 /// </summary>
 internal static partial class WebPathParser
 {
     private static readonly string[] Implemented = [
         "static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook", "nodeinfo", "none",
-        "metrics", "reverseproxy", "websocket-reverseproxy",
+        "metrics", "health", "reverseproxy", "websocket-reverseproxy",
     ];
 
     /// <summary>Crossbar services this build does not provide: their paths are skipped with a warning, the rest of the node runs.</summary>
@@ -76,6 +76,9 @@ internal static partial class WebPathParser
             case "metrics":
                 value.AsObject("type");
                 return new MetricsPathConfig();
+            case "health":
+                value.AsObject("type");
+                return new HealthPathConfig();
             case "none":
                 value.AsObject("type");
                 return new NotFoundPathConfig();

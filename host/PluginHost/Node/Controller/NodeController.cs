@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Node.Config;
+using PluginHost.Node.Status;
 
 namespace PluginHost.Node.Controller;
 
@@ -25,12 +26,23 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
     /// <summary>The supervisors of the running workers, in boot order (for tests).</summary>
     public IReadOnlyList<WorkerSupervisor> Workers => _running;
 
+    /// <summary>The node's status (Node/Status/): set when <see cref="RunAsync"/> starts.</summary>
+    public NodeStatusBoard? Status { get; private set; }
+
     public async Task<int> RunAsync(NodeConfig config, CancellationToken stop)
     {
         foreach (var warning in config.Warnings) _log.LogWarning("Configuration: {Warning}", warning);
         _log.LogInformation("Using node shutdown triggers [{Triggers}]", string.Join(", ", config.ShutdownTriggers.Order().Select(NodeShutdownPolicy.Name)));
         using var spawner = new ChildSpawner();
         await using var pipelines = new RestartPipelines(_log);
+        var status = Status = new NodeStatusBoard(BootOrder(config.Workers));
+        var statusFile = options.KeepStatusFile ? new NodeStatusFile(options.NodeDir) : null;
+        status.Changed += ShareStatus;
+        if (statusFile is not null)
+        {
+            status.Changed += s => { if (statusFile.Write(s) is { } warning) _log.LogWarning("{Warning}", warning); };
+            statusFile.Write(status.Current);
+        }
         try
         {
             foreach (var worker in BootOrder(config.Workers))
@@ -38,7 +50,11 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
                 if (_triggered.Task.IsCompleted) break;
                 await StartWorkerAsync(worker, spawner, pipelines, config.ShutdownTriggers, stop);
             }
-            if (!_triggered.Task.IsCompleted) _log.LogInformation("Ok, local node configuration booted successfully!");
+            if (!_triggered.Task.IsCompleted)
+            {
+                status.Booted();
+                _log.LogInformation("Ok, local node configuration booted successfully!");
+            }
             var stopped = Task.Delay(Timeout.Infinite, stop).ContinueWith(_ => { }, TaskScheduler.Default);
             var first = await Task.WhenAny(stopped, _triggered.Task);
             await ShutdownAsync();
@@ -54,6 +70,11 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             _log.LogError("Node failed to start: {Reason}", e.Message);
             await ShutdownAsync();
             return 1;
+        }
+        finally
+        {
+            status.Changed -= ShareStatus;
+            statusFile?.Remove();
         }
     }
 
@@ -77,7 +98,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
         };
         var budget = new RestartBudget(worker.RestartBackoff);
-        var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, budget, pipelines.For(worker, budget), options, _log);
+        var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, budget, pipelines.For(worker, budget), options, _log, Status);
         lock (_running) _running.Add(supervisor);
         try
         {
@@ -113,8 +134,18 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         }
     }
 
+    /// <summary>Every router worker gets the node's status after each change (its health path serves it: Listeners/HealthPage.cs).</summary>
+    private void ShareStatus(NodeStatus status)
+    {
+        string? json = null;
+        WorkerSupervisor[] routers;
+        lock (_running) routers = [.. _running.Where(w => w.Worker is RouterWorkerConfig)];
+        foreach (var router in routers) router.SendStatus(json ??= status.ToJson());
+    }
+
     private async Task ShutdownAsync()
     {
+        Status?.Stopping();
         foreach (var w in _watchers) w.Dispose();
         _watchers.Clear();
         WorkerSupervisor[] running;

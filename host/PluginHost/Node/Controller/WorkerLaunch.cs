@@ -78,6 +78,8 @@ public sealed record NodeControllerOptions
     public string LogLevel { get; init; } = "info";
     /// <summary>How long a worker gets between TERM and KILL at shutdown or restart.</summary>
     public TimeSpan WorkerStopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Keep the node's status in the node directory for <c>pluginhost status</c> (Node/Status/NodeStatusFile.cs).</summary>
+    public bool KeepStatusFile { get; init; }
     /// <summary>How long a native worker may take to report ready (boot includes binding transports).</summary>
     public TimeSpan WorkerReadyTimeout { get; init; } = TimeSpan.FromSeconds(60);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
 namespace PluginHost.Node.Controller;
@@ -16,6 +17,9 @@ public delegate void WorkerLogSink(LogLevel level, string label, int pid, string
 public sealed class WorkerProcess
 {
     private readonly Process _process;
+    private readonly Action<string>? _onControl;
+    /// <summary>Native workers: what the controller writes to the worker's stdin; only the latest status waits (a slow reader never blocks the controller).</summary>
+    private readonly Channel<string>? _toWorker;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _stopAnnounced;
     private long _exitedAt;
@@ -32,9 +36,15 @@ public sealed class WorkerProcess
     /// <summary>The components to blame for this process's death (valid once <see cref="Exited"/> completed).</summary>
     public IReadOnlyList<string> Suspects => ComponentStarts.SuspectsAt(Interlocked.Read(ref _exitedAt));
 
-    private WorkerProcess(Process process, WorkerLaunch launch, WorkerLogSink sink)
+    private WorkerProcess(Process process, WorkerLaunch launch, WorkerLogSink sink, Action<string>? onControl)
     {
         _process = process;
+        _onControl = onControl;
+        if (launch.IsNative)
+        {
+            _toWorker = Channel.CreateBounded<string>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+            _ = Task.Run(WriteToWorkerAsync);
+        }
         Pid = process.Id;
         var label = launch.Label;
         var pid = Pid;
@@ -62,10 +72,12 @@ public sealed class WorkerProcess
         Exited = WaitForExitAsync();
     }
 
-    public static async Task<WorkerProcess> StartAsync(ChildSpawner spawner, WorkerLaunch launch, WorkerLogSink sink)
+    /// <param name="onControl">Control messages of a native worker beyond ready/stopping/component-starting (component
+    /// lifecycle, see <see cref="Workers.WorkerProtocol"/>), on the output reader's thread.</param>
+    public static async Task<WorkerProcess> StartAsync(ChildSpawner spawner, WorkerLaunch launch, WorkerLogSink sink, Action<string>? onControl = null)
     {
         var process = await spawner.StartAsync(launch.StartInfo);
-        var worker = new WorkerProcess(process, launch, sink);
+        var worker = new WorkerProcess(process, launch, sink, onControl);
         await worker.FeedStdinAsync(launch);
         return worker;
     }
@@ -95,6 +107,23 @@ public sealed class WorkerProcess
             ComponentStarts.Starting(starting);
         else if (Workers.WorkerProtocol.ArgumentOf(line, Workers.WorkerProtocol.ComponentStarted) is { Length: > 0 } started)
             ComponentStarts.Started(started, Stopwatch.GetTimestamp());
+        else _onControl?.Invoke(line);
+    }
+
+    /// <summary>Native workers: hands the worker a control line on its stdin (<see cref="Workers.WorkerProtocol.Status"/>), replacing one not yet written.</summary>
+    public void SendToWorker(string line) => _toWorker?.Writer.TryWrite(line);
+
+    private async Task WriteToWorkerAsync()
+    {
+        try
+        {
+            await foreach (var line in _toWorker!.Reader.ReadAllAsync())
+            {
+                await _process.StandardInput.WriteLineAsync(line);
+                await _process.StandardInput.FlushAsync();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { } // the worker exited
     }
 
     /// <summary>How long the last output lines of an exited worker may take to arrive.</summary>
@@ -113,6 +142,7 @@ public sealed class WorkerProcess
         Interlocked.Exchange(ref _exitedAt, Stopwatch.GetTimestamp());
         await Task.WhenAny(_process.WaitForExitAsync(), Task.Delay(OutputDrainTimeout));
         var code = _process.ExitCode;
+        _toWorker?.Writer.TryComplete();
         _ready.TrySetException(new WorkerExitedException(code));
         return code;
     }

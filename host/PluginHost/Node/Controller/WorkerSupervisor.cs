@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Polly;
 using PluginHost.Node.Config;
+using PluginHost.Node.Status;
+using PluginHost.Node.Workers;
 
 namespace PluginHost.Node.Controller;
 
@@ -27,6 +29,8 @@ public sealed class WorkerSupervisor : IDisposable
     private readonly ResiliencePipeline _restarts;
     private readonly NodeControllerOptions _options;
     private readonly ILogger _log;
+    private readonly NodeStatusBoard? _board;
+    private int _processes;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource<WorkerEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _readyAt;
@@ -39,9 +43,9 @@ public sealed class WorkerSupervisor : IDisposable
     /// <param name="launch">Builds one launch of the worker, given the components it must not start (quarantined).</param>
     /// <param name="budget">The restart count <paramref name="restarts"/> consults.</param>
     public WorkerSupervisor(WorkerConfig worker, Func<IReadOnlyList<string>, WorkerLaunch> launch, ChildSpawner spawner, WorkerLogSink sink,
-        RestartBudget budget, ResiliencePipeline restarts, NodeControllerOptions options, ILogger log)
+        RestartBudget budget, ResiliencePipeline restarts, NodeControllerOptions options, ILogger log, NodeStatusBoard? board = null)
     {
-        (_worker, _launch, _spawner, _sink, _budget, _restarts, _options, _log) = (worker, launch, spawner, sink, budget, restarts, options, log);
+        (_worker, _launch, _spawner, _sink, _budget, _restarts, _options, _log, _board) = (worker, launch, spawner, sink, budget, restarts, options, log, board);
         _quarantine = ComponentQuarantine.For(worker.RestartBackoff);
     }
 
@@ -66,18 +70,22 @@ public sealed class WorkerSupervisor : IDisposable
     {
         try
         {
-            _ended.TrySetResult(await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token));
+            var end = await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token);
+            _board?.ProcessExited(_worker.Id, end.Reason, final: true, failed: !end.Success);
+            _ended.TrySetResult(end);
         }
         catch (WorkerDiedException e)
         {
             _log.LogError("{Worker} died ({Reason}) and reached its restart limit ({Max}); not restarted again",
                 Name, e.Message, _worker.RestartBackoff.MaxRestarts);
+            _board?.ProcessExited(_worker.Id, $"died ({e.Message}) with no restarts left", final: true, failed: true);
             _ended.TrySetResult(new WorkerEnd(false, $"died ({e.Message}) with no restarts left"));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested) { }
         catch (Exception e)
         {
             _log.LogError("{Worker} cannot be restarted: {Reason}", Name, e.Message);
+            _board?.ProcessExited(_worker.Id, $"cannot be restarted: {e.Message}", final: true, failed: true);
             _ended.TrySetResult(new WorkerEnd(false, $"cannot be restarted: {e.Message}"));
         }
     }
@@ -97,7 +105,11 @@ public sealed class WorkerSupervisor : IDisposable
             var process = _process!;
             var code = await process.Exited.WaitAsync(ct);
             _exitHandled = true;
-            if (Interlocked.Exchange(ref _restartRequested, 0) == 1) continue;
+            if (Interlocked.Exchange(ref _restartRequested, 0) == 1)
+            {
+                _board?.ProcessExited(_worker.Id, $"restarted on request ({WorkerProcess.DescribeExit(code)})", final: false, failed: false);
+                continue;
+            }
             if (process.StopAnnounced is { } why)
             {
                 _log.LogInformation("{Worker} (PID {Pid}) stopped on purpose ({Why}, {Exit}); not restarted",
@@ -117,6 +129,7 @@ public sealed class WorkerSupervisor : IDisposable
     private WorkerDiedException Crashed(WorkerProcess process, int code, string? reason = null)
     {
         reason ??= code == 0 && _worker is NativeWorkerConfig ? "exit code 0 without announcing a stop" : WorkerProcess.DescribeExit(code);
+        _board?.ProcessExited(_worker.Id, $"died: {reason}", final: false, failed: true);
         var suspects = process.Suspects;
         _log.LogWarning("{Worker} (PID {Pid}) died: {Reason}{While}", Name, process.Pid, reason,
             suspects.Count == 0 ? "" : $", while component(s) {Quote(suspects)} were starting");
@@ -133,7 +146,8 @@ public sealed class WorkerSupervisor : IDisposable
 
     private async Task StartProcessAsync(CancellationToken ct)
     {
-        var process = await WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined), _sink);
+        _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
+        var process = await WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined), _sink, OnControl);
         _process = process;
         _exitHandled = false;
         _readyAt = 0;
@@ -141,6 +155,7 @@ public sealed class WorkerSupervisor : IDisposable
         {
             await process.Ready.WaitAsync(_options.WorkerReadyTimeout, ct);
             _readyAt = Stopwatch.GetTimestamp();
+            _board?.ProcessReady(_worker.Id, process.Pid);
         }
         catch (WorkerExitedException e)
         {
@@ -162,6 +177,23 @@ public sealed class WorkerSupervisor : IDisposable
         }
     }
 
+    /// <summary>A native worker's component lifecycle messages (Workers/WorkerProtocol.cs) go to the node's status.</summary>
+    private void OnControl(string line)
+    {
+        if (_board is null) return;
+        if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.ComponentJoined) is { } joined
+            && joined.Split(' ', 3) is [var session, var generation, var id]
+            && long.TryParse(session, out var sessionId) && int.TryParse(generation, out var number))
+            _board.ComponentJoined(_worker.Id, id, sessionId, number);
+        else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.ComponentLeft) is { Length: > 0 } left)
+            _board.ComponentLeft(_worker.Id, left);
+        else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.ComponentStopped) is { } stopped && stopped.Split(' ', 2) is [var how, var component])
+            _board.ComponentStopped(_worker.Id, component, failed: how == "failed");
+    }
+
+    /// <summary>The node's status, for a router worker's health path: the latest one replaces any not yet written.</summary>
+    public void SendStatus(string json) => _process?.SendToWorker($"{WorkerProtocol.Status} {json}");
+
     /// <summary>Guest <c>watch</c>: stop the current process; the supervision loop starts a fresh one right away.</summary>
     public async Task RestartAsync(string reason)
     {
@@ -180,6 +212,7 @@ public sealed class WorkerSupervisor : IDisposable
         await _loop;
         // A restart racing with the stop may have spawned one more process.
         if (_process is { HasExited: false } late) await late.StopAsync(_options.WorkerStopTimeout);
+        if (_processes > 0 && !_ended.Task.IsCompleted) _board?.ProcessExited(_worker.Id, "stopped by the controller", final: true, failed: false);
     }
 
     /// <summary>After the last <see cref="StopAsync"/>: releases the stop signal.</summary>

@@ -45,7 +45,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         {
             _host = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
             _host.Stopped += OnComponentStopped;
-            _host.StartPhase += context.Report;
+            context.Attach(_host);
         }
         catch (Exception e)
         {

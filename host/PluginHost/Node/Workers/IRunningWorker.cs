@@ -14,9 +14,19 @@ public interface IRunningWorker : IAsyncDisposable
 /// <summary>What the worker process gives its worker besides the config: the control channel and the quarantined components.</summary>
 public sealed record WorkerContext(ControlChannel Control, IReadOnlySet<string> Quarantined)
 {
-    /// <summary>Tells the controller while a component's start code runs (see <see cref="WorkerProtocol.ComponentStarting"/>).</summary>
-    public void Report(PluginHost.Components.ComponentStartPhase phase)
-        => Control.Send(phase.Starting ? WorkerProtocol.ComponentStarting : WorkerProtocol.ComponentStarted, phase.ComponentId);
+    /// <summary>
+    /// Tells the controller what the host's components do: while a component's start code runs (see
+    /// <see cref="WorkerProtocol.ComponentStarting"/>), when its session joins or ends, and when it stops for good (the
+    /// node's status, Node/Status/NodeStatusBoard.cs).
+    /// </summary>
+    public void Attach(PluginHost.Components.ComponentHost host)
+    {
+        host.StartPhase += phase => Control.Send(phase.Starting ? WorkerProtocol.ComponentStarting : WorkerProtocol.ComponentStarted, phase.ComponentId);
+        host.SessionChanged += change => Control.Send(
+            change.SessionId is { } session ? WorkerProtocol.ComponentJoined : WorkerProtocol.ComponentLeft,
+            change.SessionId is { } joined ? $"{joined} {change.Generation} {change.ComponentId}" : change.ComponentId);
+        host.Stopped += stopped => Control.Send(WorkerProtocol.ComponentStopped, $"{(stopped.Failed ? "failed" : "stopped")} {stopped.ComponentId}");
+    }
 
     /// <summary>
     /// Wraps a start action so that a quarantined component is refused: discovered components are started by

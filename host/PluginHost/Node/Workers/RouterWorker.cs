@@ -37,7 +37,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         if (config.Components.Count > 0 || config.Discover is not null)
         {
             _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
-            _components.StartPhase += context.Report;
+            context.Attach(_components);
             foreach (var (dll, reason) in _components.UnreadablePlugins(except: config.Discover?.Directory))
                 _log.LogWarning("Router '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
         }

@@ -82,12 +82,21 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     /// <summary>How long a worker whose controller is gone may take to shut down before it exits regardless.</summary>
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(5);
 
-    /// <summary>Completes when stdin reaches end-of-file: the controller closed the pipe or died.</summary>
-    private static Task WatchControllerAsync() => Task.Run(async () =>
+    /// <summary>
+    /// Reads the controller's control lines from stdin (the node's status, <see cref="WorkerProtocol.Status"/>) and
+    /// completes when stdin reaches end-of-file: the controller closed the pipe or died.
+    /// </summary>
+    private Task WatchControllerAsync() => Task.Run(async () =>
     {
-        await using var stdin = Console.OpenStandardInput();
-        var buffer = new byte[256];
-        try { while (await stdin.ReadAsync(buffer) > 0) { } }
+        using var stdin = new StreamReader(Console.OpenStandardInput());
+        try
+        {
+            while (await stdin.ReadLineAsync() is { } line)
+            {
+                if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Status) is { Length: > 0 } json && !Status.NodeStatusView.Update(json))
+                    _log.LogWarning("The controller sent a status this worker cannot read; ignored");
+            }
+        }
         catch (IOException) { }
     });
 }

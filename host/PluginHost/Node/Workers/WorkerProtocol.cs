@@ -32,6 +32,18 @@ public static class WorkerProtocol
     /// <summary><c>\x1ecomponent-started ID</c>: the component's start code returned (or threw).</summary>
     public const string ComponentStarted = "\u001ecomponent-started";
 
+    /// <summary><c>\x1ecomponent-joined SESSION GENERATION ID</c>: the component's session joined (first join, rejoin, hot reload).</summary>
+    public const string ComponentJoined = "\u001ecomponent-joined";
+
+    /// <summary><c>\x1ecomponent-left ID</c>: the component's session ended; it reconnects (or is stopping).</summary>
+    public const string ComponentLeft = "\u001ecomponent-left";
+
+    /// <summary><c>\x1ecomponent-stopped failed|stopped ID</c>: the component stopped for good (its container's policies decide what next).</summary>
+    public const string ComponentStopped = "\u001ecomponent-stopped";
+
+    /// <summary>Controller to worker (stdin): <c>\x1estatus JSON</c>, the node's status (Node/Status/NodeStatus.cs) whenever it changes.</summary>
+    public const string Status = "\u001estatus";
+
     /// <summary>Worker option naming a component not to start (repeated; <c>--quarantine=ID</c>).</summary>
     public const string QuarantineOption = "--quarantine";
 

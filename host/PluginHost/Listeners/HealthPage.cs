@@ -1,0 +1,41 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using PluginHost.Node.Status;
+using PluginHost.Wamp.Metrics;
+
+namespace PluginHost.Listeners;
+
+/// <summary>
+/// The "health" web service (a PluginHost extension): liveness and readiness for load balancers and orchestrators.
+/// 200 once the node is ready (booted, every worker running, every configured component joined: NodeStatus.Ready),
+/// 503 otherwise; either way a JSON body says what is not ready, and carries the node's status (workers, their
+/// processes and restarts, components with their sessions, generations and reloads) and this router's realms with their
+/// joined sessions. The status is the controller's (Node/Status/NodeStatusBoard.cs), handed to this router worker; the
+/// router answering at all is the liveness.
+/// </summary>
+internal static class HealthPage
+{
+    public static Task ServeAsync(HttpContext context)
+    {
+        // A leaf: only the path itself, not below it.
+        if (context.Request.Path.Value is not ("" or "/"))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return Task.CompletedTask;
+        }
+        var status = NodeStatusView.Latest;
+        IReadOnlyList<string> notReady = status?.NotReady ?? ["waiting for the node controller's first status"];
+        var body = JsonSerializer.SerializeToUtf8Bytes(new HealthReport(
+            notReady.Count == 0, notReady, status, Environment.ProcessId, RouterMetrics.JoinedSessionsByRealm()), NodeStatus.Json);
+        context.Response.StatusCode = notReady.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
+        context.Response.ContentType = "application/json; charset=utf-8";
+        context.Response.ContentLength = body.Length;
+        context.Response.Headers.CacheControl = "no-store";
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
+    }
+
+    /// <param name="RouterPid">The router worker answering.</param>
+    /// <param name="Realms">Its realms and the sessions joined to each now.</param>
+    private sealed record HealthReport(bool Ready, IReadOnlyList<string> NotReady, NodeStatus? Node, int RouterPid,
+        IReadOnlyDictionary<string, long> Realms);
+}

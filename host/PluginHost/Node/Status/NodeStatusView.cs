@@ -1,0 +1,21 @@
+namespace PluginHost.Node.Status;
+
+/// <summary>
+/// A router worker's copy of the node's status: the latest snapshot its controller sent (STATUS DESIGN,
+/// NodeStatusBoard.cs), written by the worker's stdin reader, read by the health web path. One per worker process;
+/// null until the controller's first status arrives (and in a router run without a controller, such as tests').
+/// </summary>
+public static class NodeStatusView
+{
+    private static NodeStatus? s_latest;
+
+    public static NodeStatus? Latest => Volatile.Read(ref s_latest);
+
+    /// <summary>Takes a status line's JSON; a line that is not a status is ignored (returns false).</summary>
+    public static bool Update(string json)
+    {
+        if (NodeStatus.FromJson(json) is not { } status) return false;
+        Volatile.Write(ref s_latest, status);
+        return true;
+    }
+}
