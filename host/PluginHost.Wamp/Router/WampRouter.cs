@@ -119,6 +119,14 @@ public sealed class WampRouter : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// An in-process connection whose session joins in role "trusted" (never authorized, like the router's own service
+    /// sessions; join with authmethod anonymous): for services of the application hosting the router, such as a node's
+    /// management API, which registers procedures its callers are then authorized for as usual. Never hand it to code
+    /// you do not trust.
+    /// </summary>
+    public IWampConnection ConnectInProcessTrusted() => ConnectInProcess(ServiceSession.AuthConfig);
+
     /// <summary>Ends every session with GOODBYE wamp.close.system_shutdown and stops the realms.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -52,6 +52,8 @@ public sealed record RouterWorkerConfig : NativeWorkerConfig
     public IReadOnlyList<RouterRealm> Realms { get; init; } = [];
     public IReadOnlyList<TransportConfig> Transports { get; init; } = [];
     public IReadOnlyList<ComponentConfig> Components { get; init; } = [];
+    /// <summary><c>options.management_realm</c> (a PluginHost extension): the realm of this router serving the management API (crossbar.*); null = none.</summary>
+    public string? ManagementRealm { get; init; }
     /// <summary>The router core's options: <c>options.outbound</c> (Config/OutboundParser.cs), defaults otherwise.</summary>
     public PluginHost.Wamp.Router.RouterOptions Router { get; init; } = new();
     public override string Kind => "Router";

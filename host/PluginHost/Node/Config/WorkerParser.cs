@@ -19,9 +19,10 @@ internal static class WorkerParser
     private static RouterWorkerConfig ParseRouter(ConfigObject o, ParseContext ctx)
     {
         var id = ctx.IdOrDefault(o, "worker");
-        var options = o.Object("options", [.. NativeOptionsParser.Keys, "outbound"]);
+        var options = o.Object("options", [.. NativeOptionsParser.Keys, "outbound", "management_realm"]);
         var native = NativeOptionsParser.Parse(options, ctx);
         var routerOptions = OutboundParser.Parse(options);
+        var managementRealm = options?.String("management_realm");
         WarnUnsupported(o, ctx, "manhole", "connections");
 
         var errorsBefore = ConfigErrors.Count;
@@ -46,12 +47,14 @@ internal static class WorkerParser
             ConfigErrors.Report(o.Self.Child("transports").Error($"transport ID '{dup.Key}' is used more than once"));
         if (realmsComplete)
             ConfigErrors.Recover(() => { WebPathParser.CheckBridgeRealms(transports, realms.Select(r => r.Config).ToList()); return true; }, false);
+        if (realmsComplete && managementRealm is not null && realms.All(r => r.Config.Name != managementRealm))
+            ConfigErrors.Report(options!.Required("management_realm").Error($"realm '{managementRealm}' is not defined on this router"));
 
         var discover = ConfigErrors.Recover(() => DiscoverParser.ParseRouter(options, realms.Select(r => r.Config.Name).ToList(), ctx), null);
         // PluginHost extension: the worker's realms shared with other routers over NATS (Config/ClusterParser.cs).
         var cluster = ConfigErrors.Recover(() => ClusterParser.Parse(o, id, realms.Select(r => r.Config.Name).ToList(), ctx), null);
         return native.Apply(new RouterWorkerConfig { Id = id, Realms = realms, Components = components, Transports = transports })
-            with { Discover = discover, Router = routerOptions with { Cluster = cluster } };
+            with { Discover = discover, Router = routerOptions with { Cluster = cluster }, ManagementRealm = managementRealm };
     }
 
     private static ContainerWorkerConfig ParseContainer(ConfigObject o, ParseContext ctx)

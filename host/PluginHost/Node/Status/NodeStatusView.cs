@@ -11,11 +11,15 @@ public static class NodeStatusView
 
     public static NodeStatus? Latest => Volatile.Read(ref s_latest);
 
+    /// <summary>Raised with each new status, on the stdin reader's thread (the management API publishes it).</summary>
+    public static event Action<NodeStatus>? Changed;
+
     /// <summary>Takes a status line's JSON; a line that is not a status is ignored (returns false).</summary>
     public static bool Update(string json)
     {
         if (NodeStatus.FromJson(json) is not { } status) return false;
         Volatile.Write(ref s_latest, status);
+        Changed?.Invoke(status);
         return true;
     }
 }

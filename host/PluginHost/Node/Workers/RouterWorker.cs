@@ -20,6 +20,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     private RouterTransports? _transports;
     private ComponentHost? _components;
     private ComponentDiscovery? _discovery;
+    private Management.ManagementApi? _management;
 
     public Task<string> Completion { get; } = new TaskCompletionSource<string>().Task; // a router never stops by itself
 
@@ -32,6 +33,13 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
             _log.LogInformation("Router '{Worker}': realm '{Realm}' started", config.Id, realm.Config.Name);
             foreach (var role in realm.Config.Roles)
                 _log.LogInformation("Router '{Worker}': role '{Role}' started on realm '{Realm}'", config.Id, role.Name, realm.Config.Name);
+        }
+
+        // The management API (Node/Management/) joins like a router component, before the others.
+        if (config.ManagementRealm is { } managementRealm)
+        {
+            _management = new Management.ManagementApi(_router, config.Id, managementRealm, _log);
+            await _management.StartAsync(ct);
         }
 
         if (config.Components.Count > 0 || config.Discover is not null)
@@ -154,6 +162,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
     public async ValueTask DisposeAsync()
     {
         if (_discovery is not null) await _discovery.DisposeAsync();
+        if (_management is not null) await Stopping.RunAsync(_log, "management API", _management.DisposeAsync, StopTimeout);
         if (_components is not null) await Stopping.RunAsync(_log, "components", _components.DisposeAsync, StopTimeout);
         if (_router is not null) await Stopping.RunAsync(_log, "router", _router.DisposeAsync, StopTimeout);
         if (_transports is not null) await Stopping.RunAsync(_log, "transports", _transports.DisposeAsync, StopTimeout);

@@ -1,0 +1,137 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using PluginHost.Abstractions;
+using PluginHost.Node.Status;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router;
+
+namespace PluginHost.Node.Management;
+
+// MANAGEMENT DESIGN
+//
+// Crossbar's management API, by Crossbar's names where Crossbar has them, on one realm of a router worker
+// (options.management_realm): the node's status and workers (crossbar.get_status, crossbar.get_workers,
+// crossbar.get_worker), a worker's details under crossbar.worker.<id>. (get_router_realms, get_router_realm,
+// get_router_realm_sessions, kill_session for this router; get_container_components for any container), and the event
+// crossbar.on_status whenever the node's status changes.
+//
+// The procedures are registered by an ordinary session of the router worker, joined in process in role "trusted" (it
+// may register crossbar.*; WampRouter.ConnectInProcessTrusted), so every caller is authorized by its role like for any
+// other URI: a realm whose roles do not grant crossbar.* keeps the API to itself. What the handlers read is the node's
+// status as the controller handed it to this worker (Status/NodeStatusView.cs) and this router's own realms
+// (RouterMetrics' joined-session counts; the meta API of each realm, reached through a trusted in-process session per
+// realm, opened on first use). Nothing here owns routing state: the realms' loops stay the only owners.
+/// <summary>The management procedures and events of one router worker (see MANAGEMENT DESIGN above).</summary>
+internal sealed class ManagementApi(WampRouter router, string workerId, string realm, ILogger log) : IAsyncDisposable
+{
+    private const string WorkerPrefix = "crossbar.worker.";
+    private readonly ConcurrentDictionary<string, Lazy<Task<WampSession>>> _realmSessions = new(StringComparer.Ordinal);
+    private WampSession? _session;
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        _session = await RealmSessionAsync(realm).WaitAsync(ct);
+        await _session.RegisterAsync("crossbar.get_status", (_, _) => Answer(Json(Status())), cancellationToken: ct);
+        await _session.RegisterAsync("crossbar.get_workers", (_, _) => Answer(Json(Status().Workers)), cancellationToken: ct);
+        await _session.RegisterAsync("crossbar.get_worker", (call, _) => Answer(Json(Worker(Argument(call, 0, "worker id")))), cancellationToken: ct);
+        await _session.RegisterAsync(WorkerPrefix, WorkerProcedureAsync, new RegisterOptions { Match = UriMatch.Prefix }, ct);
+        NodeStatusView.Changed += PublishStatus;
+        log.LogInformation("Router '{Worker}': management API (crossbar.*) on realm '{Realm}'", workerId, realm);
+    }
+
+    /// <summary>crossbar.worker.&lt;id&gt;.&lt;what&gt;: <c>what</c> for worker <c>id</c> (worker ids have no dots).</summary>
+    private async ValueTask<WampResult?> WorkerProcedureAsync(WampInvocation call, CancellationToken ct)
+    {
+        var rest = call.Procedure[WorkerPrefix.Length..];
+        int dot = rest.IndexOf('.', StringComparison.Ordinal);
+        if (dot <= 0) throw NoSuchProcedure(call.Procedure);
+        var (id, what) = (rest[..dot], rest[(dot + 1)..]);
+        var worker = Worker(id);
+        switch (what)
+        {
+            case "get_container_components" when worker.Type == "container":
+                return Json(worker.Components);
+            case "get_router_realms" when id == workerId:
+                return new WampResult([RouterMetrics().Keys.ToList<object?>()]);
+            case "get_router_realm" when id == workerId:
+            {
+                var name = Argument(call, 0, "realm name");
+                if (!RouterMetrics().TryGetValue(name, out var sessions)) throw NoSuchRealm(name);
+                return new WampResult([new Dictionary<string, object?> { ["name"] = name, ["sessions"] = sessions }]);
+            }
+            case "get_router_realm_sessions" when id == workerId:
+            {
+                var name = Argument(call, 0, "realm name");
+                if (!RouterMetrics().ContainsKey(name)) throw NoSuchRealm(name);
+                var session = await RealmSessionAsync(name).WaitAsync(ct);
+                return await session.CallAsync("wamp.session.list", cancellationToken: ct);
+            }
+            case "kill_session" when id == workerId:
+                return await KillSessionAsync(call, ct);
+            default:
+                throw NoSuchProcedure(call.Procedure);
+        }
+    }
+
+    /// <summary>kill_session(session_id, reason?, message?): wamp.session.kill on the realm the session is joined to.</summary>
+    private async Task<WampResult?> KillSessionAsync(WampInvocation call, CancellationToken ct)
+    {
+        if (call.Args.Count == 0 || call.Args[0] is not (long or int)) throw new WampException(WampErrors.InvalidArgument, ["kill_session expects a session id"]);
+        var target = Convert.ToInt64(call.Args[0], System.Globalization.CultureInfo.InvariantCulture);
+        var kwargs = new Dictionary<string, object?>();
+        if (call.Args.Count > 1 && call.Args[1] is string reason) kwargs["reason"] = reason;
+        if (call.Args.Count > 2 && call.Args[2] is string message) kwargs["message"] = message;
+        foreach (var name in RouterMetrics().Keys)
+        {
+            var session = await RealmSessionAsync(name).WaitAsync(ct);
+            if (target == session.SessionId) continue;
+            try
+            {
+                await session.CallAsync("wamp.session.kill", [target], kwargs, cancellationToken: ct);
+                log.LogInformation("Router '{Worker}': session {Session} on realm '{Realm}' killed through the management API", workerId, target, name);
+                return new WampResult([name]);
+            }
+            catch (WampException e) when (e.Error == WampErrors.NoSuchSession) { }
+        }
+        throw new WampException(WampErrors.NoSuchSession, [$"no session {target} on this router"]);
+    }
+
+    private void PublishStatus(NodeStatus status)
+    {
+        if (_session is { IsOpen: true } session)
+            _ = session.PublishAsync("crossbar.on_status", [JsonSerializer.SerializeToElement(status, NodeStatus.Json)]).ContinueWith(
+                t => log.LogDebug(t.Exception, "crossbar.on_status not published"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    /// <summary>A trusted session on <paramref name="name"/>, joined once.</summary>
+    private Task<WampSession> RealmSessionAsync(string name) => _realmSessions.GetOrAdd(name, n => new Lazy<Task<WampSession>>(
+        () => WampSession.JoinAsync(router.ConnectInProcessTrusted(), n, new WampJoinOptions { AuthId = $"management-{workerId}", AuthMethods = ["anonymous"] }))).Value;
+
+    private static NodeStatus Status() => NodeStatusView.Latest
+        ?? throw new WampException("crossbar.error.not_ready", ["this router worker has no status from the node controller yet"]);
+
+    private static WorkerStatus Worker(string id) => Status().Workers.FirstOrDefault(w => w.Id == id)
+        ?? throw new WampException("crossbar.error.no_such_worker", [$"no worker with ID '{id}'"]);
+
+    private static IReadOnlyDictionary<string, long> RouterMetrics() => PluginHost.Wamp.Metrics.RouterMetrics.JoinedSessionsByRealm();
+
+    private static string Argument(WampInvocation call, int index, string what)
+        => call.Args.Count > index && call.Args[index] is string s ? s : throw new WampException(WampErrors.InvalidArgument, [$"expected the {what} as argument {index}"]);
+
+    private static WampResult Json<T>(T value) => new([JsonSerializer.SerializeToElement(value, NodeStatus.Json)]);
+    private static ValueTask<WampResult?> Answer(WampResult result) => ValueTask.FromResult<WampResult?>(result);
+    private static WampException NoSuchProcedure(string uri) => new(WampErrors.NoSuchProcedure, [$"no management procedure '{uri}'"]);
+    private static WampException NoSuchRealm(string name) => new("crossbar.error.no_such_realm", [$"no realm '{name}' on this router"]);
+
+    public async ValueTask DisposeAsync()
+    {
+        NodeStatusView.Changed -= PublishStatus;
+        foreach (var session in _realmSessions.Values)
+        {
+            try { await (await session.Value).DisposeAsync(); }
+            catch (Exception e) { log.LogDebug(e, "management session did not close cleanly"); }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Text.Json;
+using PluginHost.Node.Config;
+using PluginHost.Tests.Support;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
+using static PluginHost.Tests.Controller.ControllerConfigs;
+
+namespace PluginHost.Tests.Controller;
+
+/// <summary>
+/// A real node with <c>options.management_realm</c>: Crossbar's management procedures (crossbar.*) answered by the router
+/// worker from the controller's status and its own realms, authorized by role like any other URI, and crossbar.on_status
+/// published when the node's status changes. Clients are our own over WebSocket/JSON.
+/// </summary>
+public class ManagementApiTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    private static string Node(int port, int guestPort) => NodeJson(
+        $$$"""
+        {"type": "router", "options": {"management_realm": "realm1", {{{FastBackoff}}} },
+         "realms": [{"name": "realm1", "roles": [
+            {"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true, "register": true, "subscribe": true, "publish": true}}]},
+            {"name": "guest", "permissions": [{"uri": "com.", "match": "prefix", "allow": {"call": true}}]}]}],
+         "transports": [{"type": "websocket", "id": "main", "endpoint": {"type": "tcp", "port": {{{port}}} }},
+                        {"type": "websocket", "id": "guest", "endpoint": {"type": "tcp", "port": {{{guestPort}}} },
+                         "auth": {"anonymous": {"type": "static", "role": "guest"} } }]}
+        """,
+        $$$"""
+        {"type": "container", "options": { {{{FastBackoff}}} },
+         "components": [{"type": "class", "id": "clock", "classname": "timeservice.TimeService", "realm": "realm1",
+                         "transport": {"type": "websocket", "endpoint": {"type": "tcp", "host": "127.0.0.1", "port": {{{port}}} }, "url": "ws://127.0.0.1:{{{port}}}/"}}]}
+        """);
+
+    private static async Task<WampSession> JoinAsync(int port)
+        => await WampSession.JoinAsync(await WampTransportConnector.ConnectWebSocketAsync(new Uri($"ws://127.0.0.1:{port}/"), [WampSerializers.Json]), "realm1");
+
+    private static JsonElement Result(WampResult result) => JsonSerializer.SerializeToElement(result.Args[0]);
+
+    [Fact]
+    public async Task TheNodeIsManagedOverWampByRole()
+    {
+        int port = NodeProcess.FreePort(), guestPort = NodeProcess.FreePort();
+        await using var node = await NodeProcess.StartAsync(Node(port, guestPort));
+        await using var admin = await JoinAsync(port);
+
+        // The controller's status reaches the router asynchronously: asked until the node says it is ready.
+        var status = await UntilAsync(async () => Result(await admin.CallAsync("crossbar.get_status")), s => s.GetProperty("ready").GetBoolean());
+        Assert.Equal("running", status.GetProperty("state").GetString());
+        Assert.Equal(node.Pid, status.GetProperty("controller_pid").GetInt32());
+
+        var workers = Result(await admin.CallAsync("crossbar.get_workers"));
+        Assert.Equal(["worker001", "worker002"], workers.EnumerateArray().Select(w => w.GetProperty("id").GetString()));
+        var container = Result(await admin.CallAsync("crossbar.get_worker", ["worker002"]));
+        Assert.Equal(await node.WorkerPidAsync("Container", "worker002"), container.GetProperty("pid").GetInt32());
+        var components = Result(await admin.CallAsync("crossbar.worker.worker002.get_container_components"));
+        Assert.Equal(("clock", "joined"), (components[0].GetProperty("id").GetString(), components[0].GetProperty("state").GetString()));
+        Assert.Equal(["realm1"], Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realms")).EnumerateArray().Select(r => r.GetString()));
+        var realm = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realm", ["realm1"]));
+        Assert.True(realm.GetProperty("sessions").GetInt64() >= 3); // admin, the clock, the management session
+
+        // Errors name what is wrong.
+        var unknown = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.get_worker", ["nope"]));
+        Assert.Equal("crossbar.error.no_such_worker", unknown.Error);
+        Assert.Equal("crossbar.error.no_such_realm",
+            (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker001.get_router_realm", ["nope"]))).Error);
+        Assert.Equal(WampErrors.NoSuchProcedure,
+            (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.get_router_realms"))).Error);
+
+        // A session is listed, then killed: its client hears it.
+        await using var victim = await JoinAsync(port);
+        var sessions = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realm_sessions", ["realm1"]));
+        Assert.Contains(victim.SessionId, sessions.EnumerateArray().Select(s => s.GetInt64()));
+        Assert.Equal("realm1", (await admin.CallAsync("crossbar.worker.worker001.kill_session", [victim.SessionId])).Args[0]);
+        await victim.Closed.WaitAsync(Deadline);
+        Assert.Equal(WampErrors.NoSuchSession,
+            (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker001.kill_session", [victim.SessionId]))).Error);
+
+        // Authorized by role like any other URI: the guest role may call com.* only.
+        await using var guest = await JoinAsync(guestPort);
+        Assert.Equal(WampErrors.NotAuthorized, (await Assert.ThrowsAsync<WampException>(() => guest.CallAsync("crossbar.get_status"))).Error);
+
+        // crossbar.on_status: the container dies, subscribers hear it restart.
+        var restarting = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await admin.SubscribeAsync("crossbar.on_status", e =>
+        {
+            var update = JsonSerializer.SerializeToElement(e.Args[0]);
+            if (update.GetProperty("workers")[1].GetProperty("state").GetString() == "restarting") restarting.TrySetResult(update);
+            return ValueTask.CompletedTask;
+        });
+        Process.GetProcessById(container.GetProperty("pid").GetInt32()).Kill();
+        var update = await restarting.Task.WaitAsync(Deadline);
+        Assert.False(update.GetProperty("ready").GetBoolean());
+    }
+
+    [Fact]
+    public void TheManagementRealmMustBeARealmOfThatRouter()
+    {
+        var json = """
+            {"version": 2, "workers": [{"type": "router", "options": {"management_realm": "admin"},
+              "realms": [{"name": "realm1", "roles": []}], "transports": []}]}
+            """;
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(json, Path.GetTempPath(), _ => null));
+        Assert.Contains("workers[0].options.management_realm", e.Report);
+        Assert.Contains("realm 'admin' is not defined on this router", e.Report);
+        var ok = ConfigLoader.Parse(json.Replace("\"admin\"", "\"realm1\""), Path.GetTempPath(), _ => null);
+        Assert.Equal("realm1", Assert.IsType<RouterWorkerConfig>(ok.Workers[0]).ManagementRealm);
+    }
+
+    private static async Task<JsonElement> UntilAsync(Func<Task<JsonElement>> ask, Func<JsonElement, bool> condition)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                var answer = await ask();
+                if (condition(answer) || deadline.Elapsed > Deadline) return answer;
+            }
+            catch (WampException e) when (e.Error == "crossbar.error.not_ready" && deadline.Elapsed < Deadline) { }
+            await Task.Delay(50); // polling: the condition, not the delay, decides
+        }
+    }
+}
