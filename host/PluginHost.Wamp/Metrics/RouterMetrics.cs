@@ -116,8 +116,25 @@ public static class RouterMetrics
 
     private static IEnumerable<Measurement<long>> ObserveSessions()
         => JoinedByRealm.Select(r => new Measurement<long>(Interlocked.Read(ref r.Value.Value), Realm(r.Key)));
-    public static void CallRouted(string realm) => Calls.Add(1, Realm(realm));
-    public static void EventPublished(string realm) => EventsPublished.Add(1, Realm(realm));
+    // Running totals of the process, kept whether or not anyone listens (one Interlocked each): the rates a node's live
+    // page plots (the management API's get_router_stats) come from them, with no exporter needed.
+    private static long s_calls, s_eventsPublished, s_eventsDelivered;
+
+    /// <summary>Calls routed, publications accepted and events delivered by this process's routers since it started.</summary>
+    public static (long Calls, long EventsPublished, long EventsDelivered) Totals()
+        => (Interlocked.Read(ref s_calls), Interlocked.Read(ref s_eventsPublished), Interlocked.Read(ref s_eventsDelivered));
+
+    public static void CallRouted(string realm)
+    {
+        Interlocked.Increment(ref s_calls);
+        Calls.Add(1, Realm(realm));
+    }
+
+    public static void EventPublished(string realm)
+    {
+        Interlocked.Increment(ref s_eventsPublished);
+        EventsPublished.Add(1, Realm(realm));
+    }
     public static void SlowConsumerClosed(string? realm) => SlowConsumerCloses.Add(1, Realm(realm ?? ""));
     public static void AuthFailed(string reason) => AuthFailures.Add(1, new KeyValuePair<string, object?>(ErrorTag, reason));
 
@@ -127,6 +144,7 @@ public static class RouterMetrics
     /// <summary>Send hook: every message queued to a joined session; EVENTs and ERRORs to CALLs also count on their own.</summary>
     internal static void Sent(Realm? realm, string serializer, WampMessage message)
     {
+        if (message is EventMessage) Interlocked.Increment(ref s_eventsDelivered);
         if (realm is null || !MessagesSent.Enabled) return; // handshake (no realm yet), or nobody listening
         MessagesSent.Add(1, Realm(realm.Name), new KeyValuePair<string, object?>(SerializerTag, serializer));
         if (message is EventMessage) EventsDelivered.Add(1, Realm(realm.Name));

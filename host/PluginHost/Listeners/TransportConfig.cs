@@ -145,6 +145,13 @@ public sealed record NodeInfoPathConfig : WebPathConfig;
 /// <summary>type "health" (a PluginHost extension): readiness and the node's status as JSON (Listeners/HealthPage.cs).</summary>
 public sealed record HealthPathConfig : WebPathConfig;
 
+/// <summary>
+/// type "dashboard" (a PluginHost extension): the node's live page (Listeners/DashboardPage.cs), a WAMP client of the
+/// management API on <paramref name="Realm"/> (a realm with options.management_realm) over the WebSocket service at
+/// <paramref name="WebSocketPath"/> of the same host.
+/// </summary>
+public sealed record DashboardPathConfig(string Realm, string WebSocketPath) : WebPathConfig;
+
 /// <summary>type "metrics": the router's metrics (Wamp/Metrics/RouterMetrics.cs) in Prometheus' text format, for a scraper.</summary>
 public sealed record MetricsPathConfig : WebPathConfig;
 

@@ -62,6 +62,7 @@ internal static class WebPipeline
         NodeInfoPathConfig => "node info",
         MetricsPathConfig => "metrics (Prometheus)",
         HealthPathConfig => "health (readiness, JSON)",
+        DashboardPathConfig d => $"dashboard of realm {d.Realm}",
         NotFoundPathConfig => "none (404)",
         PublisherPathConfig p => $"http bridge publisher on {p.Realm}",
         CallerPathConfig c => $"http bridge caller on {c.Realm}",
@@ -121,6 +122,9 @@ internal static class WebPipeline
                 break;
             case HealthPathConfig:
                 app.Run(HealthPage.ServeAsync);
+                break;
+            case DashboardPathConfig d:
+                app.Run(DashboardPage.For(d));
                 break;
             case MetricsPathConfig:
                 // A leaf like json: the exporter answers at the path itself; below it falls through to 404.

@@ -12,11 +12,11 @@ namespace PluginHost.Tests.Browser;
 /// </summary>
 public class StartPageBrowserTests(ITestOutputHelper output)
 {
-    private const string Chromium = "/usr/bin/chromium";
+    internal const string Chromium = "/usr/bin/chromium";
     private const string IsTime = @"/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/";
     private static readonly float Timeout = 60_000;
 
-    private static string Artifacts
+    internal static string Artifacts
     {
         get
         {
@@ -136,7 +136,7 @@ public class StartPageBrowserTests(ITestOutputHelper output)
     }
 
     /// <summary>Debian's chromium, headless, with a fresh profile and no background traffic (the machine has no network).</summary>
-    private static Task<IBrowserContext> LaunchChromiumAsync(IPlaywright playwright, string profile)
+    internal static Task<IBrowserContext> LaunchChromiumAsync(IPlaywright playwright, string profile)
         => playwright.Chromium.LaunchPersistentContextAsync(profile, new()
         {
             ExecutablePath = Chromium,

@@ -61,6 +61,12 @@ public class ManagementApiTests
         Assert.Equal(["realm1"], Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realms")).EnumerateArray().Select(r => r.GetString()));
         var realm = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realm", ["realm1"]));
         Assert.True(realm.GetProperty("sessions").GetInt64() >= 3); // admin, the clock, the management session
+        var before = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_stats")).GetProperty("calls").GetInt64();
+        await admin.CallAsync("com.timeservice.now");
+        var stats = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_stats"));
+        // The time call was counted before its RESULT left (the stats calls themselves may be counted just after they read).
+        Assert.InRange(stats.GetProperty("calls").GetInt64(), before + 1, before + 3);
+        Assert.True(stats.GetProperty("sessions").GetProperty("realm1").GetInt64() >= 3);
 
         // Errors name what is wrong.
         var unknown = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.get_worker", ["nope"]));

@@ -6,14 +6,14 @@ using PluginHost.Listeners;
 namespace PluginHost.Node.Config;
 
 /// <summary>
-/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, metrics, health, none, nested path, HTTP bridge (publisher,
+/// Web transport <c>paths</c>: static, websocket, redirect, json, nodeinfo, metrics, health, dashboard, none, nested path, HTTP bridge (publisher,
 /// caller, webhook) and reverse proxy (reverseproxy, websocket-reverseproxy) services.
 /// </summary>
 internal static partial class WebPathParser
 {
     private static readonly string[] Implemented = [
         "static", "websocket", "redirect", "json", "path", "publisher", "caller", "webhook", "nodeinfo", "none",
-        "metrics", "health", "reverseproxy", "websocket-reverseproxy",
+        "metrics", "health", "dashboard", "reverseproxy", "websocket-reverseproxy",
     ];
 
     /// <summary>Crossbar services this build does not provide: their paths are skipped with a warning, the rest of the node runs.</summary>
@@ -79,6 +79,13 @@ internal static partial class WebPathParser
             case "health":
                 value.AsObject("type");
                 return new HealthPathConfig();
+            case "dashboard":
+            {
+                var o = value.AsObject("type", "realm", "ws");
+                var ws = o.String("ws") ?? "/ws";
+                if (!ws.StartsWith('/')) throw o.Required("ws").Error("must be an absolute path on this host, e.g. \"/ws\"");
+                return new DashboardPathConfig(o.RequiredString("realm"), ws);
+            }
             case "none":
                 value.AsObject("type");
                 return new NotFoundPathConfig();

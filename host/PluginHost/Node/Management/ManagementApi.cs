@@ -14,7 +14,8 @@ namespace PluginHost.Node.Management;
 // Crossbar's management API, by Crossbar's names where Crossbar has them, on one realm of a router worker
 // (options.management_realm): the node's status and workers (crossbar.get_status, crossbar.get_workers,
 // crossbar.get_worker), a worker's details under crossbar.worker.<id>. (get_router_realms, get_router_realm,
-// get_router_realm_sessions, kill_session for this router; get_container_components for any container), and the event
+// get_router_realm_sessions, get_router_stats, kill_session for this router; get_container_components for any
+// container), and the event
 // crossbar.on_status whenever the node's status changes.
 //
 // The procedures are registered by an ordinary session of the router worker, joined in process in role "trusted" (it
@@ -67,6 +68,17 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
                 if (!RouterMetrics().ContainsKey(name)) throw NoSuchRealm(name);
                 var session = await RealmSessionAsync(name).WaitAsync(ct);
                 return await session.CallAsync("wamp.session.list", cancellationToken: ct);
+            }
+            case "get_router_stats" when id == workerId:
+            {
+                var (calls, published, delivered) = PluginHost.Wamp.Metrics.RouterMetrics.Totals();
+                return new WampResult([new Dictionary<string, object?>
+                {
+                    ["calls"] = calls,
+                    ["events_published"] = published,
+                    ["events_delivered"] = delivered,
+                    ["sessions"] = RouterMetrics().ToDictionary(r => r.Key, r => (object?)r.Value),
+                }]);
             }
             case "kill_session" when id == workerId:
                 return await KillSessionAsync(call, ct);
