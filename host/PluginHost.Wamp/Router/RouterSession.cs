@@ -271,11 +271,14 @@ internal sealed class RouterSession
     {
         try
         {
-            Volatile.Write(ref _closed, 1);
-            _log.SlowConsumerTimedOut(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, _flow.Queued,
-                _flow.QueuedBytes, _flow.HighWater, _flow.HighWaterBytes);
+            // Logged and counted once: the hard limit in Send may have closed this session as a slow consumer just before.
+            if (Interlocked.Exchange(ref _closed, 1) == 0)
+            {
+                _log.SlowConsumerTimedOut(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _options.SlowConsumerTimeout, _flow.Queued,
+                    _flow.QueuedBytes, _flow.HighWater, _flow.HighWaterBytes);
+                Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
+            }
             _outbound.Writer.TryComplete();
-            Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
             await CloseTransportAsync("slow consumer").ConfigureAwait(false);
         }
         catch (Exception e)

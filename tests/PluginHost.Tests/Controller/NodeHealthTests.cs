@@ -21,7 +21,7 @@ public class NodeHealthTests
         {"type": "router", "options": { {{{FastBackoff}}} },
          "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true, "register": true}}]}]}],
          "transports": [{"type": "web", "id": "web", "endpoint": {"type": "tcp", "port": {{{port}}}},
-                         "paths": {"ws": {"type": "websocket"}, "health": {"type": "health"} } }]}
+                         "paths": {"ws": {"type": "websocket"}, "health": {"type": "health"}, "metrics": {"type": "metrics"} } }]}
         """,
         $$$"""
         {"type": "container", "options": {"pythonpath": ["{{{FaultyDir}}}"], {{{FastBackoff}}} },
@@ -76,6 +76,14 @@ public class NodeHealthTests
         Assert.Equal(1, restarted.GetProperty("restarts").GetInt32());
         Assert.NotEqual(container.GetProperty("pid").GetInt32(), restarted.GetProperty("pid").GetInt32());
         Assert.StartsWith("died: killed by signal 9", restarted.GetProperty("last_exit").GetString());
+
+        // The same in Prometheus' text format, beside the router's metrics (meter PluginHost.Node).
+        var metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        Assert.Matches("""(?m)^pluginhost_node_worker_restarts_total\{[^}]*worker_id="worker002"[^}]*\} 1$""", metrics);
+        Assert.Matches("""(?m)^pluginhost_node_worker_restarts_total\{[^}]*worker_id="worker001"[^}]*\} 0$""", metrics);
+        Assert.Matches("""(?m)^pluginhost_node_component_joined\{[^}]*component_id="clock"[^}]*\} 1$""", metrics);
+        Assert.Matches("""(?m)^pluginhost_node_worker_uptime_seconds\{[^}]*worker_id="worker002"[^}]*\} [0-9.e+-]+$""", metrics);
+        Assert.Matches("""(?m)^pluginhost_node_ready(\{[^}]*\})? 1$""", metrics);
 
         Assert.True(File.Exists(Path.Combine(node.NodeDir, "node.status.json")));
         Assert.Equal(0, (await ControllerTests.Cli("stop", "--cbdir", node.NodeDir)).ExitCode);

@@ -55,6 +55,7 @@ public static class ConfigLoader
                 ShutdownTriggers = triggers ?? NodeConfig.Empty.ShutdownTriggers,
                 Workers = workers,
                 Warnings = ctx.Warnings,
+                Source = JsonSerializer.Serialize(doc.RootElement),
             };
         }
     }

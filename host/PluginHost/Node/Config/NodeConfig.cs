@@ -15,6 +15,12 @@ public sealed record NodeConfig
     /// <summary>Accepted settings this build does not act on, each prefixed with its JSON path.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 
+    /// <summary>
+    /// The configuration as validated, one line of JSON (comments dropped, YAML converted): what the controller hands its
+    /// native workers, so that a worker restarted after config.json changed on disk runs what the controller runs.
+    /// </summary>
+    public string Source { get; init; } = "{}";
+
     public static NodeConfig Empty { get; } = new();
 }
 

@@ -48,7 +48,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             foreach (var worker in BootOrder(config.Workers))
             {
                 if (_triggered.Task.IsCompleted) break;
-                await StartWorkerAsync(worker, spawner, pipelines, config.ShutdownTriggers, stop);
+                await StartWorkerAsync(worker, config.Source, spawner, pipelines, config.ShutdownTriggers, stop);
             }
             if (!_triggered.Task.IsCompleted)
             {
@@ -82,7 +82,8 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
     public static IEnumerable<WorkerConfig> BootOrder(IEnumerable<WorkerConfig> workers)
         => workers.OrderBy(w => w switch { RouterWorkerConfig => 0, ContainerWorkerConfig => 1, _ => 2 });
 
-    private async Task StartWorkerAsync(WorkerConfig worker, ChildSpawner spawner, RestartPipelines pipelines,
+    /// <param name="configSource">The validated configuration, handed to native workers (one source of truth, NodeConfig.Source).</param>
+    private async Task StartWorkerAsync(WorkerConfig worker, string configSource, ChildSpawner spawner, RestartPipelines pipelines,
         IReadOnlySet<NodeShutdownTrigger> triggers, CancellationToken ct)
     {
         if (worker.Disabled)
@@ -93,7 +94,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         _log.LogInformation("Starting {Kind} with ID '{Id}' ..", worker.Kind, worker.Id);
         Func<IReadOnlyList<string>, WorkerLaunch> launch = worker switch
         {
-            NativeWorkerConfig native => quarantined => WorkerLaunch.ForNative(native, options, quarantined),
+            NativeWorkerConfig native => quarantined => WorkerLaunch.ForNative(native, options, quarantined, configSource),
             GuestWorkerConfig guest => _ => WorkerLaunch.ForGuest(guest),
             _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
         };

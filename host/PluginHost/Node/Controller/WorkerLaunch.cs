@@ -19,7 +19,10 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
     /// host is dotnet and the DLL comes first; under an apphost the executable is the program itself.
     /// </summary>
     /// <param name="quarantined">Components the worker must not start (<see cref="ComponentQuarantine"/>).</param>
-    public static WorkerLaunch ForNative(NativeWorkerConfig worker, NodeControllerOptions options, IReadOnlyList<string>? quarantined = null)
+    /// <param name="configSource">The node configuration the controller validated (NodeConfig.Source), handed to the
+    /// worker on stdin; null: the worker reads the config file itself.</param>
+    public static WorkerLaunch ForNative(NativeWorkerConfig worker, NodeControllerOptions options, IReadOnlyList<string>? quarantined = null,
+        string? configSource = null)
     {
         var host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable is running");
         var psi = Piped(host, options.NodeDir);
@@ -29,9 +32,13 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
             psi.ArgumentList.Add(a);
         // One token each, "--quarantine=ID": an id starting with '-' is still a value.
         foreach (var id in quarantined ?? []) psi.ArgumentList.Add($"{WorkerProtocol.QuarantineOption}={id}");
+        if (configSource is not null) psi.ArgumentList.Add(WorkerProtocol.ConfigFromControllerOption);
         ApplyEnvironment(psi, worker.Env);
         WorkerRuntimeSettings.ApplyTo(psi, worker);
-        return new WorkerLaunch(psi, worker.Kind, IsNative: true);
+        return new WorkerLaunch(psi, worker.Kind, IsNative: true)
+        {
+            StdinText = configSource is null ? null : $"{WorkerProtocol.Config} {configSource}",
+        };
     }
 
     public static WorkerLaunch ForGuest(GuestWorkerConfig guest)

@@ -82,10 +82,12 @@ public sealed class WorkerProcess
         return worker;
     }
 
-    /// <summary>Native workers keep stdin open (its end-of-file tells them the controller is gone); guests get their configured input.</summary>
+    /// <summary>
+    /// Native workers get the node configuration as their first line (WorkerProtocol.Config) and keep stdin open (its
+    /// end-of-file tells them the controller is gone); guests get their configured input.
+    /// </summary>
     private async Task FeedStdinAsync(WorkerLaunch launch)
     {
-        if (launch.IsNative) return;
         try
         {
             if (launch.StdinText is { } text)

@@ -17,12 +17,15 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     private readonly ControlChannel _control = new(controlChannel);
 
     /// <param name="quarantined">Components the controller quarantined: logged and not started.</param>
-    public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile, IReadOnlyList<string>? quarantined = null)
+    /// <param name="configFromController">Take the configuration from the controller's first stdin line
+    /// (<see cref="WorkerProtocol.Config"/>) instead of reading <paramref name="configFile"/>.</param>
+    public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile, IReadOnlyList<string>? quarantined = null,
+        bool configFromController = false)
     {
         WorkerConfig worker;
         try
         {
-            var config = ConfigLoader.LoadFile(configFile, nodeDir);
+            var config = configFromController ? ConfigLoader.Parse(await ReadConfigFromControllerAsync(), nodeDir) : ConfigLoader.LoadFile(configFile, nodeDir);
             worker = config.Workers.FirstOrDefault(w => w.Id == id)
                      ?? throw new ConfigException("workers", $"no worker with ID '{id}'");
             if (!string.Equals(worker.Kind, type, StringComparison.OrdinalIgnoreCase))
@@ -82,16 +85,32 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     /// <summary>How long a worker whose controller is gone may take to shut down before it exits regardless.</summary>
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a worker waits for its configuration from the controller (it is written right after the spawn).</summary>
+    private static readonly TimeSpan ConfigTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The process's stdin, where the controller writes (the configuration first, then statuses); read to its end.</summary>
+    private static readonly StreamReader Stdin = new(Console.OpenStandardInput());
+
+    /// <summary>The controller's first line: the node configuration it validated (one source of truth: NodeConfig.Source).</summary>
+    private static async Task<string> ReadConfigFromControllerAsync()
+    {
+        string? line;
+        try { line = await Stdin.ReadLineAsync().WaitAsync(ConfigTimeout); }
+        catch (TimeoutException) { throw new ConfigException("", $"no configuration from the controller within {ConfigTimeout.TotalSeconds} s"); }
+        return WorkerProtocol.ArgumentOf(line ?? "", WorkerProtocol.Config) is { Length: > 0 } json
+            ? json
+            : throw new ConfigException("", line is null ? "the controller closed stdin before sending the configuration" : "the controller's first line is not the configuration");
+    }
+
     /// <summary>
     /// Reads the controller's control lines from stdin (the node's status, <see cref="WorkerProtocol.Status"/>) and
     /// completes when stdin reaches end-of-file: the controller closed the pipe or died.
     /// </summary>
     private Task WatchControllerAsync() => Task.Run(async () =>
     {
-        using var stdin = new StreamReader(Console.OpenStandardInput());
         try
         {
-            while (await stdin.ReadLineAsync() is { } line)
+            while (await Stdin.ReadLineAsync() is { } line)
             {
                 if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Status) is { Length: > 0 } json && !Status.NodeStatusView.Update(json))
                     _log.LogWarning("The controller sent a status this worker cannot read; ignored");

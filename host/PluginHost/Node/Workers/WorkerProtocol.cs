@@ -2,7 +2,7 @@ namespace PluginHost.Node.Workers;
 
 /// <summary>
 /// How the controller and a native worker process talk. The controller starts
-/// <c>pluginhost worker --type router|container --id ID --cbdir DIR --config FILE --loglevel L [--quarantine=COMPONENT ...]</c>
+/// <c>pluginhost worker --type router|container --id ID --cbdir DIR --config FILE --config-from-controller --loglevel L [--quarantine=COMPONENT ...]</c>
 /// with stdin, stdout and stderr piped. The worker logs bare text lines (no timestamp or system field): stdout lines are
 /// info, stderr lines warnings and errors; the controller re-emits them as <c>[Router  PID] text</c>. Lines starting with
 /// <see cref="ControlPrefix"/> are control messages, not log. The worker never reads stdin: end-of-file on it means the
@@ -40,6 +40,16 @@ public static class WorkerProtocol
 
     /// <summary><c>\x1ecomponent-stopped failed|stopped ID</c>: the component stopped for good (its container's policies decide what next).</summary>
     public const string ComponentStopped = "\u001ecomponent-stopped";
+
+    /// <summary>
+    /// Controller to worker (stdin), the first line when the worker was started with <see cref="ConfigFromControllerOption"/>:
+    /// <c>\x1econfig JSON</c>, the node configuration the controller validated (NodeConfig.Source), which the worker
+    /// takes its section from instead of reading config.json again.
+    /// </summary>
+    public const string Config = "\u001econfig";
+
+    /// <summary>Worker option: wait for <see cref="Config"/> on stdin instead of reading the --config file.</summary>
+    public const string ConfigFromControllerOption = "--config-from-controller";
 
     /// <summary>Controller to worker (stdin): <c>\x1estatus JSON</c>, the node's status (Node/Status/NodeStatus.cs) whenever it changes.</summary>
     public const string Status = "\u001estatus";
