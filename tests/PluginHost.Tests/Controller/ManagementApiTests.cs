@@ -103,6 +103,37 @@ public class ManagementApiTests
     }
 
     [Fact]
+    public async Task AContainerComponentIsStoppedStartedAndReloadedWithoutARestart()
+    {
+        int port = NodeProcess.FreePort(), guestPort = NodeProcess.FreePort();
+        await using var node = await NodeProcess.StartAsync(Node(port, guestPort));
+        await using var admin = await JoinAsync(port);
+        var container = await node.WorkerPidAsync("Container", "worker002");
+        async Task<JsonElement> ClockAsync() => Result(await admin.CallAsync("crossbar.worker.worker002.get_container_components"))[0];
+        await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "joined");
+
+        Assert.Equal("clock", (await admin.CallAsync("crossbar.worker.worker002.stop_container_component", ["clock"])).Args[0]);
+        await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "stopped");
+        Assert.Equal(WampErrors.NoSuchProcedure, (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("com.timeservice.now"))).Error);
+        var again = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.stop_container_component", ["clock"]));
+        Assert.Equal(("crossbar.error.component_control", "component 'clock' is not running"), (again.Error, again.Args[0]));
+
+        await admin.CallAsync("crossbar.worker.worker002.start_container_component", ["clock"]);
+        await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "joined");
+        Assert.IsType<string>((await admin.CallAsync("com.timeservice.now")).Args[0]);
+
+        await admin.CallAsync("crossbar.worker.worker002.reload_container_component", ["clock"]);
+        var reloaded = await UntilAsync(ClockAsync, c => c.GetProperty("generation").GetInt32() == 2 && c.GetProperty("state").GetString() == "joined");
+        Assert.Equal(1, reloaded.GetProperty("reloads").GetInt32());
+        Assert.IsType<string>((await admin.CallAsync("com.timeservice.now")).Args[0]);
+
+        Assert.Equal(container, await node.WorkerPidAsync("Container", "worker002")); // the same process all along
+        Assert.DoesNotContain("Container 'worker002' restarted", node.Log);
+        var unknown = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.start_container_component", ["nope"]));
+        Assert.Equal("no component 'nope' in the configuration of container 'worker002'", unknown.Args[0]);
+    }
+
+    [Fact]
     public void TheManagementRealmMustBeARealmOfThatRouter()
     {
         var json = """

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using PluginHost.Node.Config;
 using PluginHost.Node.Status;
+using PluginHost.Node.Workers;
 
 namespace PluginHost.Node.Controller;
 
@@ -100,6 +101,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         };
         var budget = new RestartBudget(worker.RestartBackoff);
         var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, budget, pipelines.For(worker, budget), options, _log, Status);
+        supervisor.Relay = Relay;
         lock (_running) _running.Add(supervisor);
         try
         {
@@ -133,6 +135,32 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             _log.LogInformation("Node worker {Kind} '{Id}' {Reason}; no shutdown trigger applies{Why}; node will continue to run ({Left} workers left)",
                 worker.Kind, worker.Id, end.Reason, worker is GuestWorkerConfig ? " (guest exits never trigger one, as in Crossbar)" : "", left);
         }
+    }
+
+    // Management requests in flight (ControllerRequests.cs): request id -> the router worker that asked.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, WorkerSupervisor> _requests = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Carries a router's management request to the container it names (as a command) and the container's reply back to
+    /// that router; answers the router itself when the container is not there.
+    /// </summary>
+    private void Relay(WorkerSupervisor from, string line)
+    {
+        if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Request) is { } request
+            && request.Split(' ', 4) is [var id, var target, var action, var component])
+        {
+            WorkerSupervisor? container;
+            lock (_running) container = _running.FirstOrDefault(w => w.Worker is ContainerWorkerConfig && w.Worker.Id == target);
+            _requests[id] = from;
+            if (container is null || !container.SendControl($"{WorkerProtocol.Command} {id} {action} {component}"))
+            {
+                _requests.TryRemove(id, out _);
+                from.SendControl($"{WorkerProtocol.Reply} {id} error container '{target}' is not running");
+            }
+        }
+        else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Reply) is { } reply
+                 && _requests.TryRemove(reply.Split(' ', 2)[0], out var asker))
+            asker.SendControl(line);
     }
 
     /// <summary>Every router worker gets the node's status after each change (its health path serves it: Listeners/HealthPage.cs).</summary>

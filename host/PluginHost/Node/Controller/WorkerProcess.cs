@@ -18,7 +18,8 @@ public sealed class WorkerProcess
 {
     private readonly Process _process;
     private readonly Action<string>? _onControl;
-    /// <summary>Native workers: what the controller writes to the worker's stdin; only the latest status waits (a slow reader never blocks the controller).</summary>
+    /// <summary>Native workers: what the controller writes to the worker's stdin (a slow reader never blocks the controller;
+    /// of several statuses waiting only the latest is written).</summary>
     private readonly Channel<string>? _toWorker;
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile string? _stopAnnounced;
@@ -42,7 +43,7 @@ public sealed class WorkerProcess
         _onControl = onControl;
         if (launch.IsNative)
         {
-            _toWorker = Channel.CreateBounded<string>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+            _toWorker = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
             _ = Task.Run(WriteToWorkerAsync);
         }
         Pid = process.Id;
@@ -112,16 +113,26 @@ public sealed class WorkerProcess
         else _onControl?.Invoke(line);
     }
 
-    /// <summary>Native workers: hands the worker a control line on its stdin (<see cref="Workers.WorkerProtocol.Status"/>), replacing one not yet written.</summary>
+    /// <summary>Native workers: hands the worker a control line on its stdin (a status, a management command or reply).</summary>
     public void SendToWorker(string line) => _toWorker?.Writer.TryWrite(line);
 
     private async Task WriteToWorkerAsync()
     {
         try
         {
-            await foreach (var line in _toWorker!.Reader.ReadAllAsync())
+            var reader = _toWorker!.Reader;
+            var waiting = new List<string>();
+            while (await reader.WaitToReadAsync())
             {
-                await _process.StandardInput.WriteLineAsync(line);
+                while (reader.TryRead(out var line)) waiting.Add(line);
+                // Statuses replace each other: of those waiting only the last is written, in its place; commands all go.
+                int lastStatus = waiting.FindLastIndex(l => l.StartsWith(Workers.WorkerProtocol.Status, StringComparison.Ordinal));
+                for (int i = 0; i < waiting.Count; i++)
+                {
+                    if (i != lastStatus && waiting[i].StartsWith(Workers.WorkerProtocol.Status, StringComparison.Ordinal)) continue;
+                    await _process.StandardInput.WriteLineAsync(waiting[i]);
+                }
+                waiting.Clear();
                 await _process.StandardInput.FlushAsync();
             }
         }

@@ -178,8 +178,16 @@ public sealed class WorkerSupervisor : IDisposable
     }
 
     /// <summary>A native worker's component lifecycle messages (Workers/WorkerProtocol.cs) go to the node's status.</summary>
+    /// <summary>Management requests and their replies, which the controller carries between workers (NodeController).</summary>
+    public Action<WorkerSupervisor, string>? Relay { get; set; }
+
     private void OnControl(string line)
     {
+        if (line.StartsWith(WorkerProtocol.Request, StringComparison.Ordinal) || line.StartsWith(WorkerProtocol.Reply, StringComparison.Ordinal))
+        {
+            Relay?.Invoke(this, line);
+            return;
+        }
         if (_board is null) return;
         if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.ComponentJoined) is { } joined
             && joined.Split(' ', 3) is [var session, var generation, var id]
@@ -193,6 +201,14 @@ public sealed class WorkerSupervisor : IDisposable
 
     /// <summary>The node's status, for a router worker's health path: the latest one replaces any not yet written.</summary>
     public void SendStatus(string json) => _process?.SendToWorker($"{WorkerProtocol.Status} {json}");
+
+    /// <summary>A control line for the worker's current process (a management command or reply); false when none runs.</summary>
+    public bool SendControl(string line)
+    {
+        if (_process is not { HasExited: false } process) return false;
+        process.SendToWorker(line);
+        return true;
+    }
 
     /// <summary>Guest <c>watch</c>: stop the current process; the supervision loop starts a fresh one right away.</summary>
     public async Task RestartAsync(string reason)

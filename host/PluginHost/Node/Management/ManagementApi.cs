@@ -14,8 +14,9 @@ namespace PluginHost.Node.Management;
 // Crossbar's management API, by Crossbar's names where Crossbar has them, on one realm of a router worker
 // (options.management_realm): the node's status and workers (crossbar.get_status, crossbar.get_workers,
 // crossbar.get_worker), a worker's details under crossbar.worker.<id>. (get_router_realms, get_router_realm,
-// get_router_realm_sessions, get_router_stats, kill_session for this router; get_container_components for any
-// container), and the event
+// get_router_realm_sessions, get_router_stats, kill_session for this router; get_container_components and
+// start_/stop_/reload_container_component for any container, the last three carried out by the container's process
+// through the controller: ControllerRequests.cs), and the event
 // crossbar.on_status whenever the node's status changes.
 //
 // The procedures are registered by an ordinary session of the router worker, joined in process in role "trusted" (it
@@ -25,7 +26,7 @@ namespace PluginHost.Node.Management;
 // (RouterMetrics' joined-session counts; the meta API of each realm, reached through a trusted in-process session per
 // realm, opened on first use). Nothing here owns routing state: the realms' loops stay the only owners.
 /// <summary>The management procedures and events of one router worker (see MANAGEMENT DESIGN above).</summary>
-internal sealed class ManagementApi(WampRouter router, string workerId, string realm, ILogger log) : IAsyncDisposable
+internal sealed class ManagementApi(WampRouter router, string workerId, string realm, Workers.ControlChannel control, ILogger log) : IAsyncDisposable
 {
     private const string WorkerPrefix = "crossbar.worker.";
     private readonly ConcurrentDictionary<string, Lazy<Task<WampSession>>> _realmSessions = new(StringComparer.Ordinal);
@@ -54,6 +55,16 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
         {
             case "get_container_components" when worker.Type == "container":
                 return Json(worker.Components);
+            case "start_container_component" or "stop_container_component" or "reload_container_component" when worker.Type == "container":
+            {
+                // The container's own process does it; the controller carries the request there and the answer back.
+                var component = Argument(call, 0, "component id");
+                var error = await ControllerRequests.SendAsync(control, id, what.Split('_')[0], component, ct);
+                if (error is not null) throw new WampException("crossbar.error.component_control", [error]);
+                log.LogInformation("Router '{Worker}': {Action} of component '{Component}' of container '{Container}' through the management API",
+                    workerId, what.Split('_')[0], component, id);
+                return new WampResult([component]);
+            }
             case "get_router_realms" when id == workerId:
                 return new WampResult([RouterMetrics().Keys.ToList<object?>()]);
             case "get_router_realm" when id == workerId:

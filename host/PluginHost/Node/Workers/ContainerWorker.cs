@@ -154,6 +154,39 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
         }
     }
 
+    /// <summary>
+    /// The management API's start_/stop_/reload_container_component, through the controller. A component stopped so is
+    /// stopped on purpose: no restart or shutdown mode applies, and it stays stopped until started again. Only the
+    /// components of this container's configuration (discovered ones follow their folder).
+    /// </summary>
+    public async Task<string?> ControlAsync(string action, string componentId)
+    {
+        if (_host is null) return "this container's component runtime did not start";
+        bool running;
+        lock (_gate) running = _running.Contains(componentId);
+        var component = config.Components.FirstOrDefault(c => c.Id == componentId);
+        if (component is null) return $"no component '{componentId}' in the configuration of container '{config.Id}'";
+        switch (action)
+        {
+            case "stop" when running:
+                lock (_gate) _running.Remove(componentId);
+                await _host.StopComponentAsync(componentId);
+                context.Control.Send(WorkerProtocol.ComponentStopped, $"stopped {componentId}");
+                _log.LogInformation("Container '{Worker}': component '{Id}' stopped through the management API", config.Id, componentId);
+                return null;
+            case "start" when !running:
+                await StartComponentAsync(component, restart: false);
+                lock (_gate) return _running.Contains(componentId) ? null : $"component '{componentId}' could not be started (see the node's log)";
+            case "reload" when running:
+                await _host.ReloadComponentAsync(componentId);
+                return null;
+            case "start" or "stop" or "reload":
+                return $"component '{componentId}' is {(running ? "running" : "not running")}";
+            default:
+                return $"unknown action '{action}'";
+        }
+    }
+
     /// <summary>Crossbar's spelling of the modes, as written in config.json.</summary>
     private static string Name(ContainerShutdown mode) => mode switch
     {

@@ -9,6 +9,12 @@ public interface IRunningWorker : IAsyncDisposable
     /// <summary>Called once the controller has been told the worker is ready (after a successful <see cref="StartAsync"/>).</summary>
     void OnReady() { }
     Task<string> Completion { get; }
+
+    /// <summary>
+    /// A command of the controller (<see cref="WorkerProtocol.Command"/>): <paramref name="action"/> (start, stop,
+    /// reload) one of this worker's components. Null when done, else why not.
+    /// </summary>
+    Task<string?> ControlAsync(string action, string componentId) => Task.FromResult<string?>("this worker has no components to control");
 }
 
 /// <summary>What the worker process gives its worker besides the config: the control channel and the quarantined components.</summary>

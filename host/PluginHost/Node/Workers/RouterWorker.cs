@@ -38,7 +38,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         // The management API (Node/Management/) joins like a router component, before the others.
         if (config.ManagementRealm is { } managementRealm)
         {
-            _management = new Management.ManagementApi(_router, config.Id, managementRealm, _log);
+            _management = new Management.ManagementApi(_router, config.Id, managementRealm, context.Control, _log);
             await _management.StartAsync(ct);
         }
 

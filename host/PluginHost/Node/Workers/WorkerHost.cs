@@ -46,7 +46,7 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
         var controllerGone = WatchControllerAsync();
 
         var context = new WorkerContext(_control, new HashSet<string>(quarantined ?? [], StringComparer.Ordinal));
-        await using IRunningWorker running = worker switch
+        await using IRunningWorker running = _running = worker switch
         {
             RouterWorkerConfig r => new RouterWorker(r, nodeDir, loggerFactory, context),
             ContainerWorkerConfig c => new ContainerWorker(c, nodeDir, loggerFactory, context),
@@ -85,6 +85,22 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     /// <summary>How long a worker whose controller is gone may take to shut down before it exits regardless.</summary>
     private static readonly TimeSpan OrphanGrace = TimeSpan.FromSeconds(5);
 
+    /// <summary>The worker this process runs, once created (commands arriving before are refused).</summary>
+    private volatile IRunningWorker? _running;
+
+    /// <summary>A controller command: carried out off the stdin reader, answered on the control channel.</summary>
+    private void OnCommand(string command)
+    {
+        if (command.Split(' ', 3) is not [var id, var action, var component]) return;
+        _ = Task.Run(async () =>
+        {
+            string? error;
+            try { error = _running is { } worker ? await worker.ControlAsync(action, component) : "the worker is still starting"; }
+            catch (Exception e) { error = e.Message; }
+            _control.Send(WorkerProtocol.Reply, error is null ? $"{id} ok" : $"{id} error {error.ReplaceLineEndings(" ")}");
+        });
+    }
+
     /// <summary>How long a worker waits for its configuration from the controller (it is written right after the spawn).</summary>
     private static readonly TimeSpan ConfigTimeout = TimeSpan.FromSeconds(30);
 
@@ -112,8 +128,12 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
         {
             while (await Stdin.ReadLineAsync() is { } line)
             {
-                if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Status) is { Length: > 0 } json && !Status.NodeStatusView.Update(json))
-                    _log.LogWarning("The controller sent a status this worker cannot read; ignored");
+                if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Status) is { Length: > 0 } json)
+                {
+                    if (!Status.NodeStatusView.Update(json)) _log.LogWarning("The controller sent a status this worker cannot read; ignored");
+                }
+                else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Command) is { Length: > 0 } command) OnCommand(command);
+                else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Reply) is { Length: > 0 } reply) Management.ControllerRequests.Complete(reply);
             }
         }
         catch (IOException) { }

@@ -54,6 +54,19 @@ public static class WorkerProtocol
     /// <summary>Controller to worker (stdin): <c>\x1estatus JSON</c>, the node's status (Node/Status/NodeStatus.cs) whenever it changes.</summary>
     public const string Status = "\u001estatus";
 
+    /// <summary>
+    /// Router worker to controller: <c>\x1erequest ID WORKER ACTION COMPONENT</c>, the management API asking container
+    /// WORKER to start, stop or reload COMPONENT (Node/Management/ControllerRequests.cs). The controller hands it to that
+    /// worker as <see cref="Command"/> and relays its <see cref="Reply"/> back, or answers itself when it cannot.
+    /// </summary>
+    public const string Request = "\u001erequest";
+
+    /// <summary>Controller to worker (stdin): <c>\x1ecommand ID ACTION COMPONENT</c>; the worker answers with <see cref="Reply"/>.</summary>
+    public const string Command = "\u001ecommand";
+
+    /// <summary><c>\x1ereply ID ok</c> or <c>\x1ereply ID error REASON</c>: worker to controller, and controller to the asking router.</summary>
+    public const string Reply = "\u001ereply";
+
     /// <summary>Worker option naming a component not to start (repeated; <c>--quarantine=ID</c>).</summary>
     public const string QuarantineOption = "--quarantine";
 
