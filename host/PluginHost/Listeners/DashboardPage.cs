@@ -21,19 +21,7 @@ internal static class DashboardPage
             .Replace("<", "\\u003c", StringComparison.Ordinal); // never ends the script element it sits in
         var body = Encoding.UTF8.GetBytes(Template.Replace("<script id=\"config\" type=\"application/json\">{}</script>",
             $"<script id=\"config\" type=\"application/json\">{settings}</script>", StringComparison.Ordinal));
-        return context =>
-        {
-            // A leaf: only the path itself, not below it.
-            if (context.Request.Path.Value is not ("" or "/"))
-            {
-                context.Response.StatusCode = StatusCodes.Status404NotFound;
-                return Task.CompletedTask;
-            }
-            context.Response.ContentType = "text/html; charset=utf-8";
-            context.Response.ContentLength = body.Length;
-            context.Response.Headers.CacheControl = "no-store";
-            return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
-        };
+        return context => LeafResponse.WriteAsync(context, "text/html; charset=utf-8", body);
     }
 
     private static string LoadTemplate()

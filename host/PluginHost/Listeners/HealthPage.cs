@@ -17,21 +17,12 @@ internal static class HealthPage
 {
     public static Task ServeAsync(HttpContext context)
     {
-        // A leaf: only the path itself, not below it.
-        if (context.Request.Path.Value is not ("" or "/"))
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        }
         var status = NodeStatusView.Latest;
         IReadOnlyList<string> notReady = status?.NotReady ?? ["waiting for the node controller's first status"];
         var body = JsonSerializer.SerializeToUtf8Bytes(new HealthReport(
             notReady.Count == 0, notReady, status, Environment.ProcessId, RouterMetrics.JoinedSessionsByRealm()), NodeStatus.Json);
-        context.Response.StatusCode = notReady.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        context.Response.ContentLength = body.Length;
-        context.Response.Headers.CacheControl = "no-store";
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
+        return LeafResponse.WriteAsync(context, "application/json; charset=utf-8", body,
+            notReady.Count == 0 ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
     }
 
     /// <param name="RouterPid">The router worker answering.</param>

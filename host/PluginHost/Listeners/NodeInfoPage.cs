@@ -13,19 +13,7 @@ namespace PluginHost.Listeners;
 internal static class NodeInfoPage
 {
     public static Task ServeAsync(HttpContext context)
-    {
-        // A leaf: only the path itself, not below it.
-        if (context.Request.Path.Value is not ("" or "/"))
-        {
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
-        }
-        var body = Encoding.UTF8.GetBytes(Render(DateTime.Now - Process.GetCurrentProcess().StartTime));
-        context.Response.ContentType = "text/html; charset=utf-8";
-        context.Response.ContentLength = body.Length;
-        context.Response.Headers.CacheControl = "no-store";
-        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
-    }
+        => LeafResponse.WriteAsync(context, "text/html; charset=utf-8", Encoding.UTF8.GetBytes(Render(DateTime.Now - Process.GetCurrentProcess().StartTime)));
 
     internal static string Render(TimeSpan uptime)
     {

@@ -104,18 +104,7 @@ internal static class WebPipeline
                 break;
             case JsonPathConfig j:
                 byte[] body = Encoding.UTF8.GetBytes(j.Value.GetRawText());
-                app.Run(context =>
-                {
-                    // A leaf: only the path itself, not below it.
-                    if (context.Request.Path.Value is not ("" or "/"))
-                    {
-                        context.Response.StatusCode = StatusCodes.Status404NotFound;
-                        return Task.CompletedTask;
-                    }
-                    context.Response.ContentType = "application/json; charset=utf-8";
-                    context.Response.ContentLength = body.Length;
-                    return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.Body.WriteAsync(body).AsTask();
-                });
+                app.Run(context => LeafResponse.WriteAsync(context, "application/json; charset=utf-8", body, live: false));
                 break;
             case NodeInfoPathConfig:
                 app.Run(NodeInfoPage.ServeAsync);

@@ -19,13 +19,7 @@ public class DashboardBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task TheDashboardShowsWorkersAndARisingCallRateAndSurvivesANodeRestart()
     {
-        Assert.True(File.Exists(StartPageBrowserTests.Chromium), $"{StartPageBrowserTests.Chromium} missing: ./test.sh installs it (apt-get install chromium)");
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var port = NodeProcess.FreePort();
-        var rawPort = NodeProcess.FreePort();
-        var sample = Path.Combine(RepoPaths.Root, "config", "default");
-        Func<string, string> onPorts = c => c.Replace("8080", port.ToString()).Replace("8081", rawPort.ToString());
-
+        var (port, sample, onPorts) = StartPageBrowserTests.DefaultNode();
         NodeProcess? node = await NodeProcess.StartSampleAsync(sample, onPorts);
         var profile = Directory.CreateTempSubdirectory("pluginhost-chromium-").FullName;
         try

@@ -12,7 +12,7 @@ namespace PluginHost.Tests.Browser;
 /// </summary>
 public class StartPageBrowserTests(ITestOutputHelper output)
 {
-    internal const string Chromium = "/usr/bin/chromium";
+    private const string Chromium = "/usr/bin/chromium";
     private const string IsTime = @"/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/";
     private static readonly float Timeout = 60_000;
 
@@ -29,13 +29,7 @@ public class StartPageBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task StartPageShowsTheTimeGoesOfflineAndRecovers()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} missing: ./test.sh installs it (apt-get install chromium)");
-        Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
-        var port = NodeProcess.FreePort();
-        var rawPort = NodeProcess.FreePort();
-        var sample = Path.Combine(RepoPaths.Root, "config", "default");
-        Func<string, string> onPorts = c => c.Replace("8080", port.ToString()).Replace("8081", rawPort.ToString());
-
+        var (port, sample, onPorts) = DefaultNode();
         NodeProcess? node = await NodeProcess.StartSampleAsync(sample, onPorts);
         var profile = Directory.CreateTempSubdirectory("pluginhost-chromium-").FullName;
         try
@@ -104,10 +98,24 @@ public class StartPageBrowserTests(ITestOutputHelper output)
         }
     }
 
-    private static async Task PageShowsTheTimeAsync(string appDir, int port, Func<string, string> onPorts, string screenshot)
+    /// <summary>Chromium is there, Playwright will not download one, and the default node on free ports: its port, folder and port rewrite.</summary>
+    internal static (int Port, string Sample, Func<string, string> OnPorts) DefaultNode()
+    {
+        RequireChromium();
+        var port = NodeProcess.FreePort();
+        var rawPort = NodeProcess.FreePort();
+        return (port, Path.Combine(RepoPaths.Root, "config", "default"), c => c.Replace("8080", port.ToString()).Replace("8081", rawPort.ToString()));
+    }
+
+    private static void RequireChromium()
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} missing: ./test.sh installs it (apt-get install chromium)");
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+    }
+
+    private static async Task PageShowsTheTimeAsync(string appDir, int port, Func<string, string> onPorts, string screenshot)
+    {
+        RequireChromium();
         await using var node = await NodeProcess.StartSampleAsync(appDir, onPorts);
         var profile = Directory.CreateTempSubdirectory("pluginhost-chromium-").FullName;
         try
