@@ -25,7 +25,7 @@
 #   --retries N       retries of a disturbed attempt (default 0: disturbed attempts are kept, flagged and left out of medians when quiet ones exist)
 #   --node-env NAME=VALUE  an environment variable for our node (repeatable); the node gives its workers the runtime
 #                     settings of Node/Controller/WorkerRuntimeSettings.cs unless the environment sets them, so
-#                     e.g. --node-env DOTNET_TC_CallCountingDelayMs=100 measures without one of them
+#                     e.g. --node-env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 measures without one of them
 #                     (the harness sets it for its echo peer and recommends it for any C# router)
 #   --only LIST       comma list of ours,fox-wamp,echo (default all three)
 #   --out DIR         results directory (default bench/.work/results/TIMESTAMP)
@@ -108,7 +108,8 @@ export FOX_WAMP_DIR
 # The harness's .NET processes (load generator, echo server) get the tiered-compilation setting our node gives its
 # workers: with the default 100 ms call-counting delay a busy .NET process can keep its hot loop unoptimized for seconds,
 # and the load generator (the bottleneck of most scenarios) then measured anyone's router 1.5-2x slower from one run to
-# the next. The same client for every router, so the comparison stays fair; fox-wamp (Node.js) is not affected.
+# the next. The same client for every router, so the comparison stays fair; fox-wamp (Node.js) is not affected. Our node
+# does not inherit it (start_node): it runs as a plain `pluginhost start` does.
 export DOTNET_TC_CallCountingDelayMs=0
 
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -166,7 +167,7 @@ JSON
 
 start_node() { # run-number; sets NODE_PID (controller), ROUTER_PID (router worker), NODE_URL
   local logf="$OUT/node-$1.log" port=""
-  setsid env "${NODE_ENV[@]}" taskset -c 1 "$ROOT/pluginhost" start --cbdir "$NODE_DIR" >"$logf" 2>&1 &
+  setsid env -u DOTNET_TC_CallCountingDelayMs "${NODE_ENV[@]}" taskset -c 1 "$ROOT/pluginhost" start --cbdir "$NODE_DIR" >"$logf" 2>&1 &
   NODE_PID=$!
   for _ in $(seq 1 300); do
     kill -0 "$NODE_PID" 2>/dev/null || { cat "$logf" >&2; die "node exited during start"; }

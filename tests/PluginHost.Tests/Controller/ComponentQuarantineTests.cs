@@ -87,19 +87,17 @@ public class ComponentQuarantineTests
     }
 
     [Fact]
-    public void NativeWorkersGetTheRuntimeSettingsUnlessTheirEnvironmentSetsThem()
+    public void RouterWorkersGetTheRuntimeSettingsUnlessTheirEnvironmentSetsThem()
     {
         var options = new NodeControllerOptions { NodeDir = "/n", ConfigFile = "/n/config.json" };
         var router = WorkerLaunch.ForNative(new RouterWorkerConfig { Id = "r" }, options).StartInfo.Environment;
-        Assert.Equal("0", router[WorkerRuntimeSettings.CallCountingDelay]);
         Assert.Equal("1", router[WorkerRuntimeSettings.InlineSocketCompletions]);
 
         var container = WorkerLaunch.ForNative(new ContainerWorkerConfig { Id = "c" }, options).StartInfo.Environment;
-        Assert.Equal("0", container[WorkerRuntimeSettings.CallCountingDelay]);
         Assert.False(container.ContainsKey(WorkerRuntimeSettings.InlineSocketCompletions)); // component code never runs on socket threads
 
-        var env = new ProcessEnvironment(true, [], new Dictionary<string, string> { [WorkerRuntimeSettings.CallCountingDelay] = "100" });
+        var env = new ProcessEnvironment(true, [], new Dictionary<string, string> { [WorkerRuntimeSettings.InlineSocketCompletions] = "0" });
         var own = WorkerLaunch.ForNative(new RouterWorkerConfig { Id = "r", Env = env }, options).StartInfo.Environment;
-        Assert.Equal("100", own[WorkerRuntimeSettings.CallCountingDelay]); // options.env.vars wins
+        Assert.Equal("0", own[WorkerRuntimeSettings.InlineSocketCompletions]); // options.env.vars wins
     }
 }

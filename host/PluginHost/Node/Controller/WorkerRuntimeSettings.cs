@@ -8,18 +8,16 @@ namespace PluginHost.Node.Controller;
 /// <c>pluginhost start</c> runs them as the benchmarks measured them (bench/RESULTS.md, issue 13). Each is an environment
 /// variable the runtime reads at process start; one the user has set already (in the controller's environment or in the
 /// worker's <c>options.env.vars</c>) wins, so every setting can be turned back.
+/// <para>
+/// Not among them: <c>DOTNET_TC_CallCountingDelayMs=0</c>. Without ReadyToRun it took a JIT-compiled router core from
+/// 245,000 to 990,000 calls/s on one core (the default 100 ms delay kept hot methods unoptimized for seconds under load),
+/// but it made a cold start 0.7 s slower (every method called 30 times while starting is recompiled at once); the
+/// CLI is published ReadyToRun instead (./pluginhost), which starts faster and routes nearly as fast from the start
+/// (bench/RESULTS.md). An application embedding the router JIT-compiled can still set it.
+/// </para>
 /// </summary>
 public static class WorkerRuntimeSettings
 {
-    /// <summary>
-    /// Tiered compilation waits until no method has been compiled at tier 0 for 100 ms before it counts calls toward the
-    /// optimized tier. A busy worker keeps meeting new code (connections, realms, components) and so kept its hottest
-    /// routing methods unoptimized for seconds under load: the embedded router core routed 245,000 calls/s with the
-    /// delay and 990,000 without, and the router worker spent 25 instead of 30 µs of CPU per routed call. 0 counts
-    /// from the first call on; a cold start is not slower (bench/coldstart.py).
-    /// </summary>
-    public const string CallCountingDelay = "DOTNET_TC_CallCountingDelayMs";
-
     /// <summary>
     /// Socket completions run on the thread that polled them instead of hopping to the thread pool: a router worker
     /// reads a frame, decodes it and hands it to its realm's loop without a thread switch (what the benchmark
@@ -30,7 +28,7 @@ public static class WorkerRuntimeSettings
     /// <summary>The settings for a worker of this kind, by variable name.</summary>
     public static IReadOnlyDictionary<string, string> For(NativeWorkerConfig worker)
     {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal) { [CallCountingDelay] = "0" };
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         if (worker is RouterWorkerConfig) settings[InlineSocketCompletions] = "1";
         return settings;
     }
