@@ -58,14 +58,16 @@ internal static class StopCommand
         assert.AcceptOnlyFromAmong("running", "stopped");
         var json = new Option<bool>("--json") { Description = "Print the node's status as JSON (for scripts)" };
         var command = new Command("status", "Show whether a node runs from the node directory, its workers and components") { cbdir, assert, json };
-        command.SetAction(result =>
+        command.SetAction(async (result, ct) =>
         {
             var nodeDir = NodeDirectory.Resolve(result.GetValue(cbdir), Environment.GetEnvironmentVariable, Environment.CurrentDirectory);
             using var node = RunningNode(nodeDir);
             // The controller's status file is only the node's while node.pid names a live node.
             var status = node is null ? null : NodeStatusFile.Read(nodeDir);
-            if (result.GetValue(json)) stdout.WriteLine(StatusReport.Json(nodeDir, node?.Id, status));
-            else StatusReport.Write(stdout, nodeDir, node?.Id, status);
+            // Realms and their sessions live in the routers: asked over the management API where a router serves one.
+            var realms = node is null ? null : await StatusReport.RealmSessionsAsync(nodeDir, ct);
+            if (result.GetValue(json)) stdout.WriteLine(StatusReport.Json(nodeDir, node?.Id, status, realms));
+            else StatusReport.Write(stdout, nodeDir, node?.Id, status, realms);
             return result.GetValue(assert) switch
             {
                 "running" when node is null => ExUnavailable,

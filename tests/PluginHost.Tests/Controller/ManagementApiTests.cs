@@ -68,6 +68,11 @@ public class ManagementApiTests
         Assert.InRange(stats.GetProperty("calls").GetInt64(), before + 1, before + 3);
         Assert.True(stats.GetProperty("sessions").GetProperty("realm1").GetInt64() >= 3);
 
+        // `pluginhost status` asks the same API for the realms and their sessions.
+        var cli = await ControllerTests.Cli("status", "--cbdir", node.NodeDir, "--json");
+        Assert.True(JsonDocument.Parse(cli.Output).RootElement.GetProperty("realms").GetProperty("realm1").GetInt64() >= 3);
+        Assert.Matches("realm 'realm1': [0-9]+ sessions", (await ControllerTests.Cli("status", "--cbdir", node.NodeDir)).Output);
+
         // Errors name what is wrong.
         var unknown = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.get_worker", ["nope"]));
         Assert.Equal("crossbar.error.no_such_worker", unknown.Error);
