@@ -93,6 +93,9 @@ public sealed class ComponentHost : IAsyncDisposable
     public IReadOnlyList<(string Dll, string Reason)> UnreadablePlugins(string? except = null) => PluginLocator.Unreadable(SearchFolders, except);
 
     /// <summary>The WAMP session id of a running component (null while it is not joined).</summary>
+    /// <summary>Whether the component runs here (started and not stopped; joined or reconnecting).</summary>
+    public bool IsRunning(string componentId) => _runners.ContainsKey(componentId);
+
     public long? SessionIdOf(string componentId) => _runners.TryGetValue(componentId, out var r) ? r.SessionId : null;
 
     /// <summary>

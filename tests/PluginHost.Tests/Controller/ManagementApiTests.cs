@@ -139,6 +139,34 @@ public class ManagementApiTests
     }
 
     [Fact]
+    public async Task ARouterComponentIsStoppedStartedAndReloadedInTheRoutersOwnProcess()
+    {
+        var port = NodeProcess.FreePort();
+        await using var node = await NodeProcess.StartAsync(NodeJson($$$"""
+            {"type": "router", "options": {"management_realm": "realm1"},
+             "realms": [{"name": "realm1", "roles": [{"name": "anonymous", "permissions": [{"uri": "", "match": "prefix", "allow": {"call": true, "register": true, "subscribe": true, "publish": true}}]}]}],
+             "components": [{"type": "class", "id": "clock", "classname": "timeservice.TimeService", "realm": "realm1"}],
+             "transports": [{"type": "websocket", "id": "main", "endpoint": {"type": "tcp", "port": {{{port}}} }}]}
+            """));
+        await using var admin = await JoinAsync(port);
+        async Task<JsonElement> ClockAsync() => Result(await admin.CallAsync("crossbar.get_worker", ["worker001"])).GetProperty("components")[0];
+        await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "joined");
+        var router = await node.WorkerPidAsync("Router", "worker001");
+
+        await admin.CallAsync("crossbar.worker.worker001.stop_router_component", ["clock"]);
+        await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "stopped");
+        Assert.Equal(WampErrors.NoSuchProcedure, (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("com.timeservice.now"))).Error);
+        await admin.CallAsync("crossbar.worker.worker001.start_router_component", ["clock"]);
+        await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "joined");
+        await admin.CallAsync("crossbar.worker.worker001.reload_router_component", ["clock"]);
+        await UntilAsync(ClockAsync, c => c.GetProperty("generation").GetInt32() == 2 && c.GetProperty("state").GetString() == "joined");
+        Assert.IsType<string>((await admin.CallAsync("com.timeservice.now")).Args[0]);
+        Assert.Equal(router, await node.WorkerPidAsync("Router", "worker001"));
+        var refused = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker001.start_router_component", ["clock"]));
+        Assert.Equal(("crossbar.error.component_control", "component 'clock' is running"), (refused.Error, refused.Args[0]));
+    }
+
+    [Fact]
     public void TheManagementRealmMustBeARealmOfThatRouter()
     {
         var json = """

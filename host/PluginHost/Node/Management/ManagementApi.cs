@@ -14,7 +14,8 @@ namespace PluginHost.Node.Management;
 // Crossbar's management API, by Crossbar's names where Crossbar has them, on one realm of a router worker
 // (options.management_realm): the node's status and workers (crossbar.get_status, crossbar.get_workers,
 // crossbar.get_worker), a worker's details under crossbar.worker.<id>. (get_router_realms, get_router_realm,
-// get_router_realm_sessions, get_router_stats, kill_session for this router; get_container_components and
+// get_router_realm_sessions, get_router_stats, kill_session, start_/stop_/reload_router_component for this router;
+// get_container_components and
 // start_/stop_/reload_container_component for any container, the last three carried out by the container's process
 // through the controller: ControllerRequests.cs), and the event
 // crossbar.on_status whenever the node's status changes.
@@ -26,7 +27,9 @@ namespace PluginHost.Node.Management;
 // (RouterMetrics' joined-session counts; the meta API of each realm, reached through a trusted in-process session per
 // realm, opened on first use). Nothing here owns routing state: the realms' loops stay the only owners.
 /// <summary>The management procedures and events of one router worker (see MANAGEMENT DESIGN above).</summary>
-internal sealed class ManagementApi(WampRouter router, string workerId, string realm, Workers.ControlChannel control, ILogger log) : IAsyncDisposable
+/// <param name="routerComponents">This router's own components: start, stop or reload one (RouterWorker.ControlAsync).</param>
+internal sealed class ManagementApi(WampRouter router, string workerId, string realm, Workers.ControlChannel control,
+    Func<string, string, Task<string?>> routerComponents, ILogger log) : IAsyncDisposable
 {
     private const string WorkerPrefix = "crossbar.worker.";
     private readonly ConcurrentDictionary<string, Lazy<Task<WampSession>>> _realmSessions = new(StringComparer.Ordinal);
@@ -63,6 +66,13 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
                 if (error is not null) throw new WampException("crossbar.error.component_control", [error]);
                 log.LogInformation("Router '{Worker}': {Action} of component '{Component}' of container '{Container}' through the management API",
                     workerId, what.Split('_')[0], component, id);
+                return new WampResult([component]);
+            }
+            case "start_router_component" or "stop_router_component" or "reload_router_component" when id == workerId:
+            {
+                var component = Argument(call, 0, "component id");
+                var error = await routerComponents(what.Split('_')[0], component);
+                if (error is not null) throw new WampException("crossbar.error.component_control", [error]);
                 return new WampResult([component]);
             }
             case "get_router_realms" when id == workerId:

@@ -161,30 +161,23 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     /// </summary>
     public async Task<string?> ControlAsync(string action, string componentId)
     {
-        if (_host is null) return "this container's component runtime did not start";
+        if (_host is not { } host) return "this container's component runtime did not start";
         bool running;
         lock (_gate) running = _running.Contains(componentId);
-        var component = config.Components.FirstOrDefault(c => c.Id == componentId);
-        if (component is null) return $"no component '{componentId}' in the configuration of container '{config.Id}'";
-        switch (action)
-        {
-            case "stop" when running:
-                lock (_gate) _running.Remove(componentId);
-                await _host.StopComponentAsync(componentId);
-                context.Control.Send(WorkerProtocol.ComponentStopped, $"stopped {componentId}");
-                _log.LogInformation("Container '{Worker}': component '{Id}' stopped through the management API", config.Id, componentId);
-                return null;
-            case "start" when !running:
+        return await ComponentControl.RunAsync(action, componentId, $"container '{config.Id}'", config.Components.FirstOrDefault(c => c.Id == componentId), running,
+            start: async component =>
+            {
                 await StartComponentAsync(component, restart: false);
                 lock (_gate) return _running.Contains(componentId) ? null : $"component '{componentId}' could not be started (see the node's log)";
-            case "reload" when running:
-                await _host.ReloadComponentAsync(componentId);
-                return null;
-            case "start" or "stop" or "reload":
-                return $"component '{componentId}' is {(running ? "running" : "not running")}";
-            default:
-                return $"unknown action '{action}'";
-        }
+            },
+            stop: async () =>
+            {
+                lock (_gate) _running.Remove(componentId);
+                await host.StopComponentAsync(componentId);
+                context.Control.Send(WorkerProtocol.ComponentStopped, $"stopped {componentId}");
+                _log.LogInformation("Container '{Worker}': component '{Id}' stopped through the management API", config.Id, componentId);
+            },
+            reload: () => host.ReloadComponentAsync(componentId));
     }
 
     /// <summary>Crossbar's spelling of the modes, as written in config.json.</summary>

@@ -38,7 +38,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         // The management API (Node/Management/) joins like a router component, before the others.
         if (config.ManagementRealm is { } managementRealm)
         {
-            _management = new Management.ManagementApi(_router, config.Id, managementRealm, context.Control, _log);
+            _management = new Management.ManagementApi(_router, config.Id, managementRealm, context.Control, ControlAsync, _log);
             await _management.StartAsync(ct);
         }
 
@@ -132,6 +132,27 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
             return;
         }
         OnStarted(component, start, late: false);
+    }
+
+    /// <summary>The management API's start_/stop_/reload_router_component: this process's own components, configured ones.</summary>
+    public async Task<string?> ControlAsync(string action, string componentId)
+    {
+        if (_components is not { } host || _router is not { } router) return $"router '{config.Id}' has no components";
+        return await ComponentControl.RunAsync(action, componentId, $"router '{config.Id}'", config.Components.FirstOrDefault(c => c.Id == componentId),
+            host.IsRunning(componentId),
+            start: async component =>
+            {
+                try { await host.StartRouterComponentAsync(router, component, CancellationToken.None); }
+                catch (Exception e) { return $"component '{componentId}' could not be started: {ComponentFailure.Describe(e)}"; }
+                return null;
+            },
+            stop: async () =>
+            {
+                await host.StopComponentAsync(componentId);
+                context.Control.Send(WorkerProtocol.ComponentStopped, $"stopped {componentId}");
+                _log.LogInformation("Router '{Worker}': component '{Id}' stopped through the management API", config.Id, componentId);
+            },
+            reload: () => host.ReloadComponentAsync(componentId));
     }
 
     /// <summary>How long the boot waits for one component's start (its OnJoinAsync is reported stuck by then).</summary>
