@@ -117,7 +117,15 @@ public class ManagementApiTests
         async Task<JsonElement> ClockAsync() => Result(await admin.CallAsync("crossbar.worker.worker002.get_container_components"))[0];
         await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "joined");
 
+        // Crossbar's component events come with it (told from the node's status).
+        var stopped = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await admin.SubscribeAsync("crossbar.worker.worker002.container.on_component_stop", e =>
+        {
+            stopped.TrySetResult(JsonSerializer.SerializeToElement(e.Args[0]).GetProperty("state").GetString());
+            return ValueTask.CompletedTask;
+        });
         Assert.Equal("clock", (await admin.CallAsync("crossbar.worker.worker002.stop_container_component", ["clock"])).Args[0]);
+        Assert.Equal("stopped", await stopped.Task.WaitAsync(Deadline));
         await UntilAsync(ClockAsync, c => c.GetProperty("state").GetString() == "stopped");
         Assert.Equal(WampErrors.NoSuchProcedure, (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("com.timeservice.now"))).Error);
         var again = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.stop_container_component", ["clock"]));

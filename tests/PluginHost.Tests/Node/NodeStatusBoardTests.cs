@@ -85,4 +85,29 @@ public class NodeStatusBoardTests
         Assert.Equal(5, back.Workers[1].Components[0].Session);
         Assert.Null(NodeStatus.FromJson("{not json"));
     }
+
+    [Fact]
+    public void CrossbarsEventsAreToldFromTwoStatuses()
+    {
+        var board = Board(new FakeTimeProvider());
+        var statuses = new List<NodeStatus> { board.Current };
+        board.Changed += statuses.Add;
+        board.ProcessStarting("c", restart: false);
+        board.ProcessReady("c", 11);
+        board.ComponentJoined("c", "clock", 5, 1);
+        board.Booted();
+        board.ComponentJoined("c", "clock", 6, 2); // hot reload
+        board.ComponentStopped("c", "clock", failed: false);
+        var events = statuses.Zip(statuses.Skip(1), PluginHost.Node.Management.StatusEvents.Between).SelectMany(e => e)
+            .Select(e => $"{e.Topic} {e.Payload.GetValueOrDefault("id")}{(e.Payload.GetValueOrDefault("state") is string state ? " " + state : "")}").ToList();
+        Assert.Equal([
+            "crossbar.on_container_starting c",
+            "crossbar.on_container_started c",
+            "crossbar.worker.c.container.on_component_start clock joined",
+            "crossbar.on_ready ",
+            "crossbar.worker.c.container.on_component_stop clock reloaded",
+            "crossbar.worker.c.container.on_component_start clock joined",
+            "crossbar.worker.c.container.on_component_stop clock stopped",
+        ], events);
+    }
 }

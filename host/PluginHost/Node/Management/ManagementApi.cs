@@ -131,12 +131,21 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
         throw new WampException(WampErrors.NoSuchSession, [$"no session {target} on this router"]);
     }
 
+    // The status before the latest (stdin reader thread only): Crossbar's events are told apart by comparing the two.
+    private NodeStatus? _previous;
+
     private void PublishStatus(NodeStatus status)
     {
-        if (_session is { IsOpen: true } session)
-            _ = session.PublishAsync("crossbar.on_status", [JsonSerializer.SerializeToElement(status, NodeStatus.Json)]).ContinueWith(
-                t => log.LogDebug(t.Exception, "crossbar.on_status not published"), CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        var previous = _previous;
+        _previous = status;
+        if (_session is not { IsOpen: true } session) return;
+        Publish(session, "crossbar.on_status", JsonSerializer.SerializeToElement(status, NodeStatus.Json));
+        foreach (var (topic, payload) in StatusEvents.Between(previous, status)) Publish(session, topic, payload);
     }
+
+    private void Publish(WampSession session, string topic, object payload)
+        => _ = session.PublishAsync(topic, [payload]).ContinueWith(t => log.LogDebug(t.Exception, "{Topic} not published", topic),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
     /// <summary>A trusted session on <paramref name="name"/>, joined once.</summary>
     private Task<WampSession> RealmSessionAsync(string name) => _realmSessions.GetOrAdd(name, n => new Lazy<Task<WampSession>>(
