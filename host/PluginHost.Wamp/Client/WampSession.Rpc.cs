@@ -158,7 +158,7 @@ public sealed partial class WampSession
         try
         {
             var result = await registration.Handler(invocation, state.Token).ConfigureAwait(false);
-            reply = new YieldMessage(id, WampValue.EmptyDict(), result?.Args, result?.ArgsKw);
+            reply = new YieldMessage(id, WampValue.NoDetails, result?.Args, result?.ArgsKw);
         }
         catch (WampException e)
         {
@@ -182,7 +182,7 @@ public sealed partial class WampSession
     }
 
     private static ErrorMessage InvocationError(long requestId, string error, string message)
-        => new(WampMessageType.Invocation, requestId, WampValue.EmptyDict(), error, [message]);
+        => new(WampMessageType.Invocation, requestId, WampValue.NoDetails, error, [message]);
 
     /// <summary>
     /// INTERRUPT: cancel the handler's token and answer wamp.error.canceled at once (as Autobahn

@@ -144,10 +144,11 @@ public static class RouterMetrics
     /// <summary>Send hook: every message queued to a joined session; EVENTs and ERRORs to CALLs also count on their own.</summary>
     internal static void Sent(Realm? realm, string serializer, WampMessage message)
     {
-        if (message is EventMessage) Interlocked.Increment(ref s_eventsDelivered);
+        bool isEvent = message is EventMessage;
+        if (isEvent) Interlocked.Increment(ref s_eventsDelivered);
         if (realm is null || !MessagesSent.Enabled) return; // handshake (no realm yet), or nobody listening
         MessagesSent.Add(1, Realm(realm.Name), new KeyValuePair<string, object?>(SerializerTag, serializer));
-        if (message is EventMessage) EventsDelivered.Add(1, Realm(realm.Name));
+        if (isEvent) EventsDelivered.Add(1, Realm(realm.Name));
         else if (message is ErrorMessage { RequestType: WampMessageType.Call } error)
             CallErrors.Add(1, Realm(realm.Name), new KeyValuePair<string, object?>(ErrorTag, error.Error));
     }

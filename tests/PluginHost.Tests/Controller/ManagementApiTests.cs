@@ -188,18 +188,24 @@ public class ManagementApiTests
         Assert.Equal("realm1", Assert.IsType<RouterWorkerConfig>(ok.Workers[0]).ManagementRealm);
     }
 
+    /// <summary>Asks until the answer meets <paramref name="condition"/> (the controller's status reaches the router
+    /// asynchronously); fails with the last answer at the deadline.</summary>
     private static async Task<JsonElement> UntilAsync(Func<Task<JsonElement>> ask, Func<JsonElement, bool> condition)
     {
         var deadline = Stopwatch.StartNew();
-        while (true)
+        JsonElement? last = null;
+        while (deadline.Elapsed < Deadline)
         {
             try
             {
                 var answer = await ask();
-                if (condition(answer) || deadline.Elapsed > Deadline) return answer;
+                if (condition(answer)) return answer;
+                last = answer;
             }
-            catch (WampException e) when (e.Error == "crossbar.error.not_ready" && deadline.Elapsed < Deadline) { }
+            catch (WampException e) when (e.Error == "crossbar.error.not_ready") { }
             await Task.Delay(50); // polling: the condition, not the delay, decides
         }
+        Assert.Fail($"the management API never met the condition within {Deadline.TotalSeconds} s; last answer: {last}");
+        return default;
     }
 }

@@ -155,7 +155,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             if (container is null || !container.SendControl($"{WorkerProtocol.Command} {id} {action} {component}"))
             {
                 _requests.TryRemove(id, out _);
-                from.SendControl($"{WorkerProtocol.Reply} {id} error container '{target}' is not running");
+                from.SendControl(WorkerProtocol.ReplyLine(id, $"container '{target}' is not running"));
             }
         }
         else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Reply) is { } reply

@@ -70,24 +70,27 @@ public sealed class WorkerSupervisor : IDisposable
     {
         try
         {
-            var end = await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token);
-            _board?.ProcessExited(_worker.Id, end.Reason, final: true, failed: !end.Success);
-            _ended.TrySetResult(end);
+            End(await _restarts.ExecuteAsync(async ct => await RunUntilDeathAsync(ct), _stopping.Token));
         }
         catch (WorkerDiedException e)
         {
             _log.LogError("{Worker} died ({Reason}) and reached its restart limit ({Max}); not restarted again",
                 Name, e.Message, _worker.RestartBackoff.MaxRestarts);
-            _board?.ProcessExited(_worker.Id, $"died ({e.Message}) with no restarts left", final: true, failed: true);
-            _ended.TrySetResult(new WorkerEnd(false, $"died ({e.Message}) with no restarts left"));
+            End(new WorkerEnd(false, $"died ({e.Message}) with no restarts left"));
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested) { }
         catch (Exception e)
         {
             _log.LogError("{Worker} cannot be restarted: {Reason}", Name, e.Message);
-            _board?.ProcessExited(_worker.Id, $"cannot be restarted: {e.Message}", final: true, failed: true);
-            _ended.TrySetResult(new WorkerEnd(false, $"cannot be restarted: {e.Message}"));
+            End(new WorkerEnd(false, $"cannot be restarted: {e.Message}"));
         }
+    }
+
+    /// <summary>The worker stays down for good: the node's status says how, and <see cref="Ended"/> completes.</summary>
+    private void End(WorkerEnd end)
+    {
+        _board?.ProcessExited(_worker.Id, end.Reason, final: true, failed: !end.Success);
+        _ended.TrySetResult(end);
     }
 
     /// <summary>Runs (restarting first if needed) until the worker crashes (throws) or ends on purpose (returns how).</summary>
@@ -177,10 +180,11 @@ public sealed class WorkerSupervisor : IDisposable
         }
     }
 
-    /// <summary>A native worker's component lifecycle messages (Workers/WorkerProtocol.cs) go to the node's status.</summary>
     /// <summary>Management requests and their replies, which the controller carries between workers (NodeController).</summary>
     public Action<WorkerSupervisor, string>? Relay { get; set; }
 
+    /// <summary>A native worker's management traffic goes to <see cref="Relay"/>, its component lifecycle messages
+    /// (Workers/WorkerProtocol.cs) to the node's status.</summary>
     private void OnControl(string line)
     {
         if (line.StartsWith(WorkerProtocol.Request, StringComparison.Ordinal) || line.StartsWith(WorkerProtocol.Reply, StringComparison.Ordinal))

@@ -5,6 +5,7 @@ using PluginHost.Abstractions;
 using PluginHost.Node.Status;
 using PluginHost.Wamp.Client;
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Metrics;
 using PluginHost.Wamp.Router;
 
 namespace PluginHost.Node.Management;
@@ -58,47 +59,35 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
         {
             case "get_container_components" when worker.Type == "container":
                 return Json(worker.Components);
+            // The container's own process does it: the controller carries the request there and the answer back.
             case "start_container_component" or "stop_container_component" or "reload_container_component" when worker.Type == "container":
-            {
-                // The container's own process does it; the controller carries the request there and the answer back.
-                var component = Argument(call, 0, "component id");
-                var error = await ControllerRequests.SendAsync(control, id, what.Split('_')[0], component, ct);
-                if (error is not null) throw new WampException("crossbar.error.component_control", [error]);
-                log.LogInformation("Router '{Worker}': {Action} of component '{Component}' of container '{Container}' through the management API",
-                    workerId, what.Split('_')[0], component, id);
-                return new WampResult([component]);
-            }
+                return await ControlComponentAsync(call, id, what, (action, component) => ControllerRequests.SendAsync(control, id, action, component, ct));
             case "start_router_component" or "stop_router_component" or "reload_router_component" when id == workerId:
-            {
-                var component = Argument(call, 0, "component id");
-                var error = await routerComponents(what.Split('_')[0], component);
-                if (error is not null) throw new WampException("crossbar.error.component_control", [error]);
-                return new WampResult([component]);
-            }
+                return await ControlComponentAsync(call, id, what, routerComponents);
             case "get_router_realms" when id == workerId:
-                return new WampResult([RouterMetrics().Keys.ToList<object?>()]);
+                return new WampResult([JoinedSessions().Keys.ToList<object?>()]);
             case "get_router_realm" when id == workerId:
             {
                 var name = Argument(call, 0, "realm name");
-                if (!RouterMetrics().TryGetValue(name, out var sessions)) throw NoSuchRealm(name);
+                if (!JoinedSessions().TryGetValue(name, out var sessions)) throw NoSuchRealm(name);
                 return new WampResult([new Dictionary<string, object?> { ["name"] = name, ["sessions"] = sessions }]);
             }
             case "get_router_realm_sessions" when id == workerId:
             {
                 var name = Argument(call, 0, "realm name");
-                if (!RouterMetrics().ContainsKey(name)) throw NoSuchRealm(name);
+                if (!JoinedSessions().ContainsKey(name)) throw NoSuchRealm(name);
                 var session = await RealmSessionAsync(name).WaitAsync(ct);
                 return await session.CallAsync("wamp.session.list", cancellationToken: ct);
             }
             case "get_router_stats" when id == workerId:
             {
-                var (calls, published, delivered) = PluginHost.Wamp.Metrics.RouterMetrics.Totals();
+                var (calls, published, delivered) = RouterMetrics.Totals();
                 return new WampResult([new Dictionary<string, object?>
                 {
                     ["calls"] = calls,
                     ["events_published"] = published,
                     ["events_delivered"] = delivered,
-                    ["sessions"] = RouterMetrics().ToDictionary(r => r.Key, r => (object?)r.Value),
+                    ["sessions"] = JoinedSessions().ToDictionary(r => r.Key, r => (object?)r.Value),
                 }]);
             }
             case "kill_session" when id == workerId:
@@ -106,6 +95,20 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
             default:
                 throw NoSuchProcedure(call.Procedure);
         }
+    }
+
+    /// <summary>
+    /// start_/stop_/reload_…_component(component): <paramref name="run"/> does it (action, component) and says why not;
+    /// the answer is the component, a refusal crossbar.error.component_control.
+    /// </summary>
+    private async Task<WampResult> ControlComponentAsync(WampInvocation call, string worker, string what, Func<string, string, Task<string?>> run)
+    {
+        var action = what[..what.IndexOf('_', StringComparison.Ordinal)];
+        var component = Argument(call, 0, "component id");
+        if (await run(action, component) is { } error) throw new WampException("crossbar.error.component_control", [error]);
+        log.LogInformation("Router '{Worker}': {Action} of component '{Component}' of worker '{Target}' through the management API",
+            workerId, action, component, worker);
+        return new WampResult([component]);
     }
 
     /// <summary>kill_session(session_id, reason?, message?): wamp.session.kill on the realm the session is joined to.</summary>
@@ -116,7 +119,7 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
         var kwargs = new Dictionary<string, object?>();
         if (call.Args.Count > 1 && call.Args[1] is string reason) kwargs["reason"] = reason;
         if (call.Args.Count > 2 && call.Args[2] is string message) kwargs["message"] = message;
-        foreach (var name in RouterMetrics().Keys)
+        foreach (var name in JoinedSessions().Keys)
         {
             var session = await RealmSessionAsync(name).WaitAsync(ct);
             if (target == session.SessionId) continue;
@@ -157,7 +160,7 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
     private static WorkerStatus Worker(string id) => Status().Workers.FirstOrDefault(w => w.Id == id)
         ?? throw new WampException("crossbar.error.no_such_worker", [$"no worker with ID '{id}'"]);
 
-    private static IReadOnlyDictionary<string, long> RouterMetrics() => PluginHost.Wamp.Metrics.RouterMetrics.JoinedSessionsByRealm();
+    private static IReadOnlyDictionary<string, long> JoinedSessions() => RouterMetrics.JoinedSessionsByRealm();
 
     private static string Argument(WampInvocation call, int index, string what)
         => call.Args.Count > index && call.Args[index] is string s ? s : throw new WampException(WampErrors.InvalidArgument, [$"expected the {what} as argument {index}"]);

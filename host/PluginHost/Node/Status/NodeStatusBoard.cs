@@ -92,12 +92,11 @@ public sealed class NodeStatusBoard
 
     private DateTimeOffset Now => _time.GetUtcNow();
 
-    private void SetNode(string state) => Change(() => state);
+    private void SetNode(string state) => Change(state, () => { });
 
-    private void Update(string worker, Func<WorkerStatus, WorkerStatus> change) => Change(() =>
+    private void Update(string worker, Func<WorkerStatus, WorkerStatus> change) => Change(null, () =>
     {
         if (_workers.TryGetValue(worker, out var w)) _workers[worker] = change(w);
-        return null;
     });
 
     /// <summary>A component the config does not name (started by discovery) is added when it first reports.</summary>
@@ -111,13 +110,14 @@ public sealed class NodeStatusBoard
         return w with { Components = list };
     });
 
-    private void Change(Func<string?> apply)
+    /// <param name="nodeState">The node's new state; null: unchanged.</param>
+    private void Change(string? nodeState, Action apply)
     {
         NodeStatus next;
         lock (_gate)
         {
-            var state = apply() ?? _current.State;
-            next = Snapshot(state);
+            apply();
+            next = Snapshot(nodeState ?? _current.State);
             Volatile.Write(ref _current, next);
         }
         Changed?.Invoke(next);

@@ -174,7 +174,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
             {
                 lock (_gate) _running.Remove(componentId);
                 await host.StopComponentAsync(componentId);
-                context.Control.Send(WorkerProtocol.ComponentStopped, $"stopped {componentId}");
+                context.ReportStopped(componentId, failed: false);
                 _log.LogInformation("Container '{Worker}': component '{Id}' stopped through the management API", config.Id, componentId);
             },
             reload: () => host.ReloadComponentAsync(componentId));

@@ -31,8 +31,12 @@ public sealed record WorkerContext(ControlChannel Control, IReadOnlySet<string> 
         host.SessionChanged += change => Control.Send(
             change.SessionId is { } session ? WorkerProtocol.ComponentJoined : WorkerProtocol.ComponentLeft,
             change.SessionId is { } joined ? $"{joined} {change.Generation} {change.ComponentId}" : change.ComponentId);
-        host.Stopped += stopped => Control.Send(WorkerProtocol.ComponentStopped, $"{(stopped.Failed ? "failed" : "stopped")} {stopped.ComponentId}");
+        host.Stopped += stopped => ReportStopped(stopped.ComponentId, stopped.Failed);
     }
+
+    /// <summary>A component stopped for good (<see cref="WorkerProtocol.ComponentStopped"/>), by failure or on purpose.</summary>
+    public void ReportStopped(string componentId, bool failed)
+        => Control.Send(WorkerProtocol.ComponentStopped, $"{(failed ? "failed" : "stopped")} {componentId}");
 
     /// <summary>
     /// Wraps a start action so that a quarantined component is refused: discovered components are started by

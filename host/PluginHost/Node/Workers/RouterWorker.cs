@@ -149,7 +149,7 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
             stop: async () =>
             {
                 await host.StopComponentAsync(componentId);
-                context.Control.Send(WorkerProtocol.ComponentStopped, $"stopped {componentId}");
+                context.ReportStopped(componentId, failed: false);
                 _log.LogInformation("Router '{Worker}': component '{Id}' stopped through the management API", config.Id, componentId);
             },
             reload: () => host.ReloadComponentAsync(componentId));

@@ -97,7 +97,7 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
             string? error;
             try { error = _running is { } worker ? await worker.ControlAsync(action, component) : "the worker is still starting"; }
             catch (Exception e) { error = e.Message; }
-            _control.Send(WorkerProtocol.Reply, error is null ? $"{id} ok" : $"{id} error {error.ReplaceLineEndings(" ")}");
+            _control.Send(WorkerProtocol.ReplyLine(id, error));
         });
     }
 
@@ -119,8 +119,8 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     }
 
     /// <summary>
-    /// Reads the controller's control lines from stdin (the node's status, <see cref="WorkerProtocol.Status"/>) and
-    /// completes when stdin reaches end-of-file: the controller closed the pipe or died.
+    /// Reads the controller's control lines from stdin (the node's status, management commands and replies: see
+    /// <see cref="WorkerProtocol"/>) and completes when stdin reaches end-of-file: the controller closed the pipe or died.
     /// </summary>
     private Task WatchControllerAsync() => Task.Run(async () =>
     {
