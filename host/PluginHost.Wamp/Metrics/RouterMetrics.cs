@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Collections.Frozen;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using PluginHost.Wamp.Messages;
@@ -32,6 +34,14 @@ namespace PluginHost.Wamp.Metrics;
 // Outbound queue depth: observable gauges whose callback (the exporter's thread, once per scrape) walks the
 // sessions of every live router (registered while the router lives) and sums each session's FlowControl counts,
 // which are Interlocked and readable from any thread; nothing is recorded on the hot path for them.
+//
+// Call durations: the dealer stamps a routed call when it sends the INVOCATION (only while someone listens to
+// a duration histogram) and records when the call ends: the callee's final YIELD or ERROR, a timeout, a cancel or a
+// party leaving (error.type then names the URI the caller got). Per realm in pluginhost.router.call.duration, and
+// per labelled callee in pluginhost.component.call.duration: a host names some sessions by tags (the node: its
+// components, by worker.id and component.id, LabelCallees) and calls those sessions answer are recorded under their
+// tags too. The label map is replaced whole (one volatile write of a frozen dictionary) and read lock-free by the
+// realm loops; a session the host has not labelled (yet) is only counted per realm.
 //
 // Bytes by serializer are counted where frames are read and written: the transports, through the
 // TransportTraffic a listener attaches to each connection it accepts (client connections have none).
@@ -72,6 +82,36 @@ public static class RouterMetrics
         "pluginhost.router.bytes.received", "By", "WAMP message bytes received from clients (as framed on the wire), by serializer");
     private static readonly Counter<long> BytesSent = Meter.CreateCounter<long>(
         "pluginhost.router.bytes.sent", "By", "WAMP message bytes sent to clients (as framed on the wire), by serializer");
+
+    private static readonly Histogram<double> CallDuration = Meter.CreateHistogram<double>(
+        "pluginhost.router.call.duration", "s", "Time from the INVOCATION sent to the call's end (final YIELD, ERROR, timeout or cancel), by realm and error URI");
+    private static readonly Histogram<double> ComponentCallDuration = Meter.CreateHistogram<double>(
+        "pluginhost.component.call.duration", "s", "Calls answered by a labelled callee (the node's components), from INVOCATION sent to the call's end; its count is the component's calls");
+
+    private static FrozenDictionary<long, KeyValuePair<string, object?>[]> s_calleeLabels = FrozenDictionary<long, KeyValuePair<string, object?>[]>.Empty;
+
+    /// <summary>Names callee sessions by tags (session id → tags, e.g. worker.id and component.id): calls they answer
+    /// are also recorded in pluginhost.component.call.duration under those tags. Replaces the previous labels.</summary>
+    public static void LabelCallees(IEnumerable<KeyValuePair<long, KeyValuePair<string, object?>[]>> tagsBySession)
+        => Volatile.Write(ref s_calleeLabels, tagsBySession.ToFrozenDictionary());
+
+    /// <summary>The timestamp a routed call starts with: Stopwatch ticks while a duration histogram is listened to, else 0.</summary>
+    internal static long CallStarted() => CallDuration.Enabled || ComponentCallDuration.Enabled ? Stopwatch.GetTimestamp() : 0;
+
+    /// <summary>A routed call ended (error: the URI its caller got, null for a result).</summary>
+    internal static void CallEnded(string realm, long calleeSession, long started, string? error)
+    {
+        if (started == 0) return;
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var tags = new TagList { Realm(realm) };
+        if (error is not null) tags.Add(ErrorTag, error);
+        CallDuration.Record(seconds, tags);
+        if (Volatile.Read(ref s_calleeLabels).TryGetValue(calleeSession, out var labels))
+        {
+            foreach (var label in labels) tags.Add(label);
+            ComponentCallDuration.Record(seconds, tags);
+        }
+    }
 
     internal static void BytesReceivedFrom(KeyValuePair<string, object?> serializer, int bytes) => BytesReceived.Add(bytes, serializer);
     internal static void BytesSentTo(KeyValuePair<string, object?> serializer, int bytes) => BytesSent.Add(bytes, serializer);

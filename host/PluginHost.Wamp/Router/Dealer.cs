@@ -33,6 +33,8 @@ internal sealed class RoutedCall(RouterSession caller, long callRequestId, Route
     public long CalleeRegistration { get; init; } = registration.Id;
     public bool ReceiveProgress { get; } = receiveProgress;
     public long TimeoutMs { get; } = timeoutMs;
+    /// <summary>When the INVOCATION went out, for the call-duration histograms (0 while nobody listens to them).</summary>
+    public long Started { get; } = Metrics.RouterMetrics.CallStarted();
     public bool Completed;
     public bool KillRequested;
     public ITimer? Timer;
@@ -352,7 +354,7 @@ internal sealed partial class Dealer(Realm realm)
             else if (!p.Caller.CallerPayloadPassthru) (error, message) = (WampErrors.FeatureNotSupported, "the caller does not support payload passthru mode");
             if (error is not null)
             {
-                Complete(p);
+                Complete(p, error);
                 session.Send(Realm.Error(WampMessageType.Yield, m.RequestId, error, message!));
                 p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, error, message!));
                 return;
@@ -366,7 +368,7 @@ internal sealed partial class Dealer(Realm realm)
             if (p.ReceiveProgress) p.Caller.Send(new ResultMessage(p.CallRequestId, details!, m.Arguments, m.ArgumentsKw));
             return;
         }
-        Complete(p);
+        Complete(p, error: null);
         p.Caller.Send(new ResultMessage(p.CallRequestId, details ?? WampValue.NoDetails, m.Arguments, m.ArgumentsKw));
     }
 
@@ -378,7 +380,7 @@ internal sealed partial class Dealer(Realm realm)
             realm.Cluster?.RelayAnswer(session, m);
             return;
         }
-        Complete(p);
+        Complete(p, m.Error);
         p.Caller.Send(new ErrorMessage(WampMessageType.Call, p.CallRequestId, m.Details, m.Error, m.Arguments, m.ArgumentsKw));
     }
 
@@ -398,12 +400,12 @@ internal sealed partial class Dealer(Realm realm)
         {
             case CancelMode.Skip:
                 // ERROR to the caller at once, no INTERRUPT; the callee's later answer is discarded.
-                Complete(p);
+                Complete(p, WampErrors.Canceled);
                 p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "call canceled by the caller (skip)"));
                 break;
             case CancelMode.KillNoWait:
                 // INTERRUPT to the callee and ERROR to the caller at once; the callee's answer is discarded.
-                Complete(p);
+                Complete(p, WampErrors.Canceled);
                 p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait" }));
                 p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "call canceled by the caller (killnowait)"));
                 break;
@@ -420,7 +422,7 @@ internal sealed partial class Dealer(Realm realm)
     public void OnTimeout(RoutedCall p)
     {
         if (p.Completed) return;
-        Complete(p);
+        Complete(p, WampErrors.Timeout);
         if (p.Callee.CalleeCallCanceling)
             p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait", ["reason"] = WampErrors.Timeout }));
         p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Timeout, $"call timed out after {p.TimeoutMs} ms"));
@@ -432,13 +434,13 @@ internal sealed partial class Dealer(Realm realm)
         // A callee leaving: its in-flight calls fail at once (as Crossbar: wamp.error.canceled), no caller hangs.
         foreach (var p in peer.Invocations.Values.ToList())
         {
-            Complete(p);
+            Complete(p, WampErrors.Canceled);
             p.Caller.Send(Realm.Error(WampMessageType.Call, p.CallRequestId, WampErrors.Canceled, "callee disconnected from in-flight request"));
         }
         // A caller leaving: its pending invocations are interrupted when the callee supports call canceling.
         foreach (var p in peer.Calls.Values.ToList())
         {
-            Complete(p);
+            Complete(p, WampErrors.Canceled);
             if (p.Callee.CalleeCallCanceling)
                 p.Callee.Send(new InterruptMessage(p.InvocationId, new Dictionary<string, object?> { ["mode"] = "killnowait", ["reason"] = WampErrors.Canceled }));
         }
@@ -446,10 +448,12 @@ internal sealed partial class Dealer(Realm realm)
         _peers.Remove(session.Id);
     }
 
-    private void Complete(RoutedCall p)
+    /// <summary>Ends a routed call (error: the URI its caller gets, null for a result) and records its duration.</summary>
+    private void Complete(RoutedCall p, string? error)
     {
         if (p.Completed) return;
         p.Completed = true;
+        Metrics.RouterMetrics.CallEnded(realm.Name, p.Callee.Id, p.Started, error);
         p.Timer?.Dispose();
         if (PeerOrNull(p.Caller) is { } caller)
         {

@@ -2,6 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using PluginHost.Tests.Support;
+using PluginHost.Wamp.Client;
+using PluginHost.Wamp.Serialization;
+using PluginHost.Wamp.Transport;
 using static PluginHost.Tests.Controller.ControllerConfigs;
 
 namespace PluginHost.Tests.Controller;
@@ -67,6 +70,13 @@ public class NodeHealthTests
         Assert.Contains("running, ready", text.Output);
         Assert.Matches($"component 'clock' on realm 'realm1': joined as session {clock.GetProperty("session").GetInt64()}, generation 1", text.Output);
 
+        // The router's dealer times the clock's calls per component (its session is labelled from the controller's status).
+        await CallClockAsync(port, times: 3);
+        var before = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+        Assert.Matches("""(?m)^pluginhost_component_call_duration_seconds_count\{[^}]*component_id="clock"[^}]*\} 3$""", before);
+        Assert.Matches("""(?m)^pluginhost_component_call_duration_seconds_bucket\{[^}]*component_id="clock"[^}]*le="\+Inf"[^}]*\} 3$""", before);
+        Assert.Matches("""(?m)^pluginhost_router_call_duration_seconds_count\{[^}]*wamp_realm="realm1"[^}]*\} 3$""", before);
+
         // The container dies: not ready, and the reason names it; restarted and rejoined: ready again, one restart counted.
         Process.GetProcessById(container.GetProperty("pid").GetInt32()).Kill();
         var down = await HealthUntilAsync(http, port, h => h.Status == HttpStatusCode.ServiceUnavailable);
@@ -84,6 +94,10 @@ public class NodeHealthTests
         Assert.Matches("""(?m)^pluginhost_node_component_joined\{[^}]*component_id="clock"[^}]*\} 1$""", metrics);
         Assert.Matches("""(?m)^pluginhost_node_worker_uptime_seconds\{[^}]*worker_id="worker002"[^}]*\} [0-9.e+-]+$""", metrics);
         Assert.Matches("""(?m)^pluginhost_node_ready(\{[^}]*\})? 1$""", metrics);
+        // The restarted clock has a new session: its calls are still its component's (3 before the restart, 2 after).
+        await CallClockAsync(port, times: 2);
+        Assert.Matches("""(?m)^pluginhost_component_call_duration_seconds_count\{[^}]*component_id="clock"[^}]*\} 5$""",
+            await http.GetStringAsync($"http://127.0.0.1:{port}/metrics"));
 
         Assert.True(File.Exists(Path.Combine(node.NodeDir, "node.status.json")));
         Assert.Equal(0, (await ControllerTests.Cli("stop", "--cbdir", node.NodeDir)).ExitCode);
@@ -105,6 +119,13 @@ public class NodeHealthTests
         Assert.False(health.Body.GetProperty("ready").GetBoolean());
         var components = health.Body.GetProperty("node").GetProperty("workers")[1].GetProperty("components");
         Assert.Equal("joined", components.EnumerateArray().Single(c => c.GetProperty("id").GetString() == "clock").GetProperty("state").GetString());
+    }
+
+    private static async Task CallClockAsync(int port, int times)
+    {
+        await using var session = await WampSession.JoinAsync(
+            await WampTransportConnector.ConnectWebSocketAsync(new Uri($"ws://127.0.0.1:{port}/ws"), [WampSerializers.Json]), "realm1");
+        for (int i = 0; i < times; i++) await session.CallAsync("com.timeservice.now");
     }
 
     private sealed record Health(HttpStatusCode Status, JsonElement Body);

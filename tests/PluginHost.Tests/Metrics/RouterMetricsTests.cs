@@ -87,6 +87,9 @@ public sealed class RouterMetricsTests
             Assert.Equal(Publications, await QueryAsync(api, $"pluginhost_router_events_delivered_total{{{realm}}}", Publications, server));
             Assert.Equal(Fails, await QueryAsync(api, $"pluginhost_router_call_errors_total{{{realm},error_type=\"com.example.oops\"}}", Fails, server));
             Assert.Equal(3, await QueryAsync(api, $"pluginhost_router_sessions{{{realm}}}", 3, server));
+            // Call durations: a histogram per realm, the callee's error URI a label; Prometheus sums it across buckets.
+            Assert.Equal(Adds, await QueryAsync(api, $"sum(pluginhost_router_call_duration_seconds_count{{{realm},error_type=\"\"}})", Adds, server));
+            Assert.Equal(Fails, await QueryAsync(api, $"pluginhost_router_call_duration_seconds_count{{{realm},error_type=\"com.example.oops\"}}", Fails, server));
         }
         finally
         {

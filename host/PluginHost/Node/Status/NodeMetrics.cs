@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using PluginHost.Wamp.Metrics;
 
 namespace PluginHost.Node.Status;
 
@@ -8,6 +9,10 @@ namespace PluginHost.Node.Status;
 /// joined, its hot reloads and the time of the last one; and whether the node is ready. All observable: read at scrape
 /// time from the status the controller handed this router worker (NodeStatusView), nothing recorded on any hot path.
 /// Names and units follow OpenTelemetry's conventions, tags worker.id, worker.type, component.id.
+/// A component's calls and their latency are measured by this router's dealer (pluginhost.component.call.duration,
+/// Wamp/Metrics/RouterMetrics.cs): each status names the joined components' sessions, and this class hands that map to
+/// the router (RouterMetrics.LabelCallees). So a component is measured by the router of this node it is joined to;
+/// one joined to another router (a container wired to a foreign router) is not.
 /// </summary>
 public static class NodeMetrics
 {
@@ -37,8 +42,22 @@ public static class NodeMetrics
             "s", "Unix time of the component's last hot reload");
     }
 
-    /// <summary>Creates the instruments (before a MeterProvider starts listening for this meter).</summary>
-    public static void EnsureCreated() { }
+    /// <summary>Creates the instruments (before a MeterProvider starts listening for this meter) and keeps the router's
+    /// callee labels in step with the node's status.</summary>
+    public static void EnsureCreated()
+    {
+        if (Interlocked.Exchange(ref s_labelling, 1) == 1) return;
+        NodeStatusView.Arriving += LabelComponentSessions;
+        if (Latest is { } status) LabelComponentSessions(status);
+    }
+
+    private static int s_labelling;
+
+    private static void LabelComponentSessions(NodeStatus status) => RouterMetrics.LabelCallees(status.Workers
+        .SelectMany(w => w.Components
+            .Where(c => c is { State: ComponentStates.Joined, Session: not null })
+            .Select(c => new KeyValuePair<long, KeyValuePair<string, object?>[]>(c.Session!.Value, [.. Tags(w), new("component.id", c.Id)])))
+        .DistinctBy(l => l.Key));
 
     private static NodeStatus? Latest => NodeStatusView.Latest;
 

@@ -11,6 +11,10 @@ public static class NodeStatusView
 
     public static NodeStatus? Latest => Volatile.Read(ref s_latest);
 
+    /// <summary>Raised with each new status before it becomes Latest, on the stdin reader's thread: for what must agree
+    /// with it by the time anyone reads it (the router's callee labels, NodeMetrics).</summary>
+    public static event Action<NodeStatus>? Arriving;
+
     /// <summary>Raised with each new status, on the stdin reader's thread (the management API publishes it).</summary>
     public static event Action<NodeStatus>? Changed;
 
@@ -18,6 +22,7 @@ public static class NodeStatusView
     public static bool Update(string json)
     {
         if (NodeStatus.FromJson(json) is not { } status) return false;
+        Arriving?.Invoke(status);
         Volatile.Write(ref s_latest, status);
         Changed?.Invoke(status);
         return true;
