@@ -175,6 +175,61 @@ public class ManagementApiTests
     }
 
     [Fact]
+    public async Task AComponentStartedWithItsConfigurationJoinsAndStaysInTheNodesConfiguration()
+    {
+        int port = NodeProcess.FreePort(), guestPort = NodeProcess.FreePort();
+        await using var node = await NodeProcess.StartAsync(Node(port, guestPort));
+        await using var admin = await JoinAsync(port);
+        async Task<JsonElement> ComponentAsync(string worker, string id) => Result(await admin.CallAsync("crossbar.get_worker", [worker]))
+            .GetProperty("components").EnumerateArray().FirstOrDefault(c => c.GetProperty("id").GetString() == id);
+        await UntilAsync(() => ComponentAsync("worker002", "clock"), c => c.GetProperty("state").GetString() == "joined");
+        var transport = new Dictionary<string, object?>
+        {
+            ["type"] = "websocket", ["url"] = $"ws://127.0.0.1:{port}/",
+            ["endpoint"] = new Dictionary<string, object?> { ["type"] = "tcp", ["host"] = "127.0.0.1", ["port"] = port },
+        };
+        Dictionary<string, object?> Ticker(bool withClass) => new()
+        {
+            ["type"] = "class", ["realm"] = "realm1", ["transport"] = transport, ["classname"] = withClass ? "ticker.Ticker" : null,
+        };
+
+        // Checked against the node's configuration as at boot: refused with the JSON path, and nothing changes.
+        var invalid = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.start_container_component", ["ticker", Ticker(withClass: false)]));
+        Assert.Equal("crossbar.error.invalid_configuration", invalid.Error);
+        Assert.Contains("workers[1].components[1].classname", (string)invalid.Args[0]!);
+        var taken = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.start_container_component", ["clock", Ticker(withClass: true)]));
+        Assert.Equal("crossbar.error.invalid_configuration", taken.Error);
+        Assert.Contains("worker 'worker002' already has a component with ID 'clock'", (string)taken.Args[0]!);
+        var stopWithConfig = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.stop_container_component", ["clock", Ticker(withClass: true)]));
+        Assert.Equal(WampErrors.InvalidArgument, stopWithConfig.Error);
+
+        // Started in the running container, configured from now on.
+        Assert.Equal("ticker", (await admin.CallAsync("crossbar.worker.worker002.start_container_component", ["ticker", Ticker(withClass: true)])).Args[0]);
+        var ticker = await UntilAsync(() => ComponentAsync("worker002", "ticker"), c => c.ValueKind == JsonValueKind.Object
+            && c.GetProperty("state").GetString() == "joined" && c.GetProperty("configured").GetBoolean());
+        Assert.Equal("liftoff", (await admin.CallAsync("com.ticker.countdown", [0])).Args[0]);
+        var again = await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker002.start_container_component", ["ticker", Ticker(withClass: true)]));
+        Assert.Contains("already has a component with ID 'ticker'", (string)again.Args[0]!);
+
+        // The controller's configuration is the one source: the container's next process starts the ticker too.
+        Process.GetProcessById(await node.WorkerPidAsync("Container", "worker002")).Kill();
+        await UntilAsync(() => ComponentAsync("worker002", "ticker"), c => c.GetProperty("state").GetString() == "joined"
+            && c.GetProperty("session").GetInt64() != ticker.GetProperty("session").GetInt64());
+
+        // Stopped like any other (its procedures go); a router's own component is added the same way (through the
+        // controller), and runs in the router's process.
+        await admin.CallAsync("crossbar.worker.worker002.stop_container_component", ["ticker"]);
+        await UntilAsync(() => ComponentAsync("worker002", "ticker"), c => c.GetProperty("state").GetString() == "stopped");
+        var router = await node.WorkerPidAsync("Router", "worker001");
+        await admin.CallAsync("crossbar.worker.worker001.start_router_component",
+            ["ticker2", new Dictionary<string, object?> { ["type"] = "class", ["classname"] = "ticker.Ticker", ["realm"] = "realm1" }]);
+        await UntilAsync(() => ComponentAsync("worker001", "ticker2"), c => c.ValueKind == JsonValueKind.Object
+            && c.GetProperty("state").GetString() == "joined" && c.GetProperty("configured").GetBoolean());
+        Assert.Equal(router, await node.WorkerPidAsync("Router", "worker001"));
+        Assert.Equal("liftoff", (await admin.CallAsync("com.ticker.countdown", [0])).Args[0]);
+    }
+
+    [Fact]
     public void TheManagementRealmMustBeARealmOfThatRouter()
     {
         var json = """

@@ -57,6 +57,25 @@ public class NodeStatusBoardTests
     }
 
     [Fact]
+    public void AComponentAddedAtRunTimeIsConfiguredFromThenOnAndSurvivesARestart()
+    {
+        var board = Board(new FakeTimeProvider());
+        board.ProcessStarting("c", restart: false);
+        board.ProcessReady("c", 11);
+        board.Booted();
+        board.ComponentJoined("c", "clock", 5, 1);
+        board.ComponentJoined("c", "ticker", 7, 1); // joins before the controller keeps its configuration
+        Assert.False(board.Current.Workers[1].Components[1].Configured);
+        board.ComponentConfigured("c", new ComponentConfig { Id = "ticker", Realm = "realm1", Type = "class", Classname = "ticker.Ticker" });
+        var ticker = board.Current.Workers[1].Components[1];
+        Assert.Equal((true, "realm1", ComponentStates.Joined), (ticker.Configured, ticker.Realm, ticker.State));
+        board.ProcessStarting("c", restart: true);
+        Assert.Equal(["clock", "ticker"], board.Current.Workers[1].Components.Select(c => c.Id));
+        board.ProcessReady("c", 12);
+        Assert.Contains("component 'ticker' of container 'c' is not started", board.Current.NotReady);
+    }
+
+    [Fact]
     public void AJoinWithANewerGenerationIsAHotReload()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 12, 0, 0, TimeSpan.Zero));

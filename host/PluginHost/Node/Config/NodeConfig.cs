@@ -51,13 +51,14 @@ public abstract record NativeWorkerConfig : WorkerConfig
     public IReadOnlyList<string> PluginDirs { get; init; } = [];
     /// <summary><c>options.discover</c> (a PluginHost extension): serve the component classes found in a folder; null = off.</summary>
     public DiscoverConfig? Discover { get; init; }
+    /// <summary><c>components</c>: the components the worker starts (a router's run in its own process).</summary>
+    public IReadOnlyList<ComponentConfig> Components { get; init; } = [];
 }
 
 public sealed record RouterWorkerConfig : NativeWorkerConfig
 {
     public IReadOnlyList<RouterRealm> Realms { get; init; } = [];
     public IReadOnlyList<TransportConfig> Transports { get; init; } = [];
-    public IReadOnlyList<ComponentConfig> Components { get; init; } = [];
     /// <summary><c>options.management_realm</c> (a PluginHost extension): the realm of this router serving the management API (crossbar.*); null = none.</summary>
     public string? ManagementRealm { get; init; }
     /// <summary>The router core's options: <c>options.outbound</c> (Config/OutboundParser.cs), defaults otherwise.</summary>
@@ -70,7 +71,6 @@ public sealed record RouterRealm(string Id, RealmConfig Config);
 
 public sealed record ContainerWorkerConfig : NativeWorkerConfig
 {
-    public IReadOnlyList<ComponentConfig> Components { get; init; } = [];
     /// <summary><c>options.shutdown</c>: when the container stops itself as its components stop.</summary>
     public ContainerShutdown Shutdown { get; init; } = ContainerShutdown.Manual;
     /// <summary><c>options.restart</c>: which stopped components the container starts again.</summary>

@@ -36,6 +36,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         _log.LogInformation("Using node shutdown triggers [{Triggers}]", string.Join(", ", config.ShutdownTriggers.Order().Select(NodeShutdownPolicy.Name)));
         using var spawner = new ChildSpawner();
         await using var pipelines = new RestartPipelines(_log);
+        lock (_configGate) _config = config;
         var status = Status = new NodeStatusBoard(BootOrder(config.Workers));
         var statusFile = options.KeepStatusFile ? new NodeStatusFile(options.NodeDir) : null;
         status.Changed += ShareStatus;
@@ -49,7 +50,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             foreach (var worker in BootOrder(config.Workers))
             {
                 if (_triggered.Task.IsCompleted) break;
-                await StartWorkerAsync(worker, config.Source, spawner, pipelines, config.ShutdownTriggers, stop);
+                await StartWorkerAsync(worker, spawner, pipelines, config.ShutdownTriggers, stop);
             }
             if (!_triggered.Task.IsCompleted)
             {
@@ -83,8 +84,8 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
     public static IEnumerable<WorkerConfig> BootOrder(IEnumerable<WorkerConfig> workers)
         => workers.OrderBy(w => w switch { RouterWorkerConfig => 0, ContainerWorkerConfig => 1, _ => 2 });
 
-    /// <param name="configSource">The validated configuration, handed to native workers (one source of truth, NodeConfig.Source).</param>
-    private async Task StartWorkerAsync(WorkerConfig worker, string configSource, ChildSpawner spawner, RestartPipelines pipelines,
+    /// <summary>Starts a worker; each of its processes is handed the node's configuration as it is then (CurrentConfig).</summary>
+    private async Task StartWorkerAsync(WorkerConfig worker, ChildSpawner spawner, RestartPipelines pipelines,
         IReadOnlySet<NodeShutdownTrigger> triggers, CancellationToken ct)
     {
         if (worker.Disabled)
@@ -95,7 +96,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         _log.LogInformation("Starting {Kind} with ID '{Id}' ..", worker.Kind, worker.Id);
         Func<IReadOnlyList<string>, WorkerLaunch> launch = worker switch
         {
-            NativeWorkerConfig native => quarantined => WorkerLaunch.ForNative(native, options, quarantined, configSource),
+            NativeWorkerConfig native => quarantined => WorkerLaunch.ForNative(native, options, quarantined, CurrentConfig.Source),
             GuestWorkerConfig guest => _ => WorkerLaunch.ForGuest(guest),
             _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
         };
@@ -137,30 +138,75 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         }
     }
 
-    // Management requests in flight (ControllerRequests.cs): request id -> the router worker that asked.
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, WorkerSupervisor> _requests = new(StringComparer.Ordinal);
+    // The node's configuration: the one source of truth every worker process is started from (NodeConfig.Source), which
+    // the management API changes at run time (ConfigEdits). Replaced whole under _configGate; read with the gate too.
+    private readonly Lock _configGate = new();
+    private NodeConfig _config = NodeConfig.Empty;
+
+    /// <summary>The node's configuration now: as loaded, plus what the management API added since.</summary>
+    public NodeConfig CurrentConfig { get { lock (_configGate) return _config; } }
+
+    /// <summary>A management request in flight: the router worker that asked, and the component configuration it brings.</summary>
+    private sealed record PendingRequest(WorkerSupervisor From, string Target, string Component, string? ComponentJson);
+
+    // Management requests in flight (ControllerRequests.cs), by request id.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, PendingRequest> _requests = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Carries a router's management request to the container it names (as a command) and the container's reply back to
-    /// that router; answers the router itself when the container is not there.
+    /// Carries a router's management request to the worker it names (as a command) and the worker's reply back to the
+    /// router; answers the router itself when the worker is not there or the configuration a start brings is refused.
+    /// A start with a configuration is checked against the node's configuration first, handed to the worker as the
+    /// changed configuration, and kept (the node's configuration changes) only once the worker says the component started.
     /// </summary>
     private void Relay(WorkerSupervisor from, string line)
     {
         if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Request) is { } request
-            && request.Split(' ', 4) is [var id, var target, var action, var component])
+            && request.Split(' ', 5) is [var id, var target, var action, var component, .. var json])
         {
-            WorkerSupervisor? container;
-            lock (_running) container = _running.FirstOrDefault(w => w.Worker is ContainerWorkerConfig && w.Worker.Id == target);
-            _requests[id] = from;
-            if (container is null || !container.SendControl($"{WorkerProtocol.Command} {id} {action} {component}"))
+            WorkerSupervisor? worker;
+            lock (_running) worker = _running.FirstOrDefault(w => w.Worker is NativeWorkerConfig && w.Worker.Id == target);
+            var command = $"{WorkerProtocol.Command} {id} {action} {component}";
+            if (json is [var componentJson])
+            {
+                try { command += " " + ConfigEdits.AddComponent(CurrentConfig, target, component, componentJson, options.NodeDir).Source; }
+                catch (ConfigException e)
+                {
+                    from.SendControl(WorkerProtocol.ReplyLine(id, $"{WorkerProtocol.InvalidConfiguration} {e.Report}"));
+                    return;
+                }
+            }
+            _requests[id] = new PendingRequest(from, target, component, json is [var j] ? j : null);
+            if (worker is null || !worker.SendControl(command))
             {
                 _requests.TryRemove(id, out _);
-                from.SendControl(WorkerProtocol.ReplyLine(id, $"container '{target}' is not running"));
+                from.SendControl(WorkerProtocol.ReplyLine(id, $"worker '{target}' is not running"));
             }
         }
         else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Reply) is { } reply
-                 && _requests.TryRemove(reply.Split(' ', 2)[0], out var asker))
-            asker.SendControl(line);
+                 && reply.Split(' ', 3) is [var replyId, var outcome, ..]
+                 && _requests.TryRemove(replyId, out var pending))
+        {
+            if (outcome == "ok" && pending.ComponentJson is { } added) KeepAddedComponent(pending.Target, pending.Component, added);
+            pending.From.SendControl(line);
+        }
+    }
+
+    /// <summary>The worker started a component the management API added: the node's configuration has it from now on.</summary>
+    private void KeepAddedComponent(string worker, string component, string json)
+    {
+        NodeConfig changed;
+        lock (_configGate)
+        {
+            try { changed = _config = ConfigEdits.AddComponent(_config, worker, component, json, options.NodeDir); }
+            catch (ConfigException e)
+            {
+                _log.LogWarning("Component '{Component}' of worker '{Worker}' started, but is not kept in the node's configuration: {Reason}", component, worker, e.Report);
+                return;
+            }
+        }
+        Status?.ComponentConfigured(worker, changed.Workers.OfType<NativeWorkerConfig>().First(w => w.Id == worker).Components.First(c => c.Id == component));
+        _log.LogInformation("Component '{Component}' added to worker '{Worker}' through the management API (kept until the node stops; config.json is not changed)",
+            component, worker);
     }
 
     /// <summary>Every router worker gets the node's status after each change (its health path serves it: Listeners/HealthPage.cs).</summary>

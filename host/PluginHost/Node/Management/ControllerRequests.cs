@@ -5,7 +5,8 @@ namespace PluginHost.Node.Management;
 
 /// <summary>
 /// A router worker's questions to its controller (MANAGEMENT DESIGN, ManagementApi.cs): a component of a container is
-/// started, stopped or reloaded by that container's process, which only the controller talks to. Each request goes out
+/// started, stopped or reloaded by that container's process, which only the controller talks to, and a component is
+/// added to any worker by the controller, which owns the node's configuration. Each request goes out
 /// on the worker's control channel (<see cref="WorkerProtocol.Request"/>), the controller hands it to the container as a
 /// command and its answer back (<see cref="WorkerProtocol.Reply"/>, read from stdin by WorkerHost), which completes the
 /// request here. Thread-safe.
@@ -17,14 +18,16 @@ public static class ControllerRequests
     private static long s_next;
 
     /// <summary>Asks <paramref name="worker"/> to <paramref name="action"/> its component; null when done, else the reason it was not.</summary>
-    public static async Task<string?> SendAsync(ControlChannel control, string worker, string action, string component, CancellationToken ct)
+    /// <param name="componentJson">With a start: the configuration of a component to add (one line of JSON).</param>
+    public static async Task<string?> SendAsync(ControlChannel control, string worker, string action, string component, CancellationToken ct,
+        string? componentJson = null)
     {
         var id = $"{Environment.ProcessId}-{Interlocked.Increment(ref s_next)}";
         var answer = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         Pending[id] = answer;
         try
         {
-            control.Send(WorkerProtocol.Request, $"{id} {worker} {action} {component}");
+            control.Send(WorkerProtocol.Request, componentJson is null ? $"{id} {worker} {action} {component}" : $"{id} {worker} {action} {component} {componentJson}");
             return await answer.Task.WaitAsync(Timeout, ct);
         }
         catch (TimeoutException)

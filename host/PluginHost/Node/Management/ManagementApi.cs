@@ -18,7 +18,8 @@ namespace PluginHost.Node.Management;
 // get_router_realm_sessions, get_router_stats, kill_session, start_/stop_/reload_router_component for this router;
 // get_container_components and
 // start_/stop_/reload_container_component for any container, the last three carried out by the container's process
-// through the controller: ControllerRequests.cs), and the event
+// through the controller: ControllerRequests.cs; a start with a component's configuration adds the component to the
+// node's configuration, which the controller owns and checks: Config/ConfigEdits.cs), and the event
 // crossbar.on_status whenever the node's status changes.
 //
 // The procedures are registered by an ordinary session of the router worker, joined in process in role "trusted" (it
@@ -61,9 +62,12 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
                 return Json(worker.Components);
             // The container's own process does it: the controller carries the request there and the answer back.
             case "start_container_component" or "stop_container_component" or "reload_container_component" when worker.Type == "container":
-                return await ControlComponentAsync(call, id, what, (action, component) => ControllerRequests.SendAsync(control, id, action, component, ct));
+                return await ControlComponentAsync(call, id, what, (action, component, json) => ControllerRequests.SendAsync(control, id, action, component, ct, json));
+            // In this process; a component to add goes through the controller, which owns the node's configuration.
             case "start_router_component" or "stop_router_component" or "reload_router_component" when id == workerId:
-                return await ControlComponentAsync(call, id, what, routerComponents);
+                return await ControlComponentAsync(call, id, what, (action, component, json) => json is null
+                    ? routerComponents(action, component)
+                    : ControllerRequests.SendAsync(control, id, action, component, ct, json));
             case "get_router_realms" when id == workerId:
                 return new WampResult([JoinedSessions().Keys.ToList<object?>()]);
             case "get_router_realm" when id == workerId:
@@ -98,14 +102,28 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
     }
 
     /// <summary>
-    /// start_/stop_/reload_…_component(component): <paramref name="run"/> does it (action, component) and says why not;
-    /// the answer is the component, a refusal crossbar.error.component_control.
+    /// start_/stop_/reload_…_component(component, config?): <paramref name="run"/> does it (action, component, the
+    /// configuration of a component to add as JSON) and says why not. As in Crossbar, a start may bring the component's
+    /// configuration (a dict, Crossbar's component config): the component is added to the node's configuration. The
+    /// answer is the component; a refusal crossbar.error.invalid_configuration (the configuration, with its JSON path)
+    /// or crossbar.error.component_control.
     /// </summary>
-    private async Task<WampResult> ControlComponentAsync(WampInvocation call, string worker, string what, Func<string, string, Task<string?>> run)
+    private async Task<WampResult> ControlComponentAsync(WampInvocation call, string worker, string what, Func<string, string, string?, Task<string?>> run)
     {
         var action = what[..what.IndexOf('_', StringComparison.Ordinal)];
         var component = Argument(call, 0, "component id");
-        if (await run(action, component) is { } error) throw new WampException("crossbar.error.component_control", [error]);
+        if (component.Length == 0 || component.Any(char.IsWhiteSpace))
+            throw new WampException(WampErrors.InvalidArgument, [$"'{component}' is not a component id (empty, or has white space)"]);
+        string? json = null;
+        if (call.Args.Count > 1 && call.Args[1] is not null)
+        {
+            if (call.Args[1] is not IReadOnlyDictionary<string, object?> config || action != "start")
+                throw new WampException(WampErrors.InvalidArgument, [$"{what} takes a component's configuration (a dict) as argument 1{(action == "start" ? "" : ", with a start only")}"]);
+            json = JsonSerializer.Serialize(config);
+        }
+        if (await run(action, component, json) is { } error)
+            throw new WampException(error.StartsWith(Workers.WorkerProtocol.InvalidConfiguration, StringComparison.Ordinal)
+                ? "crossbar.error.invalid_configuration" : "crossbar.error.component_control", [error]);
         log.LogInformation("Router '{Worker}': {Action} of component '{Component}' of worker '{Target}' through the management API",
             workerId, action, component, worker);
         return new WampResult([component]);

@@ -33,7 +33,7 @@ public sealed class NodeStatusBoard
                 Id = worker.Id,
                 Type = worker.Kind.ToLowerInvariant(),
                 State = worker.Disabled ? WorkerStates.Disabled : WorkerStates.NotStarted,
-                Components = [.. ComponentsOf(worker).Select(c => new ComponentStatus
+                Components = [.. ((worker as NativeWorkerConfig)?.Components ?? []).Select(c => new ComponentStatus
                     { Id = c.Id, Realm = c.Realm, Configured = true, State = ComponentStates.NotStarted })],
             };
         }
@@ -87,6 +87,10 @@ public sealed class NodeStatusBoard
     public void ComponentLeft(string worker, string component)
         => UpdateComponent(worker, component, c => c with { State = ComponentStates.Disconnected, Session = null });
 
+    /// <summary>A component added to the worker's configuration at run time (the management API): configured from now on.</summary>
+    public void ComponentConfigured(string worker, ComponentConfig component)
+        => UpdateComponent(worker, component.Id, c => c with { Configured = true, Realm = component.Realm });
+
     public void ComponentStopped(string worker, string component, bool failed)
         => UpdateComponent(worker, component, c => c with { State = failed ? ComponentStates.Failed : ComponentStates.Stopped, Session = null });
 
@@ -129,12 +133,5 @@ public sealed class NodeStatusBoard
         Started = _current?.Started ?? Now,
         ControllerPid = Environment.ProcessId,
         Workers = [.. _order.Select(id => _workers[id])],
-    };
-
-    private static IReadOnlyList<ComponentConfig> ComponentsOf(WorkerConfig worker) => worker switch
-    {
-        RouterWorkerConfig r => r.Components,
-        ContainerWorkerConfig c => c.Components,
-        _ => [],
     };
 }

@@ -25,6 +25,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     private readonly HashSet<string> _running = [];
     private readonly Dictionary<string, (RestartBudget Budget, long StartedAt)> _restarts = [];
     private readonly Lock _gate = new();
+    private readonly ConfiguredComponents _configured = new(config.Components);
     private ComponentHost? _host;
     private Task _starting = Task.CompletedTask;
     private ComponentDiscovery? _discovery;
@@ -141,7 +142,7 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
             case ContainerPolicy.Action.Shutdown:
                 ShutDown($"component '{stopped.ComponentId}' {(stopped.Failed ? "failed" : "stopped")}");
                 break;
-            case ContainerPolicy.Action.Restart when config.Components.FirstOrDefault(c => c.Id == stopped.ComponentId) is { } component:
+            case ContainerPolicy.Action.Restart when _configured.Find(stopped.ComponentId) is { } component:
                 _log.LogInformation("Container '{Worker}': restarting component '{Id}' in {Delay:0.###} s ({Mode}, restart {Attempt} in a row)",
                     config.Id, component.Id, pace.Delay.TotalSeconds, Name(config.Restart), pace.Attempt);
                 _ = Task.Run(async () =>
@@ -159,12 +160,12 @@ public sealed class ContainerWorker(ContainerWorkerConfig config, string nodeDir
     /// stopped on purpose: no restart or shutdown mode applies, and it stays stopped until started again. Only the
     /// components of this container's configuration (discovered ones follow their folder).
     /// </summary>
-    public async Task<string?> ControlAsync(string action, string componentId)
+    public async Task<string?> ControlAsync(string action, string componentId, ComponentConfig? added)
     {
         if (_host is not { } host) return "this container's component runtime did not start";
         bool running;
         lock (_gate) running = _running.Contains(componentId);
-        return await ComponentControl.RunAsync(action, componentId, $"container '{config.Id}'", config.Components.FirstOrDefault(c => c.Id == componentId), running,
+        return await ComponentControl.RunAsync(action, componentId, $"container '{config.Id}'", _configured, added, running,
             start: async component =>
             {
                 await StartComponentAsync(component, restart: false);

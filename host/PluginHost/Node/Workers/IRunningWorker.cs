@@ -12,9 +12,10 @@ public interface IRunningWorker : IAsyncDisposable
 
     /// <summary>
     /// A command of the controller (<see cref="WorkerProtocol.Command"/>): <paramref name="action"/> (start, stop,
-    /// reload) one of this worker's components. Null when done, else why not.
+    /// reload) one of this worker's components; <paramref name="added"/>: a start of a component added to the node's
+    /// configuration at run time, with its configuration. Null when done, else why not.
     /// </summary>
-    Task<string?> ControlAsync(string action, string componentId) => Task.FromResult<string?>("this worker has no components to control");
+    Task<string?> ControlAsync(string action, string componentId, Config.ComponentConfig? added) => Task.FromResult<string?>("this worker has no components to control");
 }
 
 /// <summary>What the worker process gives its worker besides the config: the control channel and the quarantined components.</summary>

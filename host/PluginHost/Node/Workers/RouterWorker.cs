@@ -38,17 +38,11 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         // The management API (Node/Management/) joins like a router component, before the others.
         if (config.ManagementRealm is { } managementRealm)
         {
-            _management = new Management.ManagementApi(_router, config.Id, managementRealm, context.Control, ControlAsync, _log);
+            _management = new Management.ManagementApi(_router, config.Id, managementRealm, context.Control, (action, component) => ControlAsync(action, component, added: null), _log);
             await _management.StartAsync(ct);
         }
 
-        if (config.Components.Count > 0 || config.Discover is not null)
-        {
-            _components = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
-            context.Attach(_components);
-            foreach (var (dll, reason) in _components.UnreadablePlugins(except: config.Discover?.Directory))
-                _log.LogWarning("Router '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
-        }
+        if (config.Components.Count > 0 || config.Discover is not null) ComponentRuntime();
         foreach (var component in config.Components) await StartComponentAsync(component, ct);
         if (config.Discover is { } discover)
         {
@@ -134,12 +128,30 @@ public sealed class RouterWorker(RouterWorkerConfig config, string nodeDir, ILog
         OnStarted(component, start, late: false);
     }
 
-    /// <summary>The management API's start_/stop_/reload_router_component: this process's own components, configured ones.</summary>
-    public async Task<string?> ControlAsync(string action, string componentId)
+    private readonly ConfiguredComponents _configured = new(config.Components);
+    private readonly Lock _componentsGate = new();
+
+    /// <summary>The component runtime, set up on first need: at boot for configured or discovered components, or when
+    /// the management API adds the first component to a router that had none.</summary>
+    private ComponentHost ComponentRuntime()
     {
-        if (_components is not { } host || _router is not { } router) return $"router '{config.Id}' has no components";
-        return await ComponentControl.RunAsync(action, componentId, $"router '{config.Id}'", config.Components.FirstOrDefault(c => c.Id == componentId),
-            host.IsRunning(componentId),
+        lock (_componentsGate)
+        {
+            if (_components is { } existing) return existing;
+            var host = new ComponentHost(ComponentHostOptions.ForWorker(nodeDir, config.PluginDirs), loggerFactory);
+            context.Attach(host);
+            foreach (var (dll, reason) in host.UnreadablePlugins(except: config.Discover?.Directory))
+                _log.LogWarning("Router '{Worker}': plugin file {Dll} is ignored: {Reason}", config.Id, dll, reason);
+            return _components = host;
+        }
+    }
+
+    /// <summary>The management API's start_/stop_/reload_router_component: this process's own components, configured ones.</summary>
+    public async Task<string?> ControlAsync(string action, string componentId, ComponentConfig? added)
+    {
+        if (_router is not { } router) return $"router '{config.Id}' is still starting";
+        if ((added is null ? _components : ComponentRuntime()) is not { } host) return $"router '{config.Id}' has no components";
+        return await ComponentControl.RunAsync(action, componentId, $"router '{config.Id}'", _configured, added, host.IsRunning(componentId),
             start: async component =>
             {
                 try { await host.StartRouterComponentAsync(router, component, CancellationToken.None); }

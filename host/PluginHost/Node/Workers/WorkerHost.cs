@@ -15,6 +15,7 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
 {
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Worker");
     private readonly ControlChannel _control = new(controlChannel);
+    private string _workerId = "", _nodeDir = ".";
 
     /// <param name="quarantined">Components the controller quarantined: logged and not started.</param>
     /// <param name="configFromController">Take the configuration from the controller's first stdin line
@@ -22,6 +23,7 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile, IReadOnlyList<string>? quarantined = null,
         bool configFromController = false)
     {
+        (_workerId, _nodeDir) = (id, nodeDir);
         WorkerConfig worker;
         try
         {
@@ -88,18 +90,31 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     /// <summary>The worker this process runs, once created (commands arriving before are refused).</summary>
     private volatile IRunningWorker? _running;
 
-    /// <summary>A controller command: carried out off the stdin reader, answered on the control channel.</summary>
+    /// <summary>
+    /// A controller command (<c>ID ACTION COMPONENT [CONFIG]</c>): carried out off the stdin reader, answered on the
+    /// control channel. CONFIG, with a start of a component added at run time, is the node's configuration with it
+    /// (ConfigEdits.AddComponent), where this worker finds the component's section as it would at boot.
+    /// </summary>
     private void OnCommand(string command)
     {
-        if (command.Split(' ', 3) is not [var id, var action, var component]) return;
+        if (command.Split(' ', 4) is not [var id, var action, var component, .. var config]) return;
         _ = Task.Run(async () =>
         {
             string? error;
-            try { error = _running is { } worker ? await worker.ControlAsync(action, component) : "the worker is still starting"; }
+            try
+            {
+                var added = config is [var source] ? AddedComponent(source, component) : null;
+                error = _running is { } worker ? await worker.ControlAsync(action, component, added) : "the worker is still starting";
+            }
             catch (Exception e) { error = e.Message; }
             _control.Send(WorkerProtocol.ReplyLine(id, error));
         });
     }
+
+    private ComponentConfig AddedComponent(string source, string componentId)
+        => (ConfigLoader.Parse(source, _nodeDir).Workers.FirstOrDefault(w => w.Id == _workerId) as NativeWorkerConfig)?.Components
+               .FirstOrDefault(c => c.Id == componentId)
+           ?? throw new ConfigException("workers", $"the controller's configuration has no component '{componentId}' for worker '{_workerId}'");
 
     /// <summary>How long a worker waits for its configuration from the controller (it is written right after the spawn).</summary>
     private static readonly TimeSpan ConfigTimeout = TimeSpan.FromSeconds(30);

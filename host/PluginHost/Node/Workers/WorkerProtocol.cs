@@ -55,19 +55,25 @@ public static class WorkerProtocol
     public const string Status = "\u001estatus";
 
     /// <summary>
-    /// Router worker to controller: <c>\x1erequest ID WORKER ACTION COMPONENT</c>, the management API asking container
-    /// WORKER to start, stop or reload COMPONENT (Node/Management/ControllerRequests.cs). The controller hands it to that
-    /// worker as <see cref="Command"/> and relays its <see cref="Reply"/> back, or answers itself when it cannot.
+    /// Router worker to controller: <c>\x1erequest ID WORKER ACTION COMPONENT [JSON]</c>, the management API asking
+    /// WORKER to start, stop or reload COMPONENT (Node/Management/ControllerRequests.cs); JSON, with a start, is the
+    /// configuration of a component to add. The controller hands it to that worker as <see cref="Command"/> and relays
+    /// its <see cref="Reply"/> back, or answers itself when it cannot.
     /// </summary>
     public const string Request = "\u001erequest";
 
-    /// <summary>Controller to worker (stdin): <c>\x1ecommand ID ACTION COMPONENT</c>; the worker answers with <see cref="Reply"/>.</summary>
+    /// <summary>Controller to worker (stdin): <c>\x1ecommand ID ACTION COMPONENT [CONFIG]</c> (CONFIG: the node's configuration
+    /// with the component a start adds); the worker answers with <see cref="Reply"/>.</summary>
     public const string Command = "\u001ecommand";
 
     /// <summary><c>\x1ereply ID ok</c> or <c>\x1ereply ID error REASON</c>: worker to controller, and controller to the asking router.</summary>
     public const string Reply = "\u001ereply";
 
     /// <summary>A whole <see cref="Reply"/> line: done (<paramref name="error"/> null) or refused with the reason.</summary>
+    /// <summary>How a reply's reason starts when the configuration a request brought was refused (the management API
+    /// answers crossbar.error.invalid_configuration then).</summary>
+    public const string InvalidConfiguration = "invalid configuration:";
+
     public static string ReplyLine(string id, string? error)
         => error is null ? $"{Reply} {id} ok" : $"{Reply} {id} error {error.ReplaceLineEndings(" ")}";
 
