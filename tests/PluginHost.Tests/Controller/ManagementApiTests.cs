@@ -68,6 +68,24 @@ public class ManagementApiTests
         Assert.InRange(stats.GetProperty("calls").GetInt64(), before + 1, before + 3);
         Assert.True(stats.GetProperty("sessions").GetProperty("realm1").GetInt64() >= 3);
 
+        // Registrations and subscriptions, as the realm's meta API describes them, with their callees and subscribers.
+        var clockSession = components[0].GetProperty("session").GetInt64();
+        await using var listener = await JoinAsync(port);
+        await listener.SubscribeAsync("com.example.", _ => ValueTask.CompletedTask, new SubscribeOptions { Match = UriMatch.Prefix });
+        var registrations = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realm_registrations", ["realm1"]));
+        var now = registrations.EnumerateArray().Single(r => r.GetProperty("uri").GetString() == "com.timeservice.now");
+        Assert.Equal(("exact", "single"), (now.GetProperty("match").GetString(), now.GetProperty("invoke").GetString()));
+        Assert.Equal([clockSession], now.GetProperty("callees").EnumerateArray().Select(c => c.GetInt64()));
+        var subscriptions = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realm_subscriptions", ["realm1"]));
+        var example = subscriptions.EnumerateArray().Single(r => r.GetProperty("uri").GetString() == "com.example.");
+        Assert.Equal(("prefix", listener.SessionId), (example.GetProperty("match").GetString(), example.GetProperty("subscribers")[0].GetInt64()));
+        var realmStats = Result(await admin.CallAsync("crossbar.worker.worker001.get_router_realm_stats", ["realm1"]));
+        Assert.Equal((registrations.GetArrayLength(), subscriptions.GetArrayLength()),
+            (realmStats.GetProperty("registrations").GetInt32(), realmStats.GetProperty("subscriptions").GetInt32()));
+        Assert.Equal(JsonValueKind.Array, Result(await admin.CallAsync("crossbar.worker.worker001.get_router_components")).ValueKind);
+        Assert.Equal("crossbar.error.no_such_object",
+            (await Assert.ThrowsAsync<WampException>(() => admin.CallAsync("crossbar.worker.worker001.get_router_component", ["nope"]))).Error);
+
         // `pluginhost status` asks the same API for the realms and their sessions.
         var cli = await ControllerTests.Cli("status", "--cbdir", node.NodeDir, "--json");
         Assert.True(JsonDocument.Parse(cli.Output).RootElement.GetProperty("realms").GetProperty("realm1").GetInt64() >= 3);

@@ -15,7 +15,8 @@ namespace PluginHost.Node.Management;
 // Crossbar's management API, by Crossbar's names where Crossbar has them, on one realm of a router worker
 // (options.management_realm): the node's status and workers (crossbar.get_status, crossbar.get_workers,
 // crossbar.get_worker), a worker's details under crossbar.worker.<id>. (get_router_realms, get_router_realm,
-// get_router_realm_sessions, get_router_stats, kill_session, start_/stop_/reload_router_component for this router;
+// get_router_realm_sessions, get_router_realm_stats, get_router_realm_registrations, get_router_realm_subscriptions,
+// get_router_components, get_router_component, get_router_stats, kill_session, start_/stop_/reload_router_component for this router;
 // get_container_components and
 // start_/stop_/reload_container_component for any container, the last three carried out by the container's process
 // through the controller: ControllerRequests.cs; a start with a component's configuration adds the component to the
@@ -83,6 +84,33 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
                 var session = await RealmSessionAsync(name).WaitAsync(ct);
                 return await session.CallAsync("wamp.session.list", cancellationToken: ct);
             }
+            case "get_router_components" when id == workerId:
+                return Json(worker.Components);
+            case "get_router_component" when id == workerId:
+            {
+                var component = Argument(call, 0, "component id");
+                return Json(worker.Components.FirstOrDefault(c => c.Id == component)
+                    ?? throw new WampException("crossbar.error.no_such_object", [$"no component '{component}' on router '{workerId}'"]));
+            }
+            // Registrations and subscriptions of a realm: its meta API (wamp.registration.* / wamp.subscription.*) asked
+            // through this worker's trusted session on that realm, one answer per entry with its callees / subscribers.
+            case "get_router_realm_registrations" when id == workerId:
+                return new WampResult([await ListAsync(call, "registration", "list_callees", "callees", ct)]);
+            case "get_router_realm_subscriptions" when id == workerId:
+                return new WampResult([await ListAsync(call, "subscription", "list_subscribers", "subscribers", ct)]);
+            case "get_router_realm_stats" when id == workerId:
+            {
+                var name = Argument(call, 0, "realm name");
+                var sessions = JoinedSessions().TryGetValue(name, out var joined) ? joined : throw NoSuchRealm(name);
+                var session = await RealmSessionAsync(name).WaitAsync(ct);
+                return new WampResult([new Dictionary<string, object?>
+                {
+                    ["name"] = name,
+                    ["sessions"] = sessions,
+                    ["registrations"] = await CountAsync(session, "wamp.registration.list", ct),
+                    ["subscriptions"] = await CountAsync(session, "wamp.subscription.list", ct),
+                }]);
+            }
             case "get_router_stats" when id == workerId:
             {
                 var (calls, published, delivered) = RouterMetrics.Totals();
@@ -128,6 +156,38 @@ internal sealed class ManagementApi(WampRouter router, string workerId, string r
             workerId, action, component, worker);
         return new WampResult([component]);
     }
+
+    /// <summary>
+    /// A realm's registrations or subscriptions (<paramref name="kind"/>) as the meta API describes each (wamp.KIND.get:
+    /// id, created, uri, match, and invoke for a registration) plus its sessions (wamp.KIND.<paramref name="members"/>).
+    /// </summary>
+    private async Task<List<object?>> ListAsync(WampInvocation call, string kind, string members, string key, CancellationToken ct)
+    {
+        var name = Argument(call, 0, "realm name");
+        if (!JoinedSessions().ContainsKey(name)) throw NoSuchRealm(name);
+        var session = await RealmSessionAsync(name).WaitAsync(ct);
+        var entries = new List<object?>();
+        foreach (var entryId in await IdsAsync(session, $"wamp.{kind}.list", ct))
+        {
+            try
+            {
+                var details = (await session.CallAsync($"wamp.{kind}.get", [entryId], cancellationToken: ct)).Args[0] as IReadOnlyDictionary<string, object?>;
+                var entry = details is null ? new Dictionary<string, object?>() : new Dictionary<string, object?>(details);
+                entry[key] = (await session.CallAsync($"wamp.{kind}.{members}", [entryId], cancellationToken: ct)).Args[0];
+                entries.Add(entry);
+            }
+            catch (WampException e) when (e.Error is WampErrors.NoSuchRegistration or WampErrors.NoSuchSubscription) { } // gone meanwhile
+        }
+        return entries;
+    }
+
+    /// <summary>The ids in a meta API list answer (<c>{exact: [...], prefix: [...], wildcard: [...]}</c>).</summary>
+    private static async Task<List<long>> IdsAsync(WampSession session, string procedure, CancellationToken ct)
+        => (await session.CallAsync(procedure, cancellationToken: ct)).Args[0] is IReadOnlyDictionary<string, object?> lists
+            ? [.. lists.Values.OfType<IEnumerable<object?>>().SelectMany(ids => ids).Select(id => Convert.ToInt64(id, System.Globalization.CultureInfo.InvariantCulture))]
+            : [];
+
+    private static async Task<long> CountAsync(WampSession session, string procedure, CancellationToken ct) => (await IdsAsync(session, procedure, ct)).Count;
 
     /// <summary>kill_session(session_id, reason?, message?): wamp.session.kill on the realm the session is joined to.</summary>
     private async Task<WampResult?> KillSessionAsync(WampInvocation call, CancellationToken ct)
