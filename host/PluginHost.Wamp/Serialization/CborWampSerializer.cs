@@ -6,8 +6,8 @@ using PluginHost.Wamp.Messages;
 namespace PluginHost.Wamp.Serialization;
 
 /// <summary>
-/// wamp.2.cbor: CBOR binary frames via System.Formats.Cbor in Lax mode, so any well-formed
-/// encoding a peer picks is accepted: indefinite-length items, half/single/double floats,
+/// wamp.2.cbor: CBOR binary frames, written by System.Formats.Cbor's CborWriter, read by CborValueReader, which
+/// accepts any well-formed encoding a peer picks: indefinite-length items, half/single/double floats,
 /// non-canonical integers. Semantic tags are skipped (their content is decoded), except
 /// bignums (tags 2/3) which become long/ulong/double.
 /// </summary>
@@ -24,8 +24,6 @@ public sealed class CborWampSerializer : IWampSerializer
     private const int MaxRetainedWriterBytes = 64 * 1024;
 
     [ThreadStatic] private static CborWriter? t_writer;
-
-    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
         => SerializeFields(WampMessageCodec.ToFields(message), output);
@@ -73,8 +71,8 @@ public sealed class CborWampSerializer : IWampSerializer
         try
         {
             if (data.IsEmpty) throw new WampProtocolException("empty CBOR message");
-            var reader = new CborReader(data, CborConformanceMode.Lax);
-            var root = ReadValue(reader, 0);
+            var reader = new CborValueReader(data.Span);
+            var root = reader.ReadValue(0);
             if (reader.BytesRemaining != 0) throw new WampProtocolException("trailing data after CBOR message");
             return WampMessageCodec.FromFields(root, integralFloatIds: true);
         }
@@ -83,110 +81,6 @@ public sealed class CborWampSerializer : IWampSerializer
         {
             throw new WampProtocolException($"invalid CBOR message: {ex.Message}", ex);
         }
-    }
-
-    private static object? ReadValue(CborReader r, int depth)
-    {
-        while (true)
-        {
-            switch (r.PeekState())
-            {
-                case CborReaderState.UnsignedInteger:
-                {
-                    ulong u = r.ReadUInt64();
-                    return u <= long.MaxValue ? (object)(long)u : u;
-                }
-                case CborReaderState.NegativeInteger:
-                {
-                    // Encoded as n meaning -1 - n; below long.MinValue only a double can hold it.
-                    ulong n = r.ReadCborNegativeIntegerRepresentation();
-                    return n <= long.MaxValue ? (object)(-1L - (long)n) : -1.0 - n;
-                }
-                case CborReaderState.ByteString:
-                case CborReaderState.StartIndefiniteLengthByteString:
-                    return r.ReadByteString(); // concatenates indefinite-length chunks
-                case CborReaderState.TextString:
-                case CborReaderState.StartIndefiniteLengthTextString:
-                    return ReadText(r);
-                case CborReaderState.StartArray:
-                {
-                    int? count = r.ReadStartArray();
-                    CheckContainer(r, depth, count ?? 0);
-                    var list = new List<object?>(count ?? 4);
-                    while (r.PeekState() != CborReaderState.EndArray) list.Add(ReadValue(r, depth + 1));
-                    r.ReadEndArray();
-                    return list;
-                }
-                case CborReaderState.StartMap:
-                {
-                    int? count = r.ReadStartMap();
-                    CheckContainer(r, depth, (count ?? 0) * 2L);
-                    var dict = new Dictionary<string, object?>(count ?? 4);
-                    while (r.PeekState() != CborReaderState.EndMap)
-                    {
-                        var keyState = r.PeekState();
-                        if (keyState is not (CborReaderState.TextString or CborReaderState.StartIndefiniteLengthTextString))
-                            throw new WampProtocolException($"CBOR map key is {keyState}, not a text string");
-                        string key = ReadText(r);
-                        dict[key] = ReadValue(r, depth + 1); // duplicate keys: last one wins
-                    }
-                    r.ReadEndMap();
-                    return dict;
-                }
-                case CborReaderState.Tag:
-                {
-                    var tag = r.PeekTag();
-                    if (tag is CborTag.UnsignedBigNum or CborTag.NegativeBigNum) return Narrow(r.ReadBigInteger());
-                    r.ReadTag(); // other semantic tags (dates, self-describe 55799, ...): use the content
-                    continue;
-                }
-                case CborReaderState.HalfPrecisionFloat:
-                case CborReaderState.SinglePrecisionFloat:
-                case CborReaderState.DoublePrecisionFloat:
-                    return r.ReadDouble();
-                case CborReaderState.Boolean:
-                    return r.ReadBoolean();
-                case CborReaderState.Null:
-                    r.ReadNull();
-                    return null;
-                case CborReaderState.SimpleValue:
-                    // undefined (what JavaScript encoders emit for missing values) maps to null
-                    if (r.ReadSimpleValue() == CborSimpleValue.Undefined) return null;
-                    throw new WampProtocolException("unassigned CBOR simple value");
-                default:
-                    throw new WampProtocolException($"unexpected CBOR item {r.PeekState()}");
-            }
-        }
-    }
-
-    // Lax mode does not validate UTF-8, so text is decoded here with a throwing decoder.
-    private static string ReadText(CborReader r)
-    {
-        if (r.PeekState() == CborReaderState.TextString)
-            return StrictUtf8.GetString(r.ReadDefiniteLengthTextStringBytes().Span);
-        r.ReadStartIndefiniteLengthTextString();
-        var chunks = new ArrayBufferWriter<byte>();
-        while (r.PeekState() != CborReaderState.EndIndefiniteLengthTextString)
-            chunks.Write(r.ReadDefiniteLengthTextStringBytes().Span);
-        r.ReadEndIndefiniteLengthTextString();
-        return StrictUtf8.GetString(chunks.WrittenSpan);
-    }
-
-    private static object Narrow(BigInteger value)
-    {
-        // The narrowest of long, ulong, double that holds the value, boxed as that type.
-        if (value >= long.MinValue && value <= long.MaxValue) { long asLong = (long)value; return asLong; }
-        if (value.Sign > 0 && value <= ulong.MaxValue) { ulong asUlong = (ulong)value; return asUlong; }
-        double asDouble = (double)value;
-        return asDouble;
-    }
-
-    // Rejects deep nesting (stack safety) and definite counts larger than the remaining
-    // input (every item is at least one byte) before anything is allocated for them.
-    private static void CheckContainer(CborReader r, int depth, long minBytes)
-    {
-        if (depth >= ValueWriter.MaxDepth) throw new WampProtocolException($"CBOR nesting exceeds {ValueWriter.MaxDepth} levels");
-        if (minBytes > r.BytesRemaining) throw new WampProtocolException("truncated CBOR message");
     }
 
     private readonly struct CborSink(CborWriter w) : IValueSink
