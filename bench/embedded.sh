@@ -12,6 +12,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ARGS=("$@")
 [[ " $* " == *" --filter "* || " $* " == *" --list "* ]] || ARGS+=(--filter '*')
-mkdir -p "$ROOT/bench/.work/embedded"
-cd "$ROOT/bench/.work/embedded"
-exec dotnet run -c Release --project "$ROOT/bench/PluginHost.Bench.Embedded" -- --artifacts "$ROOT/bench/.work/embedded" "${ARGS[@]}"
+# EMBEDDED_ARTIFACTS: where BenchmarkDotNet writes (bench/run.sh's scenario "embedded" gives its results directory);
+# PLUGINHOST_BENCH_QUICK=1: a short job (3 warm-up and 5 measured iterations) instead of BenchmarkDotNet's default.
+ARTIFACTS="${EMBEDDED_ARTIFACTS:-$ROOT/bench/.work/embedded}"
+mkdir -p "$ARTIFACTS"
+cd "$ARTIFACTS"
+exec dotnet run -c Release --project "$ROOT/bench/PluginHost.Bench.Embedded" -- --artifacts "$ARTIFACTS" "${ARGS[@]}"

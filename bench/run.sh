@@ -21,8 +21,10 @@
 # Options:
 #   --runs N          interleaved runs (default 2)
 #   --seconds S       measured seconds per scenario (default 5; warm-up 2 s)
-#   --scenarios LIST  comma list of validate,rpc,pubsub,pubsub-window,conn,coldstart (default: all six; coldstart is
-#                     ours only: bench/coldstart.py, the default node from spawn to its first answered call, 3 runs)
+#   --scenarios LIST  comma list of validate,rpc,pubsub,pubsub-window,conn,coldstart,embedded (default: all seven;
+#                     coldstart is ours only: bench/coldstart.py, the default node from spawn to its first answered
+#                     call, 3 runs; embedded is ours only: bench/embedded.sh's RouterCoreCalls and SerializedMessages
+#                     with a short job, the router core's calls/s and MessagePack/CBOR vs JSON)
 #   --retries N       retries of a disturbed attempt (default 0: disturbed attempts are kept, flagged and left out of medians when quiet ones exist)
 #   --node-env NAME=VALUE  an environment variable for our node (repeatable); the node gives its workers the runtime
 #                     settings of Node/Controller/WorkerRuntimeSettings.cs unless the environment sets them, so
@@ -37,7 +39,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$ROOT/bench/.work"
 HARNESS_SRC="${BENCH_HARNESS:-$ROOT/../shared/bench}"
-RUNS=2 SECONDS_=5 SCENARIOS="validate,rpc,pubsub,pubsub-window,conn,coldstart" RETRIES=0 NODE_ENV=() ONLY="ours,fox-wamp,echo" OUT=""
+RUNS=2 SECONDS_=5 SCENARIOS="validate,rpc,pubsub,pubsub-window,conn,coldstart,embedded" RETRIES=0 NODE_ENV=() ONLY="ours,fox-wamp,echo" OUT=""
 EXTRA=()
 
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
@@ -209,10 +211,11 @@ echo_scen() { # the echo peer only does rpc (raw echo) and conn
   (IFS=,; echo "${out[*]}")
 }
 
-# coldstart is ours only and no harness scenario: taken out of the list the harness runs.
-WANT_COLD=0
+# coldstart and embedded are ours only and no harness scenarios: taken out of the list the harness runs.
+WANT_COLD=0 WANT_EMBEDDED=0
 [[ ",$SCENARIOS," == *",coldstart,"* ]] && WANT_COLD=1
-SCENARIOS="$(echo "$SCENARIOS" | tr ',' '\n' | grep -vx coldstart | paste -sd, - || true)"
+[[ ",$SCENARIOS," == *",embedded,"* ]] && WANT_EMBEDDED=1
+SCENARIOS="$(echo "$SCENARIOS" | tr ',' '\n' | grep -vx -e coldstart -e embedded | paste -sd, - || true)"
 
 T0=$(date +%s)
 for run in $(seq 1 "$RUNS"); do
@@ -247,7 +250,15 @@ if has ours && [ "$WANT_COLD" = 1 ]; then
     || log "cold start failed (see $OUT/coldstart.txt)"
   COLD="$(grep -oE 'median of [0-9]+: [0-9.]+ s' "$OUT/coldstart.txt" | grep -oE '[0-9.]+ s$' || true)"
 fi
+# The router core and the serializers in process (BenchmarkDotNet, one pinned core, short job): after the socket runs,
+# so that they never share the machine with them.
+if has ours && [ "$WANT_EMBEDDED" = 1 ]; then
+  log "ours: embedded (bench/embedded.sh, RouterCoreCalls and SerializedMessages, short job)"
+  EMBEDDED_ARTIFACTS="$OUT/embedded" PLUGINHOST_BENCH_QUICK=1 "$ROOT/bench/embedded.sh" \
+    --filter '*RouterCoreCalls*' '*SerializedMessages*' > "$OUT/embedded.txt" 2>&1 || log "embedded failed (see $OUT/embedded.txt)"
+fi
 {
   python3 "$ROOT/bench/summarize.py" "$OUT"
   [ -n "$COLD" ] && echo "  ours coldstart: the default node from spawn to its first answered call, median of 3: $COLD (issue 13's target: < 1 s)"
+  [ "$WANT_EMBEDDED" = 1 ] && [ -d "$OUT/embedded/results" ] && python3 "$ROOT/bench/embedded_summary.py" "$OUT/embedded/results"
 } | tee "$OUT/table.md"

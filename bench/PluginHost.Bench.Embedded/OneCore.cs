@@ -10,6 +10,12 @@ namespace PluginHost.Bench.Embedded;
 /// </summary>
 public sealed class OneCore : ManualConfig
 {
-    public OneCore() => AddJob(Job.Default.WithAffinity(1).WithId("one-core")
-        .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TC_CallCountingDelayMs", "0")));
+    public OneCore()
+    {
+        var job = Job.Default.WithAffinity(1).WithId("one-core")
+            .WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TC_CallCountingDelayMs", "0"));
+        // bench/run.sh's scenario "embedded": fewer iterations, so the whole table stays a few minutes.
+        if (Environment.GetEnvironmentVariable("PLUGINHOST_BENCH_QUICK") == "1") job = job.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5);
+        AddJob(job);
+    }
 }
