@@ -18,9 +18,10 @@ internal static class WorkerCommand
         var loglevel = new Option<string>("--loglevel") { DefaultValueFactory = _ => "info" };
         var quarantine = new Option<string[]>(WorkerProtocol.QuarantineOption) { Description = "A component not to start (repeatable)" };
         var fromController = new Option<bool>(WorkerProtocol.ConfigFromControllerOption) { Description = "Take the configuration from the controller (stdin), not from --config" };
+        var hold = new Option<bool>(WorkerProtocol.HoldOption) { Description = "Wait for the controller's go (stdin) before reporting ready" };
         var command = new Command(WorkerProtocol.VerbName, "Run one native worker (started by the controller)")
         {
-            type, id, cbdir, config, loglevel, quarantine, fromController,
+            type, id, cbdir, config, loglevel, quarantine, fromController, hold,
         };
         command.Hidden = true;
         command.SetAction(async (result, _) =>
@@ -31,7 +32,7 @@ internal static class WorkerCommand
             using var loggerFactory = LoggerFactory.Create(b => b.SetMinimumLevel(level).AddProvider(provider));
             return await new WorkerHost(loggerFactory, stdout).RunAsync(
                 result.GetValue(type)!, result.GetValue(id)!, result.GetValue(cbdir)!, result.GetValue(config)!,
-                result.GetValue(quarantine) ?? [], result.GetValue(fromController));
+                result.GetValue(quarantine) ?? [], result.GetValue(fromController), result.GetValue(hold));
         });
         return command;
     }

@@ -142,6 +142,40 @@ public class ControllerTests
         Assert.Contains("\0MARKER=42\0", "\0" + File.ReadAllText($"/proc/{pid}/environ"));
     }
 
+    [Fact]
+    public async Task AContainerStartedWithTheRoutersIsStoppedWhenARouterCannotBoot()
+    {
+        // Containers' processes start held beside the routers (WorkerProtocol.HoldOption); a router that cannot boot
+        // (its port is taken) fails the node, and the held container goes with it: exit 1 and no process left.
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Any, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var dir = Directory.CreateTempSubdirectory("pluginhost-held-");
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(dir.FullName, ".crossbar"));
+            File.WriteAllText(Path.Combine(dir.FullName, ".crossbar", "config.json"), NodeJson(
+                RouterWorker.Replace("\"port\": 0", $"\"port\": {port}"),
+                $$$"""{"type": "container", "options": { {{{FastBackoff}}} }, "components": []}"""));
+            var run = await Cli("start", "--cbdir", Path.Combine(dir.FullName, ".crossbar"));
+            Assert.Equal(1, run.ExitCode);
+            Assert.Contains("Node failed to start", run.Output);
+            Assert.Matches(@"Stopping Container 'worker002'|Container 'worker002' shutting down", run.Output);
+            Assert.DoesNotContain(Process.GetProcesses(), p => CommandLine(p).Contains(dir.FullName, StringComparison.Ordinal));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static string CommandLine(Process p)
+    {
+        try { return File.ReadAllText($"/proc/{p.Id}/cmdline"); }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
     internal static Task<ExternalProcess.Outcome> Cli(params string[] args)
         => ExternalProcess.RunAsync(Path.Combine(RepoPaths.Root, "pluginhost"), args, TimeSpan.FromMinutes(3));
 }

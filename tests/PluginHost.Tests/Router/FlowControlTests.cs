@@ -128,7 +128,9 @@ public sealed class FlowControlTests : IAsyncLifetime
     [Fact]
     public async Task Subscriber_that_never_reads_is_closed_after_the_timeout_and_the_others_get_everything()
     {
-        StartRouter(slowConsumerTimeout: TimeSpan.FromMilliseconds(300));
+        // Long enough that a healthy reader starved of CPU by tests running beside this one (it yields after every
+        // event, so it goes congested and back) is never congested that long; the stuck one always is.
+        StartRouter(slowConsumerTimeout: TimeSpan.FromSeconds(2));
         var stuck = await SubscribeOverPipeAsync(); // never read from again
         var healthy = new List<(NarrowPipe Pipe, long SessionId)>();
         for (int i = 0; i < 3; i++) healthy.Add(await SubscribeOverPipeAsync());

@@ -593,7 +593,11 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     private async Task KeepAliveAsync()
     {
-        var started = DateTime.UtcNow;
+        // Since when this node could have seen every live node renew: its start, and again the end of each outage (while
+        // NATS was away nobody could renew, and a NATS that restarted empty has no liveness keys until each node's next
+        // heartbeat). Without the reset, the first listing after an outage found the others' keys missing, declared them
+        // dead, failed their pending calls and purged the entries they had just put again, for good.
+        var watchingSince = DateTime.UtcNow;
         var alive = new HashSet<string>(StringComparer.Ordinal);
         ulong lastRevision = 0;
         while (!_stop.IsCancellationRequested)
@@ -611,6 +615,7 @@ internal sealed class ClusterNode : IAsyncDisposable
                 {
                     Interlocked.Exchange(ref _publishing, new CancellationTokenSource()).Dispose();
                     Volatile.Write(ref _outage, 0);
+                    watchingSince = DateTime.UtcNow;
                     _writes.Writer.TryWrite(PutAllAgain); // what changed meanwhile (or all of it, if NATS restarted)
                     if (Interlocked.Exchange(ref _outageLogged, 0) == 1)
                     {
@@ -620,8 +625,9 @@ internal sealed class ClusterNode : IAsyncDisposable
                 }
                 // A node declared dead that renews again (it was only stalled): it can be declared dead again later.
                 _gone.RemoveWhere(alive.Contains);
-                // A node seen in the registry but not alive for a whole NodeTimeout (since this node started) is dead.
-                if (DateTime.UtcNow - started >= _options.NodeTimeout)
+                // A node seen in the registry but not alive for a whole NodeTimeout (since this node started, or NATS came
+                // back) is dead.
+                if (DateTime.UtcNow - watchingSince >= _options.NodeTimeout)
                 {
                     foreach (var node in _registryNodes.Keys)
                     {

@@ -47,6 +47,12 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         }
         try
         {
+            // Containers' processes start now, with the routers, held (WorkerProtocol.HoldOption): each reads its
+            // configuration and sets its component runtime up while the routers boot, and waits for its turn in the boot
+            // order to report ready and start its components (which connect to the routers, so only once those serve).
+            // This overlaps a process's .NET start-up with the routers' boot (bench/coldstart.py; issue 13).
+            foreach (var worker in config.Workers.OfType<ContainerWorkerConfig>().Where(w => !w.Disabled))
+                (_held[worker.Id] = NewSupervisor(worker, spawner, pipelines)).StartHeld();
             foreach (var worker in BootOrder(config.Workers))
             {
                 if (_triggered.Task.IsCompleted) break;
@@ -94,15 +100,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             return;
         }
         _log.LogInformation("Starting {Kind} with ID '{Id}' ..", worker.Kind, worker.Id);
-        Func<IReadOnlyList<string>, WorkerLaunch> launch = worker switch
-        {
-            NativeWorkerConfig native => quarantined => WorkerLaunch.ForNative(native, options, quarantined, CurrentConfig.Source),
-            GuestWorkerConfig guest => _ => WorkerLaunch.ForGuest(guest),
-            _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
-        };
-        var budget = new RestartBudget(worker.RestartBackoff);
-        var supervisor = new WorkerSupervisor(worker, launch, spawner, sink, budget, pipelines.For(worker, budget), options, _log, Status);
-        supervisor.Relay = Relay;
+        var supervisor = _held.Remove(worker.Id, out var held) ? held : NewSupervisor(worker, spawner, pipelines);
         lock (_running) _running.Add(supervisor);
         try
         {
@@ -117,6 +115,21 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         _ = supervisor.Ended.ContinueWith(t => OnWorkerEnded(supervisor, t.Result, triggers),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
         if (worker is GuestWorkerConfig { Watch: { } watch }) _watchers.Add(new GuestWatcher(supervisor, watch, _log));
+    }
+
+    /// <summary>Containers started ahead of their turn (held) and not yet booted, by worker id (RunAsync's flow only).</summary>
+    private readonly Dictionary<string, WorkerSupervisor> _held = new(StringComparer.Ordinal);
+
+    private WorkerSupervisor NewSupervisor(WorkerConfig worker, ChildSpawner spawner, RestartPipelines pipelines)
+    {
+        Func<IReadOnlyList<string>, bool, WorkerLaunch> launch = worker switch
+        {
+            NativeWorkerConfig native => (quarantined, hold) => WorkerLaunch.ForNative(native, options, quarantined, CurrentConfig.Source, hold),
+            GuestWorkerConfig guest => (_, _) => WorkerLaunch.ForGuest(guest),
+            _ => throw new ArgumentException($"unknown worker kind {worker.Kind}"),
+        };
+        var budget = new RestartBudget(worker.RestartBackoff);
+        return new WorkerSupervisor(worker, launch, spawner, sink, budget, pipelines.For(worker, budget), options, _log, Status) { Relay = Relay };
     }
 
     /// <summary>A worker stays down for good: apply the shutdown triggers and log the decision either way.</summary>
@@ -233,5 +246,12 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             supervisor.Dispose();
         }
         lock (_running) _running.Clear();
+        // Held containers whose turn never came (the boot failed or was stopped first).
+        foreach (var held in _held.Values)
+        {
+            await held.StopAsync();
+            held.Dispose();
+        }
+        _held.Clear();
     }
 }

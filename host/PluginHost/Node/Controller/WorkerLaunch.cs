@@ -21,8 +21,9 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
     /// <param name="quarantined">Components the worker must not start (<see cref="ComponentQuarantine"/>).</param>
     /// <param name="configSource">The node configuration the controller validated (NodeConfig.Source), handed to the
     /// worker on stdin; null: the worker reads the config file itself.</param>
+    /// <param name="hold">Start it ahead of its turn (<see cref="WorkerProtocol.HoldOption"/>).</param>
     public static WorkerLaunch ForNative(NativeWorkerConfig worker, NodeControllerOptions options, IReadOnlyList<string>? quarantined = null,
-        string? configSource = null)
+        string? configSource = null, bool hold = false)
     {
         var host = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which executable is running");
         var psi = Piped(host, options.NodeDir);
@@ -33,6 +34,7 @@ public sealed record WorkerLaunch(ProcessStartInfo StartInfo, string Label, bool
         // One token each, "--quarantine=ID": an id starting with '-' is still a value.
         foreach (var id in quarantined ?? []) psi.ArgumentList.Add($"{WorkerProtocol.QuarantineOption}={id}");
         if (configSource is not null) psi.ArgumentList.Add(WorkerProtocol.ConfigFromControllerOption);
+        if (hold) psi.ArgumentList.Add(WorkerProtocol.HoldOption);
         ApplyEnvironment(psi, worker.Env);
         WorkerRuntimeSettings.ApplyTo(psi, worker);
         return new WorkerLaunch(psi, worker.Kind, IsNative: true)

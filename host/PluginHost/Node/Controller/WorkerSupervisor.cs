@@ -21,7 +21,7 @@ namespace PluginHost.Node.Controller;
 public sealed class WorkerSupervisor : IDisposable
 {
     private readonly WorkerConfig _worker;
-    private readonly Func<IReadOnlyList<string>, WorkerLaunch> _launch;
+    private readonly Func<IReadOnlyList<string>, bool, WorkerLaunch> _launch;
     private readonly RestartBudget _budget;
     private readonly ComponentQuarantine _quarantine;
     private readonly ChildSpawner _spawner;
@@ -40,9 +40,10 @@ public sealed class WorkerSupervisor : IDisposable
     private bool _bootDone;
     private Task _loop = Task.CompletedTask;
 
-    /// <param name="launch">Builds one launch of the worker, given the components it must not start (quarantined).</param>
+    /// <param name="launch">Builds one launch of the worker, given the components it must not start (quarantined) and
+    /// whether it is started ahead of its turn (held: <see cref="StartHeld"/>).</param>
     /// <param name="budget">The restart count <paramref name="restarts"/> consults.</param>
-    public WorkerSupervisor(WorkerConfig worker, Func<IReadOnlyList<string>, WorkerLaunch> launch, ChildSpawner spawner, WorkerLogSink sink,
+    public WorkerSupervisor(WorkerConfig worker, Func<IReadOnlyList<string>, bool, WorkerLaunch> launch, ChildSpawner spawner, WorkerLogSink sink,
         RestartBudget budget, ResiliencePipeline restarts, NodeControllerOptions options, ILogger log, NodeStatusBoard? board = null)
     {
         (_worker, _launch, _spawner, _sink, _budget, _restarts, _options, _log, _board) = (worker, launch, spawner, sink, budget, restarts, options, log, board);
@@ -57,7 +58,20 @@ public sealed class WorkerSupervisor : IDisposable
     /// <summary>The components this worker is started without (for tests and diagnostics).</summary>
     public IReadOnlyList<string> Quarantined => _quarantine.Quarantined;
 
-    /// <summary>Starts the first process and waits until it is ready. Throws if it dies or hangs first.</summary>
+    /// <summary>
+    /// Starts the first process ahead of the worker's turn, held (<see cref="WorkerProtocol.HoldOption"/>): a container's
+    /// .NET start-up then overlaps the routers' boot, and <see cref="BootAsync"/> lets it go. Before BootAsync only.
+    /// </summary>
+    public void StartHeld()
+    {
+        _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
+        _held = WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined, true), _sink, OnControl);
+    }
+
+    /// <summary>A held first process (StartHeld) not yet let go; BootAsync takes it, StopAsync stops it.</summary>
+    private Task<WorkerProcess>? _held;
+
+    /// <summary>Starts the first process (or lets the held one go) and waits until it is ready. Throws if it dies or hangs first.</summary>
     public async Task BootAsync(CancellationToken ct)
     {
         await StartProcessAsync(ct);
@@ -149,8 +163,17 @@ public sealed class WorkerSupervisor : IDisposable
 
     private async Task StartProcessAsync(CancellationToken ct)
     {
-        _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
-        var process = await WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined), _sink, OnControl);
+        WorkerProcess process;
+        if (Interlocked.Exchange(ref _held, null) is { } held)
+        {
+            process = await held;
+            process.SendToWorker(WorkerProtocol.Go);
+        }
+        else
+        {
+            _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
+            process = await WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined, false), _sink, OnControl);
+        }
         _process = process;
         _exitHandled = false;
         _readyAt = 0;
@@ -227,6 +250,8 @@ public sealed class WorkerSupervisor : IDisposable
     public async Task StopAsync()
     {
         await _stopping.CancelAsync();
+        // Held and never let go (the boot ended before the worker's turn): it only waits, so it is just stopped.
+        if (Interlocked.Exchange(ref _held, null) is { } held) await (await held).StopAsync(_options.WorkerStopTimeout);
         if (_process is { } process && !await process.StopAsync(_options.WorkerStopTimeout))
             _log.LogWarning("{Worker} (PID {Pid}) ignored SIGTERM for {Seconds} s; killed", Name, process.Pid, _options.WorkerStopTimeout.TotalSeconds);
         await _loop;

@@ -16,12 +16,15 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
     private readonly ILogger _log = loggerFactory.CreateLogger("PluginHost.Node.Worker");
     private readonly ControlChannel _control = new(controlChannel);
     private string _workerId = "", _nodeDir = ".";
+    private readonly TaskCompletionSource _go = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="quarantined">Components the controller quarantined: logged and not started.</param>
     /// <param name="configFromController">Take the configuration from the controller's first stdin line
     /// (<see cref="WorkerProtocol.Config"/>) instead of reading <paramref name="configFile"/>.</param>
+    /// <param name="hold">Started ahead of its turn (<see cref="WorkerProtocol.HoldOption"/>): report ready and start
+    /// the components only once the controller says <see cref="WorkerProtocol.Go"/>.</param>
     public async Task<int> RunAsync(string type, string id, string nodeDir, string configFile, IReadOnlyList<string>? quarantined = null,
-        bool configFromController = false)
+        bool configFromController = false, bool hold = false)
     {
         (_workerId, _nodeDir) = (id, nodeDir);
         WorkerConfig worker;
@@ -65,8 +68,13 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
             return WorkerProtocol.ExitBootFailed;
         }
 
-        _control.Send(WorkerProtocol.Ready);
-        running.OnReady();
+        // A held worker waits for its turn; a stop or the controller's end meanwhile skips to the shutdown below.
+        if (hold) await Task.WhenAny(_go.Task, controllerGone, Task.Delay(Timeout.Infinite, stop.Token));
+        if (_go.Task.IsCompleted || !hold)
+        {
+            _control.Send(WorkerProtocol.Ready);
+            running.OnReady();
+        }
 
         var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var first = await Task.WhenAny(stopped, controllerGone, running.Completion);
@@ -148,6 +156,7 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
                     if (!Status.NodeStatusView.Update(json)) _log.LogWarning("The controller sent a status this worker cannot read; ignored");
                 }
                 else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Command) is { Length: > 0 } command) OnCommand(command);
+                else if (line == WorkerProtocol.Go) _go.TrySetResult();
                 else if (WorkerProtocol.ArgumentOf(line, WorkerProtocol.Reply) is { Length: > 0 } reply) Management.ControllerRequests.Complete(reply);
             }
         }

@@ -2,7 +2,7 @@ namespace PluginHost.Node.Workers;
 
 /// <summary>
 /// How the controller and a native worker process talk. The controller starts
-/// <c>pluginhost worker --type router|container --id ID --cbdir DIR --config FILE --config-from-controller --loglevel L [--quarantine=COMPONENT ...]</c>
+/// <c>pluginhost worker --type router|container --id ID --cbdir DIR --config FILE --config-from-controller [--hold] --loglevel L [--quarantine=COMPONENT ...]</c>
 /// with stdin, stdout and stderr piped. The worker logs bare text lines (no timestamp or system field): stdout lines are
 /// info, stderr lines warnings and errors; the controller re-emits them as <c>[Router  PID] text</c>. Lines starting with
 /// <see cref="ControlPrefix"/> are control messages, not log. The worker never reads stdin: end-of-file on it means the
@@ -47,6 +47,16 @@ public static class WorkerProtocol
     /// takes its section from instead of reading config.json again.
     /// </summary>
     public const string Config = "\u001econfig";
+
+    /// <summary>
+    /// Worker option: a container started ahead of its turn, while the routers boot, so that its .NET start-up overlaps
+    /// theirs. It reads its configuration and sets its component runtime up, then waits for <see cref="Go"/> before it
+    /// reports <see cref="Ready"/> and starts its components, which therefore still connect only once the routers serve.
+    /// </summary>
+    public const string HoldOption = "--hold";
+
+    /// <summary>Controller to worker (stdin): <c>\x1ego</c>, a held worker's turn in the boot order has come.</summary>
+    public const string Go = "\u001ego";
 
     /// <summary>Worker option: wait for <see cref="Config"/> on stdin instead of reading the --config file.</summary>
     public const string ConfigFromControllerOption = "--config-from-controller";
