@@ -45,7 +45,7 @@ internal ref struct CborValueReader(ReadOnlySpan<byte> data)
                 case 2:
                     return info == 31 ? Chunks(2).ToArray() : Take(Length(info)).ToArray();
                 case 3:
-                    return info == 31 ? Text(Chunks(3)) : Text(Take(Length(info)));
+                    return TextItem(info);
                 case 4:
                 {
                     if (info == 31) return ReadIndefiniteArray(depth);
@@ -104,9 +104,11 @@ internal ref struct CborValueReader(ReadOnlySpan<byte> data)
         byte initial = Peek();
         if (initial >> 5 != 3) throw new WampProtocolException($"CBOR map key is of major type {initial >> 5}, not a text string");
         _pos++;
-        int info = initial & 0x1F;
-        return info == 31 ? Text(Chunks(3)) : Text(Take(Length(info)));
+        return TextItem(initial & 0x1F);
     }
+
+    /// <summary>A text string whose initial byte has been read: definite, or indefinite (chunks up to the break).</summary>
+    private string TextItem(int info) => Text(info == 31 ? Chunks(3) : Take(Length(info)));
 
     /// <summary>Major type 7: false, true, null, undefined (null: what JavaScript encoders emit for missing values), floats.</summary>
     private object? Simple(int info) => info switch

@@ -24,6 +24,9 @@ public static class ConfigEdits
         var path = $"workers[{index}].components";
         if (config.Workers[index] is not NativeWorkerConfig native)
             throw new ConfigException($"workers[{index}]", $"worker '{workerId}' is a {config.Workers[index].Kind.ToLowerInvariant()}: it has no components");
+        // The parsed section holds every component of the JSON's, with the IDs given to those that have none.
+        if (native.Components.Any(c => c.Id == componentId))
+            throw new ConfigException(path, $"worker '{workerId}' already has a component with ID '{componentId}'");
 
         JsonObject component;
         try { component = JsonNode.Parse(componentJson) as JsonObject ?? throw new ConfigException(path, "a component's configuration must be an object"); }
@@ -35,9 +38,6 @@ public static class ConfigEdits
         var root = JsonNode.Parse(config.Source)!.AsObject();
         var worker = root["workers"]![index]!.AsObject();
         if (worker["components"] is not JsonArray components) worker["components"] = components = [];
-        if (components.Any(c => c?["id"]?.GetValueKind() == JsonValueKind.String && c["id"]!.GetValue<string>() == componentId)
-            || native.Components.Any(c => c.Id == componentId))
-            throw new ConfigException(path, $"worker '{workerId}' already has a component with ID '{componentId}'");
         components.Add(component);
         return ConfigLoader.Parse(root.ToJsonString(), nodeDir);
     }

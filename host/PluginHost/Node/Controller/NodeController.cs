@@ -179,7 +179,8 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
             WorkerSupervisor? worker;
             lock (_running) worker = _running.FirstOrDefault(w => w.Worker is NativeWorkerConfig && w.Worker.Id == target);
             var command = $"{WorkerProtocol.Command} {id} {action} {component}";
-            if (json is [var componentJson])
+            string? componentJson = json is [var j] ? j : null;
+            if (componentJson is not null)
             {
                 try { command += " " + ConfigEdits.AddComponent(CurrentConfig, target, component, componentJson, options.NodeDir).Source; }
                 catch (ConfigException e)
@@ -188,7 +189,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
                     return;
                 }
             }
-            _requests[id] = new PendingRequest(from, target, component, json is [var j] ? j : null);
+            _requests[id] = new PendingRequest(from, target, component, componentJson);
             if (worker is null || !worker.SendControl(command))
             {
                 _requests.TryRemove(id, out _);

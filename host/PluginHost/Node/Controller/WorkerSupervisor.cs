@@ -62,11 +62,7 @@ public sealed class WorkerSupervisor : IDisposable
     /// Starts the first process ahead of the worker's turn, held (<see cref="WorkerProtocol.HoldOption"/>): a container's
     /// .NET start-up then overlaps the routers' boot, and <see cref="BootAsync"/> lets it go. Before BootAsync only.
     /// </summary>
-    public void StartHeld()
-    {
-        _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
-        _held = WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined, true), _sink, OnControl);
-    }
+    public void StartHeld() => _held = SpawnAsync(hold: true);
 
     /// <summary>A held first process (StartHeld) not yet let go; BootAsync takes it, StopAsync stops it.</summary>
     private Task<WorkerProcess>? _held;
@@ -161,6 +157,13 @@ public sealed class WorkerSupervisor : IDisposable
 
     private static string Quote(IEnumerable<string> ids) => string.Join(", ", ids.Select(id => $"'{id}'"));
 
+    /// <summary>Spawns a process of the worker (the status board counts it: a restart after the first).</summary>
+    private Task<WorkerProcess> SpawnAsync(bool hold)
+    {
+        _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
+        return WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined, hold), _sink, OnControl);
+    }
+
     private async Task StartProcessAsync(CancellationToken ct)
     {
         WorkerProcess process;
@@ -169,11 +172,7 @@ public sealed class WorkerSupervisor : IDisposable
             process = await held;
             process.SendToWorker(WorkerProtocol.Go);
         }
-        else
-        {
-            _board?.ProcessStarting(_worker.Id, restart: _processes++ > 0);
-            process = await WorkerProcess.StartAsync(_spawner, _launch(_quarantine.Quarantined, false), _sink, OnControl);
-        }
+        else process = await SpawnAsync(hold: false);
         _process = process;
         _exitHandled = false;
         _readyAt = 0;
