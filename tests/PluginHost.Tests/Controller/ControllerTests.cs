@@ -160,7 +160,7 @@ public class ControllerTests
             var run = await Cli("start", "--cbdir", Path.Combine(dir.FullName, ".crossbar"));
             Assert.Equal(1, run.ExitCode);
             Assert.Contains("Node failed to start", run.Output);
-            Assert.Matches(@"Stopping Container 'worker002'|Container 'worker002' shutting down", run.Output);
+            Assert.Contains("Stopping Container 'worker002'", run.Output); // the controller's line: the held process may die before it logs
             var leftovers = Process.GetProcesses().Where(p => CommandLine(p).Contains(dir.FullName, StringComparison.Ordinal)).Select(p => p.Id).ToList();
             OsProcesses.KillAll(leftovers); // none, unless the assertion below fails: never leaked into the next test
             Assert.Empty(leftovers);

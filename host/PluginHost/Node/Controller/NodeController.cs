@@ -250,6 +250,7 @@ public sealed class NodeController(NodeControllerOptions options, ILoggerFactory
         // Held containers whose turn never came (the boot failed or was stopped first).
         foreach (var held in _held.Values)
         {
+            _log.LogInformation("Stopping {Kind} '{Id}' (held, never started) ..", held.Worker.Kind, held.Worker.Id);
             await held.StopAsync();
             held.Dispose();
         }
