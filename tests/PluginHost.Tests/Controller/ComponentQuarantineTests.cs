@@ -87,7 +87,7 @@ public class ComponentQuarantineTests
     }
 
     [Fact]
-    public void RouterWorkersGetTheRuntimeSettingsUnlessTheirEnvironmentSetsThem()
+    public void NativeWorkersGetTheRuntimeSettingsUnlessTheirEnvironmentSetsThem()
     {
         var options = new NodeControllerOptions { NodeDir = "/n", ConfigFile = "/n/config.json" };
         var router = WorkerLaunch.ForNative(new RouterWorkerConfig { Id = "r" }, options).StartInfo.Environment;
@@ -95,6 +95,8 @@ public class ComponentQuarantineTests
 
         var container = WorkerLaunch.ForNative(new ContainerWorkerConfig { Id = "c" }, options).StartInfo.Environment;
         Assert.False(container.ContainsKey(WorkerRuntimeSettings.InlineSocketCompletions)); // component code never runs on socket threads
+        Assert.Equal("1", router[WorkerRuntimeSettings.SingleCpuTieringDelayMultiplier]);
+        Assert.Equal("1", container[WorkerRuntimeSettings.SingleCpuTieringDelayMultiplier]);
 
         var env = new ProcessEnvironment(true, [], new Dictionary<string, string> { [WorkerRuntimeSettings.InlineSocketCompletions] = "0" });
         var own = WorkerLaunch.ForNative(new RouterWorkerConfig { Id = "r", Env = env }, options).StartInfo.Environment;

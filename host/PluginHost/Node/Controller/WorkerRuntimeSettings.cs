@@ -25,10 +25,20 @@ public static class WorkerRuntimeSettings
     /// </summary>
     public const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
+    /// <summary>
+    /// The runtime multiplies its tiering delay (call counting starts only after 100 ms without new tier-0 code) by this
+    /// factor, 10 by default, when the process starts pinned to one CPU (a worker's <c>cpu_affinity</c>, or taskset as in
+    /// bench/run.sh). Under load a second of quiet rarely comes, so a pinned router ran its hot path as unoptimized tier-0
+    /// code for as long as it was profiled (perf: 85 % of managed samples in QuickJitted code 6 s into a load, 22 s in
+    /// still instrumented); with 1 it is all tier-1 code by then. It only matters to a pinned worker, so cold start (an
+    /// unpinned node) is unchanged; DOTNET_TC_CallCountingDelayMs=0 fixed it too but cost a cold start 0.2-0.5 s.
+    /// </summary>
+    public const string SingleCpuTieringDelayMultiplier = "DOTNET_TC_DelaySingleProcMultiplier";
+
     /// <summary>The settings for a worker of this kind, by variable name.</summary>
     public static IReadOnlyDictionary<string, string> For(NativeWorkerConfig worker)
     {
-        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal) { [SingleCpuTieringDelayMultiplier] = "1" };
         if (worker is RouterWorkerConfig) settings[InlineSocketCompletions] = "1";
         return settings;
     }
