@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Messages;
 using PluginHost.Wamp.Router.Authentication;
@@ -13,9 +12,9 @@ namespace PluginHost.Wamp.Router;
 /// (timeout, realm and role lookup), then posts every message as a command to the realm loop.
 /// It never touches routing state.
 ///
-/// Writer: drains a BOUNDED outbound queue; each wake-up takes everything queued and hands it to
-/// <see cref="IWampConnection.SendAsync"/> in one call (one flush for many frames). The realm loop
-/// only ever does a non-blocking TryWrite into that queue: when it is full the session is a slow
+/// Writer (RouterSession.Outbound.cs, runs only while there is something to write): drains a BOUNDED outbound
+/// queue; each round takes everything queued and hands it to <see cref="IWampConnection.SendAsync"/> in one call
+/// (one flush for many frames). The realm loop only ever does a non-blocking enqueue into that queue: when it is full the session is a slow
 /// consumer and its transport is closed (see <see cref="Send"/>), so the loop never blocks and the
 /// queue never grows past <see cref="RouterOptions.MaxOutboundQueue"/> messages, nor (beyond one message)
 /// past <see cref="RouterOptions.MaxOutboundBytes"/> estimated bytes (Router/OutboundSize.cs).
@@ -27,14 +26,13 @@ namespace PluginHost.Wamp.Router;
 ///
 /// Fields marked "loop-owned" are read and written only by the realm loop.
 /// </summary>
-internal sealed class RouterSession
+internal sealed partial class RouterSession
 {
     private readonly WampRouter _router;
     private readonly IWampConnection _connection;
     private readonly TransportAuthConfig _auth;
     private readonly RouterOptions _options;
     private readonly ILogger _log;
-    private readonly Channel<WampMessage> _outbound;
     private int _closed; // 1 once no more messages may be queued (closing, closed or slow consumer)
     private int _transportClosed;
 
@@ -47,12 +45,7 @@ internal sealed class RouterSession
         _auth = auth;
         _options = options;
         _log = log;
-        _outbound = Channel.CreateBounded<WampMessage>(new BoundedChannelOptions(Math.Max(1, options.MaxOutboundQueue))
-        {
-            SingleReader = true,
-            SingleWriter = false,
-            FullMode = BoundedChannelFullMode.Wait, // TryWrite fails when full: that is the slow-consumer signal
-        });
+        _queueCapacity = Math.Max(1, options.MaxOutboundQueue); // a full queue is the slow-consumer signal (Send)
         _flow = new FlowControl(options, () => Realm, () => _ = CloseAsSlowConsumerAsync());
     }
 
@@ -133,7 +126,6 @@ internal sealed class RouterSession
     /// <summary>Runs the session to its end. Never throws.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var writer = Task.Run(WriteLoopAsync, CancellationToken.None);
         bool joinPosted = false;
         try
         {
@@ -186,7 +178,7 @@ internal sealed class RouterSession
             // A session leaving cleans up its subscriptions, registrations and pending calls (in the loop).
             if (!(joinPosted && Realm is not null && await Realm.PostAsync(new LeaveCommand(this)).ConfigureAwait(false)))
                 CompleteOutbound();
-            await writer.ConfigureAwait(false);
+            await _writerDone.Task.ConfigureAwait(false); // the last frames written and the transport closed
             if (Id != 0) _router.ReleaseSessionId(Id);
         }
     }
@@ -249,7 +241,7 @@ internal sealed class RouterSession
         }
         Metrics.RouterMetrics.Sent(Realm, _connection.Details.SerializerName, message);
         int size = OutboundSize.Of(message);
-        if (_flow.Reserve(size, out int queued, out long bytes) && _outbound.Writer.TryWrite(message))
+        if (_flow.Reserve(size, out int queued, out long bytes) && TryEnqueue(message))
         {
             _flow.Accepted(queued, bytes);
             return true;
@@ -259,7 +251,7 @@ internal sealed class RouterSession
         // The hard limit: closed at once, as without flow control.
         _log.SlowConsumerOverLimit(Id, AuthId, AuthRole, Realm?.Name, _connection.Details.Peer, _flow.Queued, _flow.MaxMessages,
             _flow.QueuedBytes + size, _flow.MaxBytes);
-        _outbound.Writer.TryComplete();
+        CompleteQueue();
         _flow.Release(); // rule 4: a closed session no longer holds the others back
         Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
         _ = CloseTransportAsync("slow consumer");
@@ -278,7 +270,7 @@ internal sealed class RouterSession
                     _flow.QueuedBytes, _flow.HighWater, _flow.HighWaterBytes);
                 Metrics.RouterMetrics.SlowConsumerClosed(Realm?.Name);
             }
-            _outbound.Writer.TryComplete();
+            CompleteQueue();
             await CloseTransportAsync("slow consumer").ConfigureAwait(false);
         }
         catch (Exception e)
@@ -298,7 +290,7 @@ internal sealed class RouterSession
     internal void CompleteOutbound()
     {
         Volatile.Write(ref _closed, 1);
-        _outbound.Writer.TryComplete();
+        CompleteQueue();
     }
 
     internal Task CloseTransportAsync(string reason)
@@ -318,38 +310,6 @@ internal sealed class RouterSession
         if (reason == WampErrors.ProtocolViolation) _router.ProtocolViolations.Report(_connection.Details.Peer, 0, message);
         else _log.AbortPeer(reason, _connection.Details.Peer, message);
         SendAndClose(new AbortMessage(new Dictionary<string, object?> { ["message"] = message }, reason));
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var reader = _outbound.Reader;
-        var batch = new List<WampMessage>();
-        try
-        {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                // Take everything that is queued: one SendAsync (one flush) for the whole batch.
-                while (reader.TryRead(out var message)) batch.Add(message);
-                if (batch.Count == 0) continue;
-                await _connection.SendAsync(batch).ConfigureAwait(false);
-                // Flow control, rule 1: written, so no longer queued; drained to low-water ends a congestion.
-                long written = 0;
-                foreach (var m in batch) written += OutboundSize.Of(m); // cached on the message by Send: no walk
-                _flow.Written(batch.Count, written);
-                batch.Clear();
-            }
-        }
-        catch (Exception e)
-        {
-            _log.SendFailed(e, Id);
-        }
-        finally
-        {
-            Volatile.Write(ref _closed, 1);
-            _outbound.Writer.TryComplete();
-            _flow.Release(); // rule 4: however the session ends, it no longer holds the realm back
-            await CloseTransportAsync("session closed").ConfigureAwait(false);
-        }
     }
 
     private void ReadClientFeatures(IReadOnlyDictionary<string, object?> details)

@@ -66,6 +66,9 @@ public class LogFormatTests
         }
         Assert.DoesNotContain("Request starting", info.ToString());
         Assert.Contains("bad request", info.ToString());
+        // Off at every level: enabled at all, hosting gives each request (each WebSocket session) an Activity and a scope.
+        using (var provider = new CrossbarLoggerProvider(LogFormat.Standard, LogLevel.Information, info, info))
+            Assert.False(provider.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Critical));
 
         var debug = new StringWriter();
         using (var provider = new CrossbarLoggerProvider(LogFormat.Standard, LogLevel.Debug, debug, debug))

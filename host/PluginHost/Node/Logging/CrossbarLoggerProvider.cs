@@ -23,11 +23,15 @@ public sealed class CrossbarLoggerProvider(
     /// up, unless the user asked for debug or trace: at info they would drown the node's log.
     /// The generic host's own start-up failure (a stack trace) repeats what the worker logs in one line
     /// ("failed to start: Failed to bind to address ..."), so it is shown only when debugging.
+    /// ASP.NET Core's per-request diagnostics category logs nothing above info (request starting/finished), but while
+    /// it is enabled at any level hosting gives every request an Activity and a log scope, which a WebSocket upgrade
+    /// keeps for the connection's life (about 0.3 KB per WAMP session, issue 13): off unless debugging.
     /// </summary>
     private LogLevel MinLevelFor(string category)
     {
         if (MinLevel <= LogLevel.Debug || !category.StartsWith("Microsoft.", StringComparison.Ordinal)) return MinLevel;
-        if (category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal)) return LogLevel.None;
+        if (category.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal)
+            || category == "Microsoft.AspNetCore.Hosting.Diagnostics") return LogLevel.None;
         return (LogLevel)Math.Max((int)MinLevel, (int)LogLevel.Warning);
     }
 
