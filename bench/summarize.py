@@ -124,7 +124,7 @@ if notes:
     print("\nnotes:")
     print("\n".join(notes))
 
-print("\ntargets (issue 2): router CPU ≤ 7 µs per routed call, ≤ 1.2 µs per delivered event")
+print("\ntargets (issue 13): router CPU ≤ 7 µs per routed call, ≤ 1.2 µs per delivered event")
 for scen, key in (("rpc", "calls_per_s"), ("pubsub", "events_per_s"), ("pubsub-window", "events_per_s")):
     rs, q, n = pick("ours", scen)
     v = med(rs, None, per_op(key)) if rs else None

@@ -36,8 +36,7 @@ public sealed record TransportDetails(
     string Type,              // "websocket", "rawsocket", "inprocess"
     string SerializerName,    // "json", "msgpack", "cbor", or "none" for in-process
     string? Peer = null,      // "tcp4:127.0.0.1:53412"
-    string? Protocol = null,  // negotiated WebSocket subprotocol
-    IReadOnlyDictionary<string, string>? HttpHeaders = null)
+    string? Protocol = null)  // negotiated WebSocket subprotocol
 {
     /// <summary>Set on TLS listeners: client certificate and channel id (authentication reads them).</summary>
     public TlsDetails? Tls { get; init; }

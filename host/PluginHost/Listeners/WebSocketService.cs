@@ -104,7 +104,7 @@ internal sealed class WebSocketService : IAsyncDisposable
             return;
         }
         var details = new TransportDetails("websocket", serializer.Name, TransportNet.PeerString(context.Connection.RemoteIpAddress, context.Connection.RemotePort),
-            protocol, context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()))
+            protocol)
         {
             Tls = context.Features.Get<TlsDetails>(),
         };
