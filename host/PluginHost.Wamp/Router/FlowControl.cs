@@ -16,8 +16,7 @@ internal sealed class FlowControl
 {
     private const int Normal = 0, Congested = 1, Dead = 2, StateMask = 3, EpochUnit = 4;
 
-    private readonly Func<Realm?> _realm;
-    private readonly Action _onSlowConsumer;
+    private readonly RouterSession _session; // its realm (where congestion counts) and its close as a slow consumer
     private readonly TimeSpan _slowConsumerTimeout;
     private readonly TimeProvider _time;
     private int _queued;
@@ -25,13 +24,12 @@ internal sealed class FlowControl
     private int _flow;
 
     /// <param name="options">The limits: hard limits MaxOutboundQueue / MaxOutboundBytes, high-water at half, low-water at a quarter.</param>
-    /// <param name="realm">The realm the session has joined (null before): congestion counts there.</param>
-    /// <param name="onSlowConsumer">Called once, off the loop, when the session stayed congested past the timeout
-    /// (it has already left flow control): close it.</param>
-    public FlowControl(RouterOptions options, Func<Realm?> realm, Action onSlowConsumer)
+    /// <param name="session">The session: congestion counts in the realm it has joined; when it stays congested past
+    /// the timeout, <see cref="RouterSession.CloseAsSlowConsumer"/> is called once, off the loop (it has already left flow
+    /// control). A reference, not two delegates: one per session fewer objects (issue 13, memory per idle session).</param>
+    public FlowControl(RouterOptions options, RouterSession session)
     {
-        _realm = realm;
-        _onSlowConsumer = onSlowConsumer;
+        _session = session;
         _slowConsumerTimeout = options.SlowConsumerTimeout;
         _time = options.TimeProvider;
         MaxMessages = Math.Max(1, options.MaxOutboundQueue);
@@ -109,7 +107,7 @@ internal sealed class FlowControl
             int flow = Volatile.Read(ref _flow);
             if ((flow & StateMask) == Dead) return;
             if (Interlocked.CompareExchange(ref _flow, Dead, flow) != flow) continue;
-            if ((flow & StateMask) == Congested) _realm()!.RemoveCongestion();
+            if ((flow & StateMask) == Congested) _session.Realm!.RemoveCongestion();
             return;
         }
     }
@@ -120,7 +118,7 @@ internal sealed class FlowControl
     /// <summary>Normal -> Congested (rule 1), then arms the slow-consumer watchdog (rule 4).</summary>
     private void BecomeCongested()
     {
-        var realm = _realm();
+        var realm = _session.Realm;
         if (realm is null) return; // handshake messages before the join: not in a realm's flow control
         int flow = Volatile.Read(ref _flow);
         if ((flow & StateMask) != Normal) return;
@@ -139,7 +137,7 @@ internal sealed class FlowControl
     {
         int flow = Volatile.Read(ref _flow);
         if ((flow & StateMask) != Congested) return;
-        if (Interlocked.CompareExchange(ref _flow, flow & ~StateMask | Normal, flow) == flow) _realm()!.RemoveCongestion();
+        if (Interlocked.CompareExchange(ref _flow, flow & ~StateMask | Normal, flow) == flow) _session.Realm!.RemoveCongestion();
     }
 
     /// <summary>
@@ -151,7 +149,7 @@ internal sealed class FlowControl
     {
         await Task.Delay(_slowConsumerTimeout, _time).ConfigureAwait(false);
         if (Interlocked.CompareExchange(ref _flow, Dead, congested) != congested) return; // drained in time, or ended
-        _realm()!.RemoveCongestion();
-        _onSlowConsumer();
+        _session.Realm!.RemoveCongestion();
+        _session.CloseAsSlowConsumer();
     }
 }

@@ -46,7 +46,7 @@ internal sealed partial class RouterSession
         _options = options;
         _log = log;
         _queueCapacity = Math.Max(1, options.MaxOutboundQueue); // a full queue is the slow-consumer signal (Send)
-        _flow = new FlowControl(options, () => Realm, () => _ = CloseAsSlowConsumerAsync());
+        _flow = new FlowControl(options, this);
     }
 
     /// <summary>
@@ -259,6 +259,8 @@ internal sealed partial class RouterSession
     }
 
     /// <summary>Rule 4: congested past RouterOptions.SlowConsumerTimeout (FlowControl's watchdog): closed.</summary>
+    internal void CloseAsSlowConsumer() => _ = CloseAsSlowConsumerAsync();
+
     private async Task CloseAsSlowConsumerAsync()
     {
         try
