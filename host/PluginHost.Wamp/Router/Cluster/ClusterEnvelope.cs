@@ -18,6 +18,11 @@ internal enum EnvelopeKind : byte
     /// on the realm's publication subject, so the asking node knows it has routed everything published before.
     /// </summary>
     SyncRequest = 3,
+    /// <summary>
+    /// A NATS request: "reply once your realm loop has handled everything I sent you before". It travels on the receiver's
+    /// node subject behind the sender's earlier envelopes, and the receiver's loop answers it in its turn.
+    /// </summary>
+    LoopBarrier = 4,
 }
 
 /// <summary>A point-to-point message between nodes, decoded.</summary>
@@ -55,7 +60,7 @@ internal static class ClusterEnvelope
 
     public static Envelope Decode(byte[] data)
     {
-        if (data.Length < 10 || data[0] is not ((byte)EnvelopeKind.ToSession or (byte)EnvelopeKind.FromSession or (byte)EnvelopeKind.SyncRequest))
+        if (data.Length < 10 || data[0] is not ((byte)EnvelopeKind.ToSession or (byte)EnvelopeKind.FromSession or (byte)EnvelopeKind.SyncRequest or (byte)EnvelopeKind.LoopBarrier))
             throw new WampProtocolException("cluster envelope: bad header");
         long session = BinaryPrimitives.ReadInt64LittleEndian(data.AsSpan(1));
         int nodeLength = data[9];

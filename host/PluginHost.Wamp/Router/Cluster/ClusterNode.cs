@@ -134,8 +134,8 @@ internal sealed class ClusterNode : IAsyncDisposable
         var publications = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var envelopes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_subscribed) _subscribed.AddRange([publications.Task, envelopes.Task]);
-        _tasks.Add(Task.Run(() => ReceiveAsync(PublicationSubject(realm.Key), realm, publications, static (r, m) => r.OnPublicationAsync(m))));
-        _tasks.Add(Task.Run(() => ReceiveAsync(NodeSubject(realm.Key, NodeId), realm, envelopes, static (r, m) => r.OnEnvelopeAsync(m))));
+        _tasks.Add(Task.Run(() => ReceiveAsync(PublicationSubject(realm.Key), realm, publications, static (r, m, _) => r.OnPublicationAsync(m))));
+        _tasks.Add(Task.Run(() => ReceiveAsync(NodeSubject(realm.Key, NodeId), realm, envelopes, static (r, m, reply) => r.OnEnvelopeAsync(m, reply))));
         _tasks.Add(Task.Run(async () =>
         {
             await Task.WhenAll(publications.Task, envelopes.Task).WaitAsync(_stop.Token).ConfigureAwait(false);
@@ -262,7 +262,7 @@ internal sealed class ClusterNode : IAsyncDisposable
         }
     }
 
-    private Task ReceiveAsync(string subject, RealmCluster realm, TaskCompletionSource subscribed, Func<RealmCluster, byte[], ValueTask> handle)
+    private Task ReceiveAsync(string subject, RealmCluster realm, TaskCompletionSource subscribed, Func<RealmCluster, byte[], string?, ValueTask> handle)
         => KeepSubscribedAsync(subject, async () =>
         {
             await using var sub = await _nats.SubscribeCoreAsync<byte[]>(subject, cancellationToken: _stop.Token).ConfigureAwait(false);
@@ -273,7 +273,7 @@ internal sealed class ClusterNode : IAsyncDisposable
                 if (msg.Data is not { } data) continue;
                 try
                 {
-                    await handle(realm, data).ConfigureAwait(false); // awaited: the realm gets them in NATS order
+                    await handle(realm, data, msg.ReplyTo).ConfigureAwait(false); // awaited: the realm gets them in NATS order
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -480,6 +480,26 @@ internal sealed class ClusterNode : IAsyncDisposable
         await Task.WhenAll(OtherNodes.Select(async other =>
         {
             try { await _nats.RequestAsync<byte[], byte[]>(CaughtUpSubject(other), data, cancellationToken: limit.Token).ConfigureAwait(false); }
+            catch (Exception e) when (e is NatsException or OperationCanceledException) { /* gone or slow: not waited for */ }
+        })).ConfigureAwait(false);
+    }
+
+    private static readonly Messages.WampMessage BarrierProbe = new Messages.PublishMessage(1, new Dictionary<string, object?>(), ClusterEnvelope.SyncTopic);
+
+    /// <summary>
+    /// Completes once every other node's loop of the realm has handled what this node sent it before (or after
+    /// <see cref="CatchUpLimit"/>; a node that does not answer is not waited for): a <see cref="EnvelopeKind.LoopBarrier"/>
+    /// request on each node's subject. Call it from an outbox Then, once everything queued
+    /// before is published, so that the request travels behind it on this node's connection.
+    /// </summary>
+    public async Task LoopsCaughtUpAsync(string realmKey)
+    {
+        var probe = ClusterEnvelope.Encode(EnvelopeKind.LoopBarrier, 0, NodeId, BarrierProbe);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        limit.CancelAfter(CatchUpLimit);
+        await Task.WhenAll(OtherNodes.Select(async other =>
+        {
+            try { await _nats.RequestAsync<byte[], byte[]>(NodeSubject(realmKey, other), probe, cancellationToken: limit.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is NatsException or OperationCanceledException) { /* gone or slow: not waited for */ }
         })).ConfigureAwait(false);
     }

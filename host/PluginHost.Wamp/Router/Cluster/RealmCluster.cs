@@ -63,6 +63,12 @@ internal sealed class SyncTimeoutCommand(long id) : ClusterCommand
     public long Id { get; } = id;
 }
 
+/// <summary>Another node's <see cref="EnvelopeKind.LoopBarrier"/>: answered (to <see cref="ReplyTo"/>) when the loop gets here.</summary>
+internal sealed class LoopBarrierCommand(string replyTo) : ClusterCommand
+{
+    public string ReplyTo { get; } = replyTo;
+}
+
 /// <summary>NATS is away, or the registry is being watched afresh: every remote callee goes.</summary>
 internal sealed class ForgetRemoteCommand : ClusterCommand;
 
@@ -168,9 +174,10 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             : ValueTask.CompletedTask;
     }
 
-    public ValueTask OnEnvelopeAsync(byte[] data)
+    public ValueTask OnEnvelopeAsync(byte[] data, string? replyTo)
     {
         var envelope = ClusterEnvelope.Decode(data);
+        if (envelope.Kind == EnvelopeKind.LoopBarrier) return replyTo is null ? ValueTask.CompletedTask : PostAsync(new LoopBarrierCommand(replyTo));
         if (envelope.Kind != EnvelopeKind.SyncRequest) return PostAsync(new EnvelopeCommand(envelope));
         // Answered right here, off the loop: every publication this node acknowledged is in its outbox already (the loop
         // forwards before it sends PUBLISHED), so the marker queued now goes out behind all of them, on the same subject.
@@ -203,6 +210,9 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         {
             case RemotePublicationCommand p:
                 realm.Broker.DeliverRemote(p.Publication);
+                break;
+            case LoopBarrierCommand b:
+                node.Send(b.ReplyTo, [1]); // everything the asking node sent before is handled
                 break;
             case EnvelopeCommand { Envelope: { Kind: EnvelopeKind.ToSession } e }:
                 ToLocalSession(e);
@@ -289,6 +299,13 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         var key = RegistryKeyOf(session, reg);
         var value = JsonSerializer.SerializeToUtf8Bytes(entry);
         Action seen = () => realm.Post(new StoreCommittedCommand(session, registered));
+        // force_reregister: the callees it kicked on other nodes were sent their revocation before this; REGISTERED waits
+        // until those nodes' loops have handled it too, or a caller there could still reach the old callee after it.
+        if (forced) seen = () => _ = Task.Run(async () =>
+        {
+            await node.LoopsCaughtUpAsync(Key).ConfigureAwait(false);
+            realm.Post(new StoreCommittedCommand(session, registered));
+        });
         // Single: one callee in the whole cluster, also when two nodes register it at the same moment (the claim decides).
         if (reg.Invoke == InvokePolicy.Single)
             node.AnnounceSingle(key, value, ClusterNode.ClaimKey(Key, reg.Uri, reg.Match), takeOver: forced, seen,
