@@ -44,6 +44,10 @@ internal static class ClusterEnvelope
     internal const string SyncToKey = "x_pluginhost_to";
     internal const string SyncFromKey = "x_pluginhost_from";
 
+    /// <summary>The message of an envelope that only asks something (<see cref="EnvelopeKind.SyncRequest"/>,
+    /// <see cref="EnvelopeKind.LoopBarrier"/>): its kind says what; a PUBLISH to the reserved sync topic, never routed.</summary>
+    internal static readonly WampMessage Probe = new PublishMessage(1, new Dictionary<string, object?>(), SyncTopic);
+
     public static byte[] Encode(EnvelopeKind kind, long session, string fromNode, WampMessage message)
     {
         var buffer = new ArrayBufferWriter<byte>(256);

@@ -472,19 +472,7 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     private string CaughtUpSubject(string node) => $"{Prefix}.caughtup.{node}";
 
-    private async Task PeersCaughtUpAsync(long revision)
-    {
-        var data = BitConverter.GetBytes(revision);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        limit.CancelAfter(CatchUpLimit);
-        await Task.WhenAll(OtherNodes.Select(async other =>
-        {
-            try { await _nats.RequestAsync<byte[], byte[]>(CaughtUpSubject(other), data, cancellationToken: limit.Token).ConfigureAwait(false); }
-            catch (Exception e) when (e is NatsException or OperationCanceledException) { /* gone or slow: not waited for */ }
-        })).ConfigureAwait(false);
-    }
-
-    private static readonly Messages.WampMessage BarrierProbe = new Messages.PublishMessage(1, new Dictionary<string, object?>(), ClusterEnvelope.SyncTopic);
+    private Task PeersCaughtUpAsync(long revision) => AskOtherNodesAsync(CaughtUpSubject, BitConverter.GetBytes(revision));
 
     /// <summary>
     /// Completes once every other node's loop of the realm has handled what this node sent it before (or after
@@ -492,14 +480,18 @@ internal sealed class ClusterNode : IAsyncDisposable
     /// request on each node's subject. Call it from an outbox Then, once everything queued
     /// before is published, so that the request travels behind it on this node's connection.
     /// </summary>
-    public async Task LoopsCaughtUpAsync(string realmKey)
+    public Task LoopsCaughtUpAsync(string realmKey)
+        => AskOtherNodesAsync(other => NodeSubject(realmKey, other), ClusterEnvelope.Encode(EnvelopeKind.LoopBarrier, 0, NodeId, ClusterEnvelope.Probe));
+
+    /// <summary>A NATS request to each other node (on <paramref name="subject"/> of it); completes with every answer, or
+    /// after <see cref="CatchUpLimit"/>: a node that is gone or slow is not waited for.</summary>
+    private async Task AskOtherNodesAsync(Func<string, string> subject, byte[] data)
     {
-        var probe = ClusterEnvelope.Encode(EnvelopeKind.LoopBarrier, 0, NodeId, BarrierProbe);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         limit.CancelAfter(CatchUpLimit);
         await Task.WhenAll(OtherNodes.Select(async other =>
         {
-            try { await _nats.RequestAsync<byte[], byte[]>(NodeSubject(realmKey, other), probe, cancellationToken: limit.Token).ConfigureAwait(false); }
+            try { await _nats.RequestAsync<byte[], byte[]>(subject(other), data, cancellationToken: limit.Token).ConfigureAwait(false); }
             catch (Exception e) when (e is NatsException or OperationCanceledException) { /* gone or slow: not waited for */ }
         })).ConfigureAwait(false);
     }

@@ -590,7 +590,6 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         public ITimer? Timer { get; set; }
     }
 
-    private static readonly WampMessage SyncProbe = new PublishMessage(1, new Dictionary<string, object?>(), ClusterEnvelope.SyncTopic);
     private readonly Dictionary<long, PendingSync> _syncs = new();
 
     /// <summary>
@@ -610,7 +609,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
         var sync = new PendingSync(session, message, decided, others);
         _syncs[id] = sync;
         foreach (var other in others)
-            node.Send(NodeSubject(other), ClusterEnvelope.Encode(EnvelopeKind.SyncRequest, id, node.NodeId, SyncProbe));
+            node.Send(NodeSubject(other), ClusterEnvelope.Encode(EnvelopeKind.SyncRequest, id, node.NodeId, ClusterEnvelope.Probe));
         sync.Timer = realm.Time.CreateTimer(static state => { var (r, i) = ((Realm, long))state!; r.Post(new SyncTimeoutCommand(i)); },
             (realm, id), CatchUpLimit, Timeout.InfiniteTimeSpan);
         return true;

@@ -68,15 +68,15 @@ public sealed class WorkerHost(ILoggerFactory loggerFactory, TextWriter controlC
             return WorkerProtocol.ExitBootFailed;
         }
 
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         // A held worker waits for its turn; a stop or the controller's end meanwhile skips to the shutdown below.
-        if (hold) await Task.WhenAny(_go.Task, controllerGone, Task.Delay(Timeout.Infinite, stop.Token));
+        if (hold) await Task.WhenAny(_go.Task, controllerGone, stopped);
         if (_go.Task.IsCompleted || !hold)
         {
             _control.Send(WorkerProtocol.Ready);
             running.OnReady();
         }
 
-        var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         var first = await Task.WhenAny(stopped, controllerGone, running.Completion);
         if (first == controllerGone)
         {

@@ -79,11 +79,11 @@ public static class WorkerProtocol
     /// <summary><c>\x1ereply ID ok</c> or <c>\x1ereply ID error REASON</c>: worker to controller, and controller to the asking router.</summary>
     public const string Reply = "\u001ereply";
 
-    /// <summary>A whole <see cref="Reply"/> line: done (<paramref name="error"/> null) or refused with the reason.</summary>
     /// <summary>How a reply's reason starts when the configuration a request brought was refused (the management API
     /// answers crossbar.error.invalid_configuration then).</summary>
     public const string InvalidConfiguration = "invalid configuration:";
 
+    /// <summary>A whole <see cref="Reply"/> line: done (<paramref name="error"/> null) or refused with the reason.</summary>
     public static string ReplyLine(string id, string? error)
         => error is null ? $"{Reply} {id} ok" : $"{Reply} {id} error {error.ReplaceLineEndings(" ")}";
 
