@@ -57,26 +57,7 @@ internal sealed class RawSocketService
         if (connection is null) return;
         connection.Traffic = new Wamp.Metrics.TransportTraffic(connection.Details.SerializerName);
         await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
-        await CloseOrAbortAsync(context, peer).ConfigureAwait(false);
-    }
-
-    /// <summary>How long a closed connection may take to hand its unsent bytes to the peer before it is aborted.</summary>
-    internal static readonly TimeSpan CloseDeadline = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// The session closed its side (output completed); Kestrel shuts the socket down once the unsent bytes are out,
-    /// which fires ConnectionClosed. A peer that does not read (or has gone without a FIN reaching us) would keep
-    /// the descriptor and the kernel buffers for ever: after <see cref="CloseDeadline"/> the connection is aborted.
-    /// </summary>
-    private async Task CloseOrAbortAsync(ConnectionContext context, string peer)
-    {
-        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using (context.ConnectionClosed.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), closed).ConfigureAwait(false))
-        {
-            if (await Task.WhenAny(closed.Task, Task.Delay(CloseDeadline)).ConfigureAwait(false) == closed.Task) return;
-        }
-        _logger.NotClosedAborting(_transportId, peer, CloseDeadline);
-        context.Abort(new ConnectionAbortedException("closed connection not drained in time"));
+        await ConnectionDrain.CloseOrAbortAsync(context, _transportId, peer, _logger).ConfigureAwait(false);
     }
 
     /// <summary>

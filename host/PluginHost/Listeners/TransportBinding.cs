@@ -56,7 +56,13 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
                 listen.Use(next => context => RawSocketService.Demultiplex(RawSocket, Http is null ? Reject : next, logger)(context));
                 break;
         }
+        // A WAMP WebSocket upgrade is answered on the connection itself; every other request goes on to HTTP.
+        if (Config is not RawSocketTransportConfig)
+            listen.Use(next => context => _findWebSocket is { } find ? WebSocketUpgrade.HandleAsync(context, next, find, logger) : next(context));
     }
+
+    // The WAMP WebSocket endpoint a request path is routed to (as the HTTP pipeline routes it); set by CreateServices.
+    private Func<string, WebSocketService?>? _findWebSocket;
 
     private static Task Reject(ConnectionContext context) => Task.CompletedTask;
 
@@ -73,6 +79,7 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
         {
             case WebSocketTransportConfig ws:
                 WebSocket = new WebSocketService(Config.Id, ws.WebSocket, runner, logger);
+                _findWebSocket = _ => WebSocket; // its pipeline serves every path
                 Http = WebPipeline.Build(services, new Dictionary<string, WebPathConfig> { ["/"] = new WebSocketPathConfig { WebSocket = ws.WebSocket } },
                     _ => WebSocket);
                 break;
@@ -82,6 +89,7 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
             case WebTransportConfig web:
                 Http = WebPipeline.Build(services, web.Paths, ForPath, bridges.Create);
                 _paths.AddRange(WebPipeline.Flatten(web.Paths));
+                _findWebSocket = path => PathSocket(WebPipeline.FindWebSocket(web.Paths, path));
                 break;
             case UniversalTransportConfig universal:
                 if (universal.RawSocket is { } rawSocket)
@@ -90,12 +98,16 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
                 {
                     Http = WebPipeline.Build(services, paths, ForPath, bridges.Create);
                     _paths.AddRange(WebPipeline.Flatten(paths));
+                    _findWebSocket = path => PathSocket(WebPipeline.FindWebSocket(paths, path));
                 }
                 break;
             default:
                 throw new NotSupportedException($"transport type {Config.GetType().Name} is not supported");
         }
     }
+
+    private WebSocketService? PathSocket(WebSocketServiceConfig? config)
+        => config is not null && _pathSockets.TryGetValue(config, out var service) ? service : null;
 
     /// <summary>The listener's address with the actual port (port 0 binds a free one).</summary>
     public IPEndPoint BoundEndPoint => Listen?.IPEndPoint ?? throw new InvalidOperationException($"transport '{Config.Id}' is not bound");

@@ -53,6 +53,31 @@ internal static class WebPipeline
         }
     }
 
+    /// <summary>
+    /// The websocket service a request for <paramref name="path"/> (decoded, no query) reaches in the pipeline that
+    /// <see cref="Build"/> makes from <paramref name="paths"/>, or null: the same matching as AddPaths (app.Map of
+    /// each segment, case-insensitive, the segment's service answering below it too; then the root "/").
+    /// </summary>
+    public static WebSocketServiceConfig? FindWebSocket(IReadOnlyDictionary<string, WebPathConfig> paths, string path)
+    {
+        foreach (var (segment, service) in paths)
+        {
+            if (segment == "/") continue;
+            int length = segment.Length + 1;
+            if (path.Length >= length && path[0] == '/' && path.AsSpan(1, segment.Length).Equals(segment, StringComparison.OrdinalIgnoreCase)
+                && (path.Length == length || path[length] == '/'))
+                return WebSocketAt(service, path[length..]);
+        }
+        return paths.TryGetValue("/", out var root) ? WebSocketAt(root, path) : null;
+    }
+
+    private static WebSocketServiceConfig? WebSocketAt(WebPathConfig service, string rest) => service switch
+    {
+        WebSocketPathConfig w => w.WebSocket,
+        NestedPathConfig n => FindWebSocket(n.Paths, rest),
+        _ => null,
+    };
+
     public static string Describe(WebPathConfig service) => service switch
     {
         StaticPathConfig => "static",

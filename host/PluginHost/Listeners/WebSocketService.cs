@@ -1,7 +1,10 @@
 using System.Net.WebSockets;
 using PluginHost.Wamp.Router.Store;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using PluginHost.Wamp.Router;
 using Microsoft.Extensions.Logging;
 using PluginHost.Wamp.Serialization;
 using PluginHost.Wamp.Transport;
@@ -21,6 +24,7 @@ internal sealed class WebSocketService : IAsyncDisposable
     private readonly Regex[]? _origins; // null = any origin ("*")
     private readonly int _maxMessageSize;
     private readonly CookieStore? _cookies; // cookie tracking; null when the transport has no "cookie"
+    private readonly WebSocketKeepAlive? _keepAlive; // auto_ping for the sessions served directly (WebSocketUpgrade)
 
     public WebSocketService(string transportId, WebSocketServiceConfig config, SessionRunner runner, ILogger logger)
     {
@@ -33,6 +37,9 @@ internal sealed class WebSocketService : IAsyncDisposable
         long max = config.Options.MaxMessageSize;
         _maxMessageSize = max <= 0 ? WebSocketConnection.DefaultMaxMessageSize : (int)Math.Min(max, int.MaxValue - 1);
         if (config.Cookie is { } cookies) _cookies = new CookieStore(cookies, logger);
+        var options = config.Options;
+        if (options.AutoPingIntervalMs > 0)
+            _keepAlive = new WebSocketKeepAlive(TimeSpan.FromMilliseconds(options.AutoPingIntervalMs), TimeSpan.FromMilliseconds(options.AutoPingTimeoutMs));
     }
 
     public IReadOnlyList<IWampSerializer> Serializers { get; }
@@ -80,19 +87,8 @@ internal sealed class WebSocketService : IAsyncDisposable
             DisableServerContextTakeover = options.Deflate?.NoContextTakeover ?? false,
             ServerMaxWindowBits = options.Deflate?.MaxWindowBits ?? 15,
         };
-        var auth = _config.Auth;
-        if (_cookies is not null)
-        {
-            // Cookie tracking (Crossbar's cbtid): a known, unexpired cookie identifies the browser; otherwise a new one is set in
-            // the 101 response. Authentication then sees it per connection (Router/Store/CookieStore.cs).
-            var cookie = _cookies.Find(context.Request.Cookies[_cookies.Config.Name]);
-            if (cookie is null)
-            {
-                cookie = _cookies.Create();
-                context.Response.Headers.Append("Set-Cookie", _cookies.SetCookieHeader(cookie));
-            }
-            auth = auth with { Cookie = new ConnectionCookie(_cookies, cookie.Id) };
-        }
+        var auth = TrackCookie(_cookies is null ? null : context.Request.Cookies[_cookies.Config.Name], out string? setCookie);
+        if (setCookie is not null) context.Response.Headers.Append("Set-Cookie", setCookie);
         WebSocket socket;
         try
         {
@@ -114,6 +110,76 @@ internal sealed class WebSocketService : IAsyncDisposable
             Traffic = new Wamp.Metrics.TransportTraffic(serializer.Name),
         };
         await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Cookie tracking (Crossbar's cbtid): a known, unexpired cookie identifies the browser; otherwise a new one is set in
+    /// the 101 response (<paramref name="setCookie"/>). Authentication then sees it per connection (Router/Store/CookieStore.cs).
+    /// </summary>
+    private TransportAuthConfig TrackCookie(string? sent, out string? setCookie)
+    {
+        setCookie = null;
+        if (_cookies is null) return _config.Auth;
+        var cookie = _cookies.Find(sent);
+        if (cookie is null)
+        {
+            cookie = _cookies.Create();
+            setCookie = _cookies.SetCookieHeader(cookie);
+        }
+        return _config.Auth with { Cookie = new ConnectionCookie(_cookies, cookie.Id) };
+    }
+
+    /// <summary>What a directly served upgrade (<see cref="WebSocketUpgrade"/>) was accepted with.</summary>
+    internal sealed record DirectAccept(IWampSerializer Serializer, string? Protocol, bool Batched);
+
+    /// <summary>
+    /// Whether <see cref="WebSocketUpgrade"/> may serve this upgrade itself: the origin is allowed, a subprotocol is
+    /// agreed, and no permessage-deflate is to be negotiated. Null leaves the request to <see cref="HandleAsync"/>, which
+    /// refuses (and logs) it or negotiates what the direct path does not.
+    /// </summary>
+    internal DirectAccept? AcceptsDirectly(WebSocketHandshake request)
+    {
+        if (!IsOriginAllowed(request.Origin)) return null;
+        if (request.OffersDeflate && _config.Options.Deflate is not null) return null;
+        var (serializer, protocol, _) = Negotiate(request.Protocols);
+        if (serializer is null) return null;
+        return new DirectAccept(serializer, protocol, protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true);
+    }
+
+    /// <summary>Answers the upgrade (101) on the connection itself and runs the session on its pipe until it ends.</summary>
+    internal async Task RunDirectAsync(ConnectionContext context, WebSocketHandshake request, DirectAccept accept)
+    {
+        string peer = TransportNet.PeerString(context.RemoteEndPoint);
+        var auth = TrackCookie(SentCookie(request), out string? setCookie);
+        try
+        {
+            var flush = await context.Transport.Output.WriteAsync(request.Accept(accept.Protocol, setCookie)).ConfigureAwait(false);
+            if (flush.IsCompleted || flush.IsCanceled) return;
+        }
+        catch (Exception e) when (SessionRunner.IsConnectionFailure(e) || e is OperationCanceledException)
+        {
+            _logger.UpgradeFailed(_transportId, e.Message);
+            return;
+        }
+        var details = new TransportDetails("websocket", accept.Serializer.Name, peer, accept.Protocol) { Tls = context.Features.Get<TlsDetails>() };
+        var connection = new PipeWebSocketConnection(context.Transport, accept.Serializer, details,
+            reason => context.Abort(new ConnectionAbortedException(reason)), _maxMessageSize, accept.Batched)
+        {
+            Traffic = new Wamp.Metrics.TransportTraffic(accept.Serializer.Name),
+        };
+        using (_keepAlive?.Add(connection))
+            await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
+        await ConnectionDrain.CloseOrAbortAsync(context, _transportId, peer, _logger).ConfigureAwait(false);
+    }
+
+    /// <summary>The tracking cookie's value among the request's Cookie headers, or null.</summary>
+    private string? SentCookie(WebSocketHandshake request)
+    {
+        if (_cookies is null || request.Cookies.Count == 0) return null;
+        if (!CookieHeaderValue.TryParseList(request.Cookies, out var cookies)) return null;
+        foreach (var cookie in cookies)
+            if (cookie.Name.Equals(_cookies.Config.Name, StringComparison.Ordinal)) return cookie.Value.ToString();
+        return null;
     }
 
     private bool IsOriginAllowed(string? origin)
@@ -157,6 +223,10 @@ internal sealed class WebSocketService : IAsyncDisposable
         return context.Response.WriteAsync(message + "\n");
     }
 
-    /// <summary>Closes the cookie store (its persistent file, when it has one).</summary>
-    public ValueTask DisposeAsync() => _cookies?.DisposeAsync() ?? ValueTask.CompletedTask;
+    /// <summary>Stops the keep-alive and closes the cookie store (its persistent file, when it has one).</summary>
+    public ValueTask DisposeAsync()
+    {
+        _keepAlive?.Dispose();
+        return _cookies?.DisposeAsync() ?? ValueTask.CompletedTask;
+    }
 }
