@@ -6,9 +6,16 @@ namespace PluginHost.Wamp.Metrics;
 /// connection they accept; client connections have none, so a client in the router's process never counts as router
 /// traffic.
 /// </summary>
-public sealed class TransportTraffic(string serializer)
+public sealed class TransportTraffic
 {
-    private readonly KeyValuePair<string, object?> _serializer = new(RouterMetrics.SerializerTag, serializer);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, TransportTraffic> BySerializer = new();
+
+    private readonly KeyValuePair<string, object?> _serializer;
+
+    private TransportTraffic(string serializer) => _serializer = new(RouterMetrics.SerializerTag, serializer);
+
+    /// <summary>The counter of one serializer's traffic (it holds nothing per connection, so connections share it).</summary>
+    public static TransportTraffic For(string serializer) => BySerializer.GetOrAdd(serializer, static name => new TransportTraffic(name));
 
     internal void AddReceived(int bytes) => RouterMetrics.BytesReceivedFrom(_serializer, bytes);
 

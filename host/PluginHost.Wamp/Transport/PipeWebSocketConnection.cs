@@ -36,7 +36,8 @@ public sealed class PipeWebSocketConnection : IWampConnection
     private readonly byte _messageOpcode;
     private readonly bool _batched;
     private readonly int _maxMessageSize;
-    private readonly Action<string> _abortTransport;
+    private readonly Action<object, string> _abortTransport; // a static delegate and its state: no closure per connection
+    private readonly object _abortState;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lock _gate = new();
     private Queue<WampMessage>? _received; // batched mode: decoded, not yet returned (reader only)
@@ -56,19 +57,23 @@ public sealed class PipeWebSocketConnection : IWampConnection
     private volatile bool _closeReceived, _failed;
     private TaskCompletionSource? _receiveEnded;         // under _gate: DisposeAsync waits on it while a receive runs
     private string? _abortReason;
+    private CancellationToken _watchedToken;             // reader only: the token WatchCancellation registered
+    private CancellationTokenRegistration _cancellation;
 
     // Keep-alive (WebSocketKeepAlive): when the last PING went out, and by when something must have come back (0 = nothing due).
     private long _lastPingAt, _answerDue;
     private int _pingQueued;
 
-    /// <param name="abortTransport">Drops the connection under the WebSocket at once (the reason is for the log).</param>
-    public PipeWebSocketConnection(IDuplexPipe pipe, IWampSerializer serializer, TransportDetails details, Action<string> abortTransport,
+    /// <param name="abortTransport">Drops the connection under the WebSocket at once, given <paramref name="abortState"/> (the reason is for the log).</param>
+    /// <param name="abortState">What <paramref name="abortTransport"/> is called with (the listener's connection).</param>
+    public PipeWebSocketConnection(IDuplexPipe pipe, IWampSerializer serializer, TransportDetails details, Action<object, string> abortTransport, object abortState,
         int maxMessageSize = WebSocketConnection.DefaultMaxMessageSize, bool batched = false)
     {
         _input = pipe.Input;
         _output = pipe.Output;
         _serializer = serializer;
         _abortTransport = abortTransport;
+        _abortState = abortState;
         _maxMessageSize = maxMessageSize > 0 ? maxMessageSize : WebSocketConnection.DefaultMaxMessageSize;
         _batched = batched;
         // basic/transports.md: JSON travels in text frames, the binary serializers in binary frames.
@@ -84,22 +89,79 @@ public sealed class PipeWebSocketConnection : IWampConnection
     public Metrics.TransportTraffic? Traffic { get; init; }
 
     /// <inheritdoc/>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
+    public ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default)
     {
-        if (_received is not null && _received.TryDequeue(out var queued)) return queued;
+        if (_received is not null && _received.TryDequeue(out var queued)) return new(queued);
         lock (_gate)
         {
             // After the close handshake (either side's close frame received) there is nothing more to read.
-            if (_disposed || _closeReceived || _failed) return null;
+            if (_disposed || _closeReceived || _failed) return new((WampMessage?)null);
             _receiving = true;
         }
+        return ReadMessageAsync(cancellationToken);
+    }
+
+    private enum Parsed { NeedMore, Message, Closed }
+
+    /// <summary>
+    /// Reads until a whole message (returned) or the peer's close frame (null). The caller has set <c>_receiving</c>;
+    /// this clears it. One async method, so an idle session waits in one state machine.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<WampMessage?> ReadMessageAsync(CancellationToken cancellationToken)
+    {
         bool gotMessage = false;
         try
         {
-            var message = await ReadMessageAsync(cancellationToken).ConfigureAwait(false);
-            gotMessage = message is not null;
-            return message;
+            WatchCancellation(cancellationToken);
+            while (true)
+            {
+                // Frames that have already arrived are parsed without awaiting (TryRead).
+                if (!_input.TryRead(out var result))
+                    result = await _input.ReadAsync(CancellationToken.None).ConfigureAwait(false); // the token: WatchCancellation
+                if (result.IsCanceled)
+                {
+                    _input.AdvanceTo(result.Buffer.Start);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    continue; // a cancellation meant for an earlier read's token
+                }
+                var buffer = result.Buffer;
+                Parsed parsed = Parsed.Message;
+                ushort closeCode = 0;
+                try
+                {
+                    parsed = ParseFrames(ref buffer, out closeCode);
+                }
+                finally
+                {
+                    // Consumed up to where parsing stopped. Only when it stopped for want of bytes is the rest examined
+                    // (the next read waits for more); frames after a whole message are parsed by the next receive at once.
+                    if (parsed == Parsed.NeedMore) _input.AdvanceTo(buffer.Start, buffer.End);
+                    else _input.AdvanceTo(buffer.Start);
+                }
+                if (_pongPayload is { } ping)
+                {
+                    _pongPayload = null;
+                    await SendControlAsync(Pong, ping).ConfigureAwait(false);
+                }
+                switch (parsed)
+                {
+                    case Parsed.Message:
+                        var message = TakeMessage();
+                        gotMessage = true;
+                        return message;
+                    case Parsed.Closed:
+                        await AnswerCloseAsync(closeCode).ConfigureAwait(false);
+                        return null;
+                }
+                if (result.IsCompleted)
+                {
+                    // 7.1.5: a TCP close without a close frame is an abnormal closure (1006), not a clean end.
+                    throw new IOException(_inFrame || _inMessage || !buffer.IsEmpty
+                        ? "the peer closed the connection in the middle of a WebSocket frame"
+                        : "the peer closed the connection without the WebSocket close handshake");
+                }
+            }
         }
         catch (WebSocketFramingException e)
         {
@@ -131,51 +193,21 @@ public sealed class PipeWebSocketConnection : IWampConnection
         }
     }
 
-    private enum Parsed { NeedMore, Message, Closed }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<WampMessage?> ReadMessageAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// A receive's token cancels the pending pipe read. The session passes the same token to every receive, so it is
+    /// registered once per connection rather than once per read (each registration costs a callback node and two
+    /// interlocked operations on the token's source).
+    /// </summary>
+    private void WatchCancellation(CancellationToken cancellationToken)
     {
-        while (true)
+        if (!cancellationToken.CanBeCanceled || cancellationToken == _watchedToken) return;
+        lock (_gate)
         {
-            // Frames that have already arrived are parsed without awaiting (TryRead).
-            if (!_input.TryRead(out var result))
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCanceled) return null;
-            var buffer = result.Buffer;
-            Parsed parsed = Parsed.Message;
-            ushort closeCode = 0;
-            try
-            {
-                parsed = ParseFrames(ref buffer, out closeCode);
-            }
-            finally
-            {
-                // Consumed up to where parsing stopped. Only when it stopped for want of bytes is the rest examined
-                // (the next read waits for more); frames after a whole message are parsed by the next receive at once.
-                if (parsed == Parsed.NeedMore) _input.AdvanceTo(buffer.Start, buffer.End);
-                else _input.AdvanceTo(buffer.Start);
-            }
-            if (_pongPayload is { } ping)
-            {
-                _pongPayload = null;
-                await SendControlAsync(Pong, ping).ConfigureAwait(false);
-            }
-            switch (parsed)
-            {
-                case Parsed.Message:
-                    return TakeMessage();
-                case Parsed.Closed:
-                    await AnswerCloseAsync(closeCode).ConfigureAwait(false);
-                    return null;
-            }
-            if (result.IsCompleted)
-            {
-                // 7.1.5: a TCP close without a close frame is an abnormal closure (1006), not a clean end.
-                throw new IOException(_inFrame || _inMessage || !buffer.IsEmpty
-                    ? "the peer closed the connection in the middle of a WebSocket frame"
-                    : "the peer closed the connection without the WebSocket close handshake");
-            }
+            // Under the gate with disposal, which disposes the registration: none may outlive the connection.
+            if (_disposed) return;
+            _cancellation.Dispose();
+            _watchedToken = cancellationToken;
+            _cancellation = cancellationToken.UnsafeRegister(static state => ((PipeReader)state!).CancelPendingRead(), _input);
         }
     }
 
@@ -469,7 +501,7 @@ public sealed class PipeWebSocketConnection : IWampConnection
     {
         Interlocked.CompareExchange(ref _abortReason, reason, null);
         _output.CancelPendingFlush();
-        _abortTransport(reason);
+        _abortTransport(_abortState, reason);
     }
 
     /// <summary>
@@ -540,6 +572,7 @@ public sealed class PipeWebSocketConnection : IWampConnection
         lock (_gate)
         {
             _disposed = true;
+            _cancellation.Dispose();
             if (drain) _receiving = false;
             if (!_receiving) CompleteInput();
         }
@@ -554,6 +587,7 @@ public sealed class PipeWebSocketConnection : IWampConnection
             while (!_closeReceived)
             {
                 _received?.Clear();
+                lock (_gate) _receiving = true;
                 if (await ReadMessageAsync(timeout.Token).ConfigureAwait(false) is null && !_closeReceived) return;
             }
         }

@@ -55,7 +55,7 @@ internal sealed class RawSocketService
             return;
         }
         if (connection is null) return;
-        connection.Traffic = new Wamp.Metrics.TransportTraffic(connection.Details.SerializerName);
+        connection.Traffic = Wamp.Metrics.TransportTraffic.For(connection.Details.SerializerName);
         await _runner.RunAsync(_transportId, connection, _config.Auth).ConfigureAwait(false);
         await ConnectionDrain.CloseOrAbortAsync(context, _transportId, peer, _logger).ConfigureAwait(false);
     }

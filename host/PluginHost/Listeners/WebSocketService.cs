@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Net.WebSockets;
 using PluginHost.Wamp.Router.Store;
 using System.Text.RegularExpressions;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
@@ -107,7 +109,7 @@ internal sealed class WebSocketService : IAsyncDisposable
         var connection = new WebSocketConnection(socket, serializer, details, _maxMessageSize, context.Features.Get<CoalescingStream>(), batched,
             abortTransport: context.Abort)
         {
-            Traffic = new Wamp.Metrics.TransportTraffic(serializer.Name),
+            Traffic = Wamp.Metrics.TransportTraffic.For(serializer.Name),
         };
         await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
     }
@@ -146,14 +148,34 @@ internal sealed class WebSocketService : IAsyncDisposable
         return new DirectAccept(serializer, protocol, protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true);
     }
 
-    /// <summary>Answers the upgrade (101) on the connection itself and runs the session on its pipe until it ends.</summary>
-    internal async Task RunDirectAsync(ConnectionContext context, WebSocketHandshake request, DirectAccept accept)
+    /// <summary>
+    /// Answers the upgrade (101) on the connection itself and runs the session on its pipe until it ends. The request
+    /// is read here, before the first await: the session's state machine keeps none of it.
+    /// </summary>
+    internal Task RunDirectAsync(ConnectionContext context, WebSocketHandshake request, DirectAccept accept)
     {
-        string peer = TransportNet.PeerString(context.RemoteEndPoint);
         var auth = TrackCookie(SentCookie(request), out string? setCookie);
+        var details = new TransportDetails("websocket", accept.Serializer.Name, TransportNet.PeerString(context.RemoteEndPoint), accept.Protocol)
+        {
+            Tls = context.Features.Get<TlsDetails>(),
+        };
+        var connection = new PipeWebSocketConnection(context.Transport, accept.Serializer, details, AbortConnection, context, _maxMessageSize, accept.Batched)
+        {
+            Traffic = Wamp.Metrics.TransportTraffic.For(accept.Serializer.Name),
+        };
+        context.Transport.Output.Write(request.Accept(accept.Protocol, setCookie));
+        return ServeDirectAsync(context, context.Transport.Output.FlushAsync(), connection, auth);
+    }
+
+    private static readonly Action<object, string> AbortConnection
+        = static (context, reason) => ((ConnectionContext)context).Abort(new ConnectionAbortedException(reason));
+
+    private async Task ServeDirectAsync(ConnectionContext context, ValueTask<FlushResult> accepted, PipeWebSocketConnection connection,
+        TransportAuthConfig auth)
+    {
         try
         {
-            var flush = await context.Transport.Output.WriteAsync(request.Accept(accept.Protocol, setCookie)).ConfigureAwait(false);
+            var flush = await accepted.ConfigureAwait(false);
             if (flush.IsCompleted || flush.IsCanceled) return;
         }
         catch (Exception e) when (SessionRunner.IsConnectionFailure(e) || e is OperationCanceledException)
@@ -161,15 +183,9 @@ internal sealed class WebSocketService : IAsyncDisposable
             _logger.UpgradeFailed(_transportId, e.Message);
             return;
         }
-        var details = new TransportDetails("websocket", accept.Serializer.Name, peer, accept.Protocol) { Tls = context.Features.Get<TlsDetails>() };
-        var connection = new PipeWebSocketConnection(context.Transport, accept.Serializer, details,
-            reason => context.Abort(new ConnectionAbortedException(reason)), _maxMessageSize, accept.Batched)
-        {
-            Traffic = new Wamp.Metrics.TransportTraffic(accept.Serializer.Name),
-        };
         using (_keepAlive?.Add(connection))
             await _runner.RunAsync(_transportId, connection, auth).ConfigureAwait(false);
-        await ConnectionDrain.CloseOrAbortAsync(context, _transportId, peer, _logger).ConfigureAwait(false);
+        await ConnectionDrain.CloseOrAbortAsync(context, _transportId, connection.Details.Peer ?? "", _logger).ConfigureAwait(false);
     }
 
     /// <summary>The tracking cookie's value among the request's Cookie headers, or null.</summary>

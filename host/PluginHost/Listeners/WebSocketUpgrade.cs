@@ -23,10 +23,16 @@ internal static class WebSocketUpgrade
     /// <param name="find">The WAMP WebSocket endpoint the HTTP pipeline would route a path to, or null.</param>
     public static async Task HandleAsync(ConnectionContext context, ConnectionDelegate next, Func<string, WebSocketService?> find, ILogger logger)
     {
-        var upgrade = await ReadUpgradeAsync(context, find, logger).ConfigureAwait(false);
-        if (upgrade is var (service, request, accept)) await service.RunDirectAsync(context, request, accept).ConfigureAwait(false);
-        else await next(context).ConfigureAwait(false);
+        // Only the served session's task is kept across its life: the request and its parse are gone by then.
+        var session = await AcceptAsync(context, find, logger).ConfigureAwait(false);
+        await (session ?? next(context)).ConfigureAwait(false);
     }
+
+    /// <summary>The directly served session (started), or null when the request is left to the HTTP pipeline.</summary>
+    private static async Task<Task?> AcceptAsync(ConnectionContext context, Func<string, WebSocketService?> find, ILogger logger)
+        => await ReadUpgradeAsync(context, find, logger).ConfigureAwait(false) is var (service, request, accept)
+            ? service.RunDirectAsync(context, request, accept)
+            : null;
 
     /// <summary>
     /// Reads until the first request's head is complete. A plain upgrade the endpoint accepts is consumed and returned;
