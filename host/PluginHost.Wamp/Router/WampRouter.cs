@@ -30,6 +30,13 @@ public sealed class WampRouter : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private int _disposed;
 
+    // Sessions served with the same outside token (a node's listeners pass their one runner's) share one token linked
+    // with _shutdown, instead of a linked source per session (~300 bytes with its registrations, for each idle session).
+    // The first cancellable outside token takes the slot; any other gets a linked source of its own, as before.
+    private readonly Lock _sharedTokenGate = new();
+    private CancellationToken _sharedOutside;
+    private CancellationTokenSource? _sharedLinked;
+
     public WampRouter(RouterOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
         _options = options ?? new RouterOptions();
@@ -93,8 +100,8 @@ public sealed class WampRouter : IAsyncDisposable
             return;
         }
         var session = new RouterSession(this, connection, auth ?? TransportAuthConfig.Anonymous, _options, _log);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
-        var run = session.RunAsync(linked.Token);
+        using var ownLinked = SessionToken(cancellationToken, out var token);
+        var run = session.RunAsync(token);
         _sessions[session] = run;
         try
         {
@@ -108,6 +115,35 @@ public sealed class WampRouter : IAsyncDisposable
         {
             _sessions.TryRemove(session, out _);
         }
+    }
+
+    /// <summary>
+    /// The token a session runs with: cancelled at the router's shutdown or by <paramref name="outside"/>. Returns the
+    /// linked source the caller must dispose when the session ends, or null when the token is shared.
+    /// </summary>
+    private CancellationTokenSource? SessionToken(CancellationToken outside, out CancellationToken token)
+    {
+        if (!outside.CanBeCanceled)
+        {
+            token = _shutdown.Token;
+            return null;
+        }
+        lock (_sharedTokenGate)
+        {
+            if (_sharedLinked is null && Volatile.Read(ref _disposed) == 0)
+            {
+                _sharedOutside = outside;
+                _sharedLinked = CancellationTokenSource.CreateLinkedTokenSource(outside, _shutdown.Token);
+            }
+            if (_sharedLinked is not null && _sharedOutside == outside)
+            {
+                token = _sharedLinked.Token;
+                return null;
+            }
+        }
+        var own = CancellationTokenSource.CreateLinkedTokenSource(outside, _shutdown.Token);
+        token = own.Token;
+        return own;
     }
 
     /// <summary>Returns the client end of an in-process connection whose router end is being served.</summary>
@@ -149,6 +185,11 @@ public sealed class WampRouter : IAsyncDisposable
         }
         _realms.Clear();
         if (Cluster is not null) await Cluster.DisposeAsync().ConfigureAwait(false);
+        lock (_sharedTokenGate)
+        {
+            _sharedLinked?.Dispose();
+            _sharedLinked = null;
+        }
         _shutdown.Dispose();
         ProtocolViolations.Dispose();
     }
