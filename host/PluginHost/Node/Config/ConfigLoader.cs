@@ -55,9 +55,17 @@ public static class ConfigLoader
                 ShutdownTriggers = triggers ?? NodeConfig.Empty.ShutdownTriggers,
                 Workers = workers,
                 Warnings = ctx.Warnings,
-                Source = JsonSerializer.Serialize(doc.RootElement),
+                Source = Compact(doc.RootElement),
             };
         }
+    }
+
+    /// <summary>The document as compact JSON (what JsonSerializer.Serialize(element) writes, without starting the serializer).</summary>
+    private static string Compact(JsonElement root)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer)) root.WriteTo(writer);
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static readonly string[] ShutdownModes =

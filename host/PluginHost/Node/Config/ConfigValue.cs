@@ -16,9 +16,13 @@ internal readonly partial record struct ConfigValue(JsonElement Element, string 
     public ConfigException Expected(string what) => Error($"expected {what}, got {Describe(Element)}");
 
     public ConfigValue Child(string key)
-        => new(default, Path.Length == 0 ? KeyPath(key) : SimpleKey().IsMatch(key) ? $"{Path}.{key}" : $"{Path}[{JsonSerializer.Serialize(key)}]");
+        => new(default, Path.Length == 0 ? KeyPath(key) : SimpleKey().IsMatch(key) ? $"{Path}.{key}" : $"{Path}[{Quoted(key)}]");
 
-    private static string KeyPath(string key) => SimpleKey().IsMatch(key) ? key : $"[{JsonSerializer.Serialize(key)}]";
+    private static string KeyPath(string key) => SimpleKey().IsMatch(key) ? key : $"[{Quoted(key)}]";
+
+    /// <summary>A JSON string literal, escaped as JsonSerializer would (its default encoder) without starting the serializer:
+    /// every worker loads its configuration at start, and the serializer's first use costs milliseconds there.</summary>
+    private static string Quoted(string text) => $"\"{JsonEncodedText.Encode(text)}\"";
 
     /// <summary>Checks this is an object whose keys are all in <paramref name="allowed"/> (Crossbar rejects unknown attributes).</summary>
     public ConfigObject AsObject(params string[] allowed)
@@ -78,7 +82,7 @@ internal readonly partial record struct ConfigValue(JsonElement Element, string 
         JsonValueKind.Object => "an object",
         JsonValueKind.Array => "a list",
         JsonValueKind.Undefined => "nothing",
-        JsonValueKind.String when e.GetString()!.Length > 40 => JsonSerializer.Serialize(e.GetString()![..40] + "..."),
+        JsonValueKind.String when e.GetString()!.Length > 40 => Quoted(e.GetString()![..40] + "..."),
         _ => e.GetRawText(),
     };
 
