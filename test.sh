@@ -6,7 +6,7 @@
 #         chromium (the browser tests drive /usr/bin/chromium through Microsoft.Playwright; it never downloads one)
 #         nats-server (the cluster tests start their own, with JetStream, on ports it picks)
 #   npm:  autobahn, wampy, fox-wamp into tests/interop/node_modules (git-ignored)
-#   NuGet restore (dotnet test does it)
+#   NuGet restore (dotnet test does it; ./pluginhost's first build fetches the .NET runtime packs it publishes with)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -27,6 +27,10 @@ if [ "$(cat tests/interop/node_modules/.installed 2>/dev/null)" != "$want" ]; th
   echo "test.sh: installing npm packages for interop tests"
   (cd tests/interop && npm install --no-audit --no-fund --loglevel=error && echo "$want" > node_modules/.installed)
 fi
+
+# The CLI the tests start (./pluginhost builds it on demand: a self-contained composite image, ~3 minutes on a fresh
+# machine) is built once here, before any test's start-up timeout runs.
+"$root/pluginhost" version >/dev/null
 
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 dotnet test "$root/PluginHost.sln" -c Release --nologo "$@"
