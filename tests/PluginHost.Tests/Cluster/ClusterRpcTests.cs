@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Router.Cluster;
 using static PluginHost.Tests.Router.WampTestClient;
 
 namespace PluginHost.Tests.Cluster;
@@ -173,6 +174,49 @@ public sealed class ClusterRpcTests(NatsFixture nats) : ClusterTestBase(nats)
         var again = await caller.CallAsync("com.fragile");
         await caller.ExpectErrorAsync(WampMessageType.Call, again, WampErrors.NoSuchProcedure);
         Console.WriteLine($"cluster: a crashed node's pending call failed after {failed.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task A_call_relayed_to_a_node_that_no_longer_listens_fails_at_once_instead_of_waiting_for_ever()
+    {
+        var a = await StartNodeAsync("a");
+        var b = await StartNodeAsync("b");
+        var callee = await JoinAsync(b);
+        var caller = await JoinAsync(a);
+        await callee.RegisterAsync("com.gone.soon");
+
+        // b crashes: its subscriptions go with its NATS connection, while its registry entry stays until its liveness key
+        // expires (NodeTimeout) - the moment a reconnecting node also has (entries back, subscription not yet). Until the
+        // server has dropped b's subscription, a probe on b's subject finds a subscriber; then NATS says no responders.
+        await CrashAsync(b);
+        string bSubject = b.Cluster!.NodeSubject(ClusterNode.Sanitize("realm1"), b.Cluster.NodeId);
+        await using (var probe = new NATS.Client.Core.NatsConnection(NATS.Client.Core.NatsOpts.Default with { Url = Nats.Url }))
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await probe.RequestAsync<byte[], byte[]>(bSubject, [0], replyOpts: new NATS.Client.Core.NatsSubOpts { Timeout = TimeSpan.FromMilliseconds(200) });
+                }
+                catch (NATS.Client.Core.NatsNoRespondersException)
+                {
+                    break;
+                }
+                catch (NATS.Client.Core.NatsNoReplyException) when (deadline.Elapsed < TimeSpan.FromSeconds(2))
+                {
+                    // b's subscription is still there (the probe is not an envelope: nobody answers it)
+                }
+            }
+        }
+
+        // The INVOCATION a's dealer relays to b's callee finds no subscriber: NATS answers a at once and the caller gets
+        // wamp.error.unavailable, long before b's liveness key expires (and without a call timeout of its own).
+        var clock = Stopwatch.StartNew();
+        var req = await caller.CallAsync("com.gone.soon");
+        var error = await caller.ExpectErrorAsync(WampMessageType.Call, req, WampErrors.Unavailable);
+        Assert.Contains("did not receive the invocation", (string)error.Arguments![0]!);
+        Assert.True(clock.Elapsed < NodeTimeout, $"answered after {clock.Elapsed}, not before b's liveness expired ({NodeTimeout})");
     }
 }
 

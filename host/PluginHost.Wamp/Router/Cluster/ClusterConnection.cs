@@ -8,8 +8,11 @@ namespace PluginHost.Wamp.Router.Cluster;
 /// INTERRUPT, ERROR, revocations, GOODBYE) goes to that node's subject, addressed to the session, queued at once (in the
 /// loop's order) into the node's bounded outbox and encoded by the outbox's task: the realm loop never waits for NATS nor
 /// encodes. Nothing is ever received from it: the other node's answers come in as envelopes to the realm.
+/// An INVOCATION is published with a reply subject under <paramref name="lostPrefix"/>: should that node have no
+/// subscriber at that moment (reconnecting to NATS, or gone and not yet known gone), NATS answers there at once and the
+/// call fails instead of waiting for an answer that cannot come (RealmCluster.InvocationLost).
 /// </summary>
-internal sealed class ClusterConnection(ClusterNode node, string subject, long session) : IWampConnection
+internal sealed class ClusterConnection(ClusterNode node, string subject, long session, string lostPrefix) : IWampConnection
 {
     private readonly TaskCompletionSource<WampMessage?> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -18,7 +21,9 @@ internal sealed class ClusterConnection(ClusterNode node, string subject, long s
     public ValueTask<WampMessage?> ReceiveAsync(CancellationToken cancellationToken = default) => new(_closed.Task.WaitAsync(cancellationToken));
 
     /// <summary>Queues one message for the session's node; never waits (RouterSession.Send calls it on the realm loop).</summary>
-    public void Send(WampMessage message) => node.Send(subject, () => ClusterEnvelope.Encode(EnvelopeKind.ToSession, session, node.NodeId, message));
+    public void Send(WampMessage message)
+        => node.Send(subject, () => ClusterEnvelope.Encode(EnvelopeKind.ToSession, session, node.NodeId, message),
+            message is InvocationMessage invocation ? $"{lostPrefix}.{session}.{invocation.RequestId}" : null);
 
     public ValueTask SendAsync(IReadOnlyList<WampMessage> messages, CancellationToken cancellationToken = default)
     {

@@ -43,6 +43,10 @@ internal static partial class ClusterLog
     public static partial void ClusterSubscriptionFailed(this ILogger logger, string node, string subject, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Realm {Realm}: an invocation relayed to session {Session} on node {Node} reached no subscriber there (reconnecting or gone); its call is answered wamp.error.unavailable")]
+    public static partial void ClusterInvocationLost(this ILogger logger, string realm, long session, string node);
+
+    [LoggerMessage(Level = LogLevel.Warning,
         Message = "Realm {Realm}: procedure '{Uri}' of node {Node} ({Invoke}) conflicts with this node's registration of it; its callee is not used here")]
     public static partial void ClusterRegistrationConflict(this ILogger logger, string realm, string uri, string node, string invoke);
 }

@@ -133,9 +133,11 @@ internal sealed class ClusterNode : IAsyncDisposable
         _realms[realm.Key] = realm;
         var publications = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var envelopes = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        lock (_subscribed) _subscribed.AddRange([publications.Task, envelopes.Task]);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_subscribed) _subscribed.AddRange([publications.Task, envelopes.Task, lost.Task]);
         _tasks.Add(Task.Run(() => ReceiveAsync(PublicationSubject(realm.Key), realm, publications, static (r, m, _) => r.OnPublicationAsync(m))));
         _tasks.Add(Task.Run(() => ReceiveAsync(NodeSubject(realm.Key, NodeId), realm, envelopes, static (r, m, reply) => r.OnEnvelopeAsync(m, reply))));
+        _tasks.Add(Task.Run(() => ReceiveLostAsync(LostSubject(realm.Key), realm, lost)));
         _tasks.Add(Task.Run(async () =>
         {
             await Task.WhenAll(publications.Task, envelopes.Task).WaitAsync(_stop.Token).ConfigureAwait(false);
@@ -163,14 +165,24 @@ internal sealed class ClusterNode : IAsyncDisposable
 
     public string NodeSubject(string realmKey, string node) => $"{Prefix}.{realmKey}.node.{node}";
 
+    /// <summary>
+    /// Where NATS tells this node that a message it relayed found no subscriber: the reply subject of each relayed
+    /// INVOCATION is this, then the callee session and the invocation id (RealmCluster.InvocationLost).
+    /// </summary>
+    public string LostSubject(string realmKey) => $"{Prefix}.{realmKey}.lost.{NodeId}";
+
     /// <summary>Never waits: queues a message toward NATS, or drops it (counted, logged) when the outbox is full.</summary>
     public void Send(string subject, byte[] payload) => Enqueue(new Outgoing(subject, payload, null, null));
 
     /// <summary>As <see cref="Send(string, byte[])"/>, encoded by the outbox's task: the caller (a realm loop) does not pay for it.</summary>
-    public void Send(string subject, Func<byte[]> encode) => Enqueue(new Outgoing(subject, null, encode, null));
+    /// <param name="replyTo">
+    /// A reply subject for NATS's no-responders answer: published with one, a message that finds no subscriber is
+    /// answered there at once by the server (status 503) instead of vanishing (RealmCluster's lost invocations).
+    /// </param>
+    public void Send(string subject, Func<byte[]> encode, string? replyTo = null) => Enqueue(new Outgoing(subject, null, encode, null, replyTo));
 
     /// <summary>One message toward NATS, or (<see cref="Then"/>) something to do once everything queued before it is published.</summary>
-    private sealed record Outgoing(string? Subject, byte[]? Payload, Func<byte[]>? Encode, Action? Then);
+    private sealed record Outgoing(string? Subject, byte[]? Payload, Func<byte[]>? Encode, Action? Then, string? ReplyTo = null);
 
     private void Enqueue(Outgoing item)
     {
@@ -242,8 +254,8 @@ internal sealed class ClusterNode : IAsyncDisposable
                     if (Volatile.Read(ref _outage) != 0) continue;
                     try
                     {
-                        await _nats.PublishAsync(item.Subject!, item.Payload ?? item.Encode!(), cancellationToken: Volatile.Read(ref _publishing).Token)
-                            .ConfigureAwait(false);
+                        await _nats.PublishAsync(item.Subject!, item.Payload ?? item.Encode!(), replyTo: item.ReplyTo,
+                            cancellationToken: Volatile.Read(ref _publishing).Token).ConfigureAwait(false);
                     }
                     catch (OperationCanceledException) when (!_stop.IsCancellationRequested)
                     {
@@ -279,6 +291,26 @@ internal sealed class ClusterNode : IAsyncDisposable
                 {
                     _log.ClusterMessageRejected(e, NodeId, subject);
                 }
+            }
+        });
+
+    /// <summary>
+    /// NATS's no-responders answers (status 503, no payload) to the relayed INVOCATIONs of one realm: their subject ends
+    /// with the callee session and the invocation id the message carried.
+    /// </summary>
+    private Task ReceiveLostAsync(string prefix, RealmCluster realm, TaskCompletionSource subscribed)
+        => KeepSubscribedAsync(prefix, async () =>
+        {
+            await using var sub = await _nats.SubscribeCoreAsync<byte[]>(prefix + ".>", cancellationToken: _stop.Token).ConfigureAwait(false);
+            await _nats.PingAsync(_stop.Token).ConfigureAwait(false);
+            subscribed.TrySetResult();
+            await foreach (var msg in sub.Msgs.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            {
+                var tokens = msg.Subject.AsSpan(prefix.Length + 1);
+                int dot = tokens.IndexOf('.');
+                if (!msg.HasNoResponders || dot < 0 || !long.TryParse(tokens[..dot], out long session) || !long.TryParse(tokens[(dot + 1)..], out long invocation))
+                    continue;
+                await realm.OnInvocationLostAsync(session, invocation).ConfigureAwait(false);
             }
         });
 

@@ -30,6 +30,13 @@ internal sealed class SessionEntryCommand(RegistryKey key, SessionEntry? entry) 
     public SessionEntry? Entry { get; } = entry;
 }
 
+/// <summary>NATS answered no-responders to an INVOCATION relayed to <see cref="Session"/>'s node: nobody got it.</summary>
+internal sealed class InvocationLostCommand(long session, long invocation) : ClusterCommand
+{
+    public long Session { get; } = session;
+    public long Invocation { get; } = invocation;
+}
+
 internal sealed class NodeGoneCommand(string node) : ClusterCommand
 {
     public string Node { get; } = node;
@@ -155,6 +162,9 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
     /// <summary>Loop-owned: each other node's subject for this realm, built once (calls and their answers use it per message).</summary>
     private readonly Dictionary<string, string> _nodeSubjects = new(StringComparer.Ordinal);
 
+    /// <summary>The reply subject prefix of the INVOCATIONs relayed from here (ClusterNode.LostSubject).</summary>
+    private readonly string _lostPrefix = node.LostSubject(ClusterNode.Sanitize(realm.Name));
+
     private string NodeSubject(string other)
         => _nodeSubjects.TryGetValue(other, out var subject) ? subject : _nodeSubjects[other] = node.NodeSubject(Key, other);
 
@@ -200,6 +210,8 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
 
     public ValueTask ForgetRemoteCalleesAsync() => PostAsync(new ForgetRemoteCommand());
 
+    public ValueTask OnInvocationLostAsync(long session, long invocation) => PostAsync(new InvocationLostCommand(session, invocation));
+
     private async ValueTask PostAsync(ClusterCommand command) => await realm.PostAsync(command).ConfigureAwait(false);
 
     // ----- in the loop -----
@@ -219,6 +231,9 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
                 break;
             case EnvelopeCommand { Envelope: { Kind: EnvelopeKind.FromSession } e }:
                 FromRemoteSession(e);
+                break;
+            case InvocationLostCommand l:
+                InvocationLost(l);
                 break;
             case RegistryCommand { Entry: { } entry } r:
                 Import(r.Key, entry);
@@ -385,7 +400,7 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             || !WampOptionNames.TryParseInvoke(new Dictionary<string, object?> { ["invoke"] = entry.Invoke }, out var invoke)) return;
         if (!_remote.TryGetValue(key.Session, out var proxy))
         {
-            var connection = new ClusterConnection(node, NodeSubject(key.Node), key.Session);
+            var connection = new ClusterConnection(node, NodeSubject(key.Node), key.Session, _lostPrefix);
             _remote[key.Session] = proxy = RouterSession.Remote(realm, connection, key.Node, key.Session, entry);
         }
         if (!realm.Dealer.AttachRemote(proxy, entry.Uri, match, invoke, entry.DiscloseCaller, key.Registration))
@@ -553,6 +568,20 @@ internal sealed class RealmCluster(Realm realm, ClusterNode node)
             case YieldMessage m: realm.Dealer.Yield(proxy, m); break;
             case ErrorMessage m when m.RequestType == WampMessageType.Invocation: realm.Dealer.CalleeError(proxy, m); break;
         }
+    }
+
+    /// <summary>
+    /// An INVOCATION relayed to another node's callee reached no subscriber there (that node reconnecting to NATS, or
+    /// gone and not yet known to be): core NATS delivers at most once, to the interest it has at that moment, so no
+    /// answer will come. The call fails now with wamp.error.unavailable ("the callee cannot handle it now": the caller
+    /// may try again) instead of waiting for ever, as if that callee had answered so.
+    /// </summary>
+    private void InvocationLost(InvocationLostCommand lost)
+    {
+        if (!_remote.TryGetValue(lost.Session, out var proxy)) return; // gone meanwhile: its calls have failed already
+        node.Log.ClusterInvocationLost(realm.Name, lost.Session, proxy.RemoteNode ?? "?");
+        realm.Dealer.CalleeError(proxy, Realm.Error(WampMessageType.Invocation, lost.Invocation, WampErrors.Unavailable,
+            "the callee's router did not receive the invocation (it is reconnecting to the cluster, or gone)"));
     }
 
     // ----- the catch-up barrier -----
