@@ -13,8 +13,10 @@ namespace PluginHost.Tests.Cluster;
 public sealed class ClusterFaultTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
-    private NatsServer _nats = null!;
-    private NodeProcess _first = null!, _second = null!;
+    private ClusterNodePair _nodes = null!;
+    private NatsServer Nats => _nodes.Nats;
+    private NodeProcess First => _nodes.First;
+    private NodeProcess Second => _nodes.Second;
     private readonly List<WampSession> _sessions = new();
 
     private static string Config(string natsUrl, string node) => $$"""
@@ -31,13 +33,7 @@ public sealed class ClusterFaultTests : IAsyncLifetime
     }
     """;
 
-    public async Task InitializeAsync()
-    {
-        _nats = await NatsServer.StartAsync();
-        _first = await NodeProcess.StartAsync(Config(_nats.Url, "n1"));
-        _second = await NodeProcess.StartAsync(Config(_nats.Url, "n2"));
-        foreach (var node in new[] { _first, _second }) await node.WaitForLineAsync("realm 'realm1' is shared over the cluster");
-    }
+    public async Task InitializeAsync() => _nodes = await ClusterNodePair.StartAsync(Config);
 
     private async Task<WampSession> JoinAsync(NodeProcess node)
     {
@@ -56,26 +52,28 @@ public sealed class ClusterFaultTests : IAsyncLifetime
     [Fact]
     public async Task A_killed_router_worker_fails_the_calls_pending_on_it_and_its_node_serves_again_after_the_restart()
     {
-        var callee = await JoinAsync(_second);
-        var caller = await JoinAsync(_first);
+        var callee = await JoinAsync(Second);
+        var caller = await JoinAsync(First);
         await RegisterHangingAsync(callee, "com.fault.hang");
         var pending = caller.CallAsync("com.fault.hang");
 
         var clock = Stopwatch.StartNew();
-        Process.GetProcessById(await _second.WorkerPidAsync("Router", "worker001")).Kill(); // SIGKILL
+        Process.GetProcessById(await Second.WorkerPidAsync("Router", "worker001")).Kill(); // SIGKILL
         var error = await Assert.ThrowsAsync<WampException>(() => pending.WaitAsync(Patience));
         var failedAfter = clock.Elapsed;
         // canceled: the invocation reached the node before it died (its callee is gone with it); unavailable: it was
         // still on its way and found nobody subscribed there (NATS said so at once, RealmCluster.InvocationLost).
         Assert.True(error.Error is "wamp.error.canceled" or "wamp.error.unavailable", error.Error);
         Assert.True(failedAfter < TimeSpan.FromSeconds(5), $"the pending call failed after {failedAfter}");
+        // Once the first node has declared the second dead (its liveness key expired), the procedure is gone there.
+        await First.WaitForLineAsync("missed its liveness renewal");
         var gone = await Assert.ThrowsAsync<WampException>(() => caller.CallAsync("com.fault.hang").WaitAsync(Patience));
         Assert.Equal("wamp.error.no_such_procedure", gone.Error);
 
         // The controller restarts the worker: a new node of the cluster, serving again.
-        await _second.WaitForLineAsync("realm 'realm1' is shared over the cluster", occurrence: 2);
-        await _second.WaitForLineAsync(@"transport 'web' started", occurrence: 2);
-        var again = await JoinAsync(_second);
+        await Second.WaitForLineAsync("realm 'realm1' is shared over the cluster", occurrence: 2);
+        await Second.WaitForLineAsync(@"transport 'web' started", occurrence: 2);
+        var again = await JoinAsync(Second);
         await RegisterEchoAsync(again, "com.fault.back");
         var result = await caller.CallAsync("com.fault.back", ["hello"]).WaitAsync(Patience);
         Assert.Equal("hello", result.Args[0]);
@@ -87,9 +85,9 @@ public sealed class ClusterFaultTests : IAsyncLifetime
     [Fact]
     public async Task Without_NATS_each_node_serves_its_own_sessions_and_the_cluster_is_whole_again_when_it_returns()
     {
-        var remoteCallee = await JoinAsync(_second);
-        var localCallee = await JoinAsync(_first);
-        var caller = await JoinAsync(_first);
+        var remoteCallee = await JoinAsync(Second);
+        var localCallee = await JoinAsync(First);
+        var caller = await JoinAsync(First);
         await RegisterEchoAsync(remoteCallee, "com.fault.remote");
         await RegisterEchoAsync(localCallee, "com.fault.local");
         Assert.Equal("x", (await caller.CallAsync("com.fault.remote", ["x"]).WaitAsync(Patience)).Args[0]);
@@ -100,18 +98,18 @@ public sealed class ClusterFaultTests : IAsyncLifetime
         await caller.PublishAsync("com.fault.events", ["before"], null, new PublishOptions { Acknowledge = true }).WaitAsync(Patience);
         Assert.Equal("before", await events.Reader.ReadAsync().AsTask().WaitAsync(Patience));
 
-        await _nats.KillAsync();
-        await _first.WaitForLineAsync("NATS is unreachable");
+        await Nats.KillAsync();
+        await First.WaitForLineAsync("NATS is unreachable");
         Assert.Equal("local", (await caller.CallAsync("com.fault.local", ["local"]).WaitAsync(Patience)).Args[0]);
         // New sessions and registrations during the outage do not wait for NATS either.
         var joinClock = Stopwatch.StartNew();
-        var latecomer = await JoinAsync(_first);
+        var latecomer = await JoinAsync(First);
         await RegisterEchoAsync(latecomer, "com.fault.late");
         Assert.Equal("late", (await caller.CallAsync("com.fault.late", ["late"]).WaitAsync(Patience)).Args[0]);
         Assert.True(joinClock.Elapsed < TimeSpan.FromSeconds(2), $"join, register and call without NATS took {joinClock.Elapsed}");
 
         var clock = Stopwatch.StartNew();
-        await _nats.RestartAsync();
+        await Nats.RestartAsync();
         // The registration of the other node is callable again: its node puts it back, this one watches afresh.
         WampResult? back = null;
         while (back is null && clock.Elapsed < Patience)
@@ -123,13 +121,13 @@ public sealed class ClusterFaultTests : IAsyncLifetime
             // core delivers at most once, to the interest it has): the dealer's call timeout ends it, as a caller would.
             catch (WampException e) when (e.Error is "wamp.error.no_such_procedure" or "wamp.error.canceled" or "wamp.error.timeout")
             {
-                await _first.WaitForLineAsync("NATS is back");
+                await First.WaitForLineAsync("NATS is back");
             }
         }
         var healed = clock.Elapsed;
         Assert.Equal("again", back?.Args[0]);
         Assert.True(healed < TimeSpan.FromSeconds(5), $"whole again after {healed}");
-        Assert.Single(_first.Log.Split('\n'), l => l.Contains("NATS is unreachable")); // the outage is logged once
+        Assert.Single(First.Log.Split('\n'), l => l.Contains("NATS is unreachable")); // the outage is logged once
         await caller.PublishAsync("com.fault.events", ["after"], null, new PublishOptions { Acknowledge = true }).WaitAsync(Patience);
         Assert.Equal("after", await events.Reader.ReadAsync().AsTask().WaitAsync(Patience)); // not "before" again
         Assert.False(events.Reader.TryRead(out var extra), $"an event came twice: {extra}");
@@ -143,8 +141,6 @@ public sealed class ClusterFaultTests : IAsyncLifetime
             try { await s.DisposeAsync(); }
             catch (Exception) { /* its node may be gone */ }
         }
-        await _first.DisposeAsync();
-        await _second.DisposeAsync();
-        await _nats.DisposeAsync();
+        await _nodes.DisposeAsync();
     }
 }

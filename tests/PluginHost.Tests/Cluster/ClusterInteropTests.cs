@@ -9,9 +9,9 @@ namespace PluginHost.Tests.Cluster;
 /// </summary>
 public sealed class ClusterNodesFixture : IAsyncLifetime
 {
-    public NatsServer Nats { get; private set; } = null!;
-    public NodeProcess First { get; private set; } = null!;
-    public NodeProcess Second { get; private set; } = null!;
+    private ClusterNodePair _nodes = null!;
+    public NodeProcess First => _nodes.First;
+    public NodeProcess Second => _nodes.Second;
 
     /// <summary>The interop node's config with its worker in cluster <paramref name="cluster"/> as node <paramref name="node"/>.</summary>
     public static string Config(string natsUrl, string node, string cluster = "interop")
@@ -26,13 +26,7 @@ public sealed class ClusterNodesFixture : IAsyncLifetime
         return config.ToJsonString();
     }
 
-    public async Task InitializeAsync()
-    {
-        Nats = await NatsServer.StartAsync();
-        First = await NodeProcess.StartAsync(Config(Nats.Url, "n1"));
-        Second = await NodeProcess.StartAsync(Config(Nats.Url, "n2"));
-        foreach (var node in new[] { First, Second }) await node.WaitForLineAsync("realm 'realm1' is shared over the cluster");
-    }
+    public async Task InitializeAsync() => _nodes = await ClusterNodePair.StartAsync((nats, node) => Config(nats, node));
 
     /// <summary>Runs a scenario script of tests/interop with both nodes' URLs (its sessions take them in turn); all must pass.</summary>
     public async Task AssertScenariosPassAsync(string program, string script, string transport, string serializer)
@@ -51,9 +45,7 @@ public sealed class ClusterNodesFixture : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await First.DisposeAsync();
-        await Second.DisposeAsync();
-        await Nats.DisposeAsync();
+        await _nodes.DisposeAsync();
     }
 }
 

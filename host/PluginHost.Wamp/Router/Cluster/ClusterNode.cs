@@ -677,8 +677,9 @@ internal sealed class ClusterNode : IAsyncDisposable
                     {
                         if (alive.Contains(node) || !_gone.Add(node)) continue;
                         _registryNodes.TryRemove(node, out _);
-                        _log.ClusterNodeGone(NodeId, node, _options.NodeTimeout);
                         foreach (var realm in _realms.Values) await realm.OnNodeGoneAsync(node).ConfigureAwait(false);
+                        // Logged once every realm loop has it queued: whatever comes after this line is routed without that node.
+                        _log.ClusterNodeGone(NodeId, node, _options.NodeTimeout);
                         await PurgeAsync(registry, node, limit.Token).ConfigureAwait(false);
                     }
                 }
