@@ -68,7 +68,7 @@ internal sealed class WebSocketService : IAsyncDisposable
         }
 
         var (serializer, protocol, error) = Negotiate(context.WebSockets.WebSocketRequestedProtocols);
-        bool batched = protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true;
+        bool batched = IsBatched(protocol);
         if (serializer is null)
         {
             _logger.WebSocketRejected(_transportId, error);
@@ -145,8 +145,11 @@ internal sealed class WebSocketService : IAsyncDisposable
         if (request.OffersDeflate && _config.Options.Deflate is not null) return null;
         var (serializer, protocol, _) = Negotiate(request.Protocols);
         if (serializer is null) return null;
-        return new DirectAccept(serializer, protocol, protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true);
+        return new DirectAccept(serializer, protocol, IsBatched(protocol));
     }
+
+    /// <summary>A ".batched" subprotocol: one WebSocket message carries a batch of WAMP messages (BatchedFraming).</summary>
+    private static bool IsBatched(string? protocol) => protocol?.EndsWith(BatchedFraming.Suffix, StringComparison.OrdinalIgnoreCase) == true;
 
     /// <summary>
     /// Answers the upgrade (101) on the connection itself and runs the session on its pipe until it ends. The request
