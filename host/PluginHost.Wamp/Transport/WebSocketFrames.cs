@@ -26,7 +26,7 @@ internal static class WebSocketFrames
     /// <summary>One parsed frame header.</summary>
     public readonly record struct Header(bool Fin, byte Opcode, long PayloadLength, uint Mask, int Size)
     {
-        public bool IsControl => (Opcode & 0x8) != 0;
+        public bool IsControl => IsControlOpcode(Opcode);
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ internal static class WebSocketFrames
         uint mask = MemoryMarshal.Read<uint>(bytes.Slice(size, 4)); // the key's bytes in wire order
         size += 4;
 
-        if ((opcode & 0x8) != 0)
+        if (IsControlOpcode(opcode))
         {
             // 5.5: control frames are never fragmented and carry at most 125 bytes.
             if (!fin) throw new WebSocketFramingException(ProtocolError, "a control frame is fragmented");
@@ -106,6 +106,9 @@ internal static class WebSocketFrames
         MemoryMarshal.Write(keyBytes, in key);
         for (int k = 0; i < data.Length; i++, k++) data[i] ^= keyBytes[k & 3];
     }
+
+    /// <summary>5.5: control frames have opcodes with the high bit set (0x8-0xF).</summary>
+    private static bool IsControlOpcode(byte opcode) => (opcode & 0x8) != 0;
 
     /// <summary>Writes a server frame's header (FIN set, no mask) and returns its size.</summary>
     public static int WriteHeader(Span<byte> destination, byte opcode, long payloadLength)

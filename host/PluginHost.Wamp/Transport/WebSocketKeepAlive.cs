@@ -26,9 +26,6 @@ public sealed class WebSocketKeepAlive : IDisposable
         _timer = TimeProvider.System.CreateTimer(_ => Sweep(), null, TimeSpan.FromMilliseconds(period), TimeSpan.FromMilliseconds(period));
     }
 
-    /// <summary>Connections being kept alive now.</summary>
-    public int Count => _connections.Count;
-
     /// <summary>Keeps <paramref name="connection"/> alive until the returned handle is disposed (when its session ends).</summary>
     public Registration Add(PipeWebSocketConnection connection)
     {
