@@ -123,8 +123,11 @@ internal sealed partial class RouterSession
     /// <summary>Diagnostics (tests): the most estimated bytes accepted and not yet written at once (approximate).</summary>
     internal long PeakQueuedBytes => _flow.PeakQueuedBytes;
 
-    /// <summary>Runs the session to its end. Never throws.</summary>
-    public async Task RunAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the session to its end, then disposes <paramref name="ownLinked"/> (the source of
+    /// <paramref name="cancellationToken"/> when it is the session's own) and leaves the router's list. Never throws.
+    /// </summary>
+    internal async Task RunAsync(CancellationToken cancellationToken, CancellationTokenSource? ownLinked = null)
     {
         bool joinPosted = false;
         try
@@ -175,11 +178,28 @@ internal sealed partial class RouterSession
         }
         finally
         {
+            await EndAsync(joinPosted, ownLinked).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EndAsync(bool joinPosted, CancellationTokenSource? ownLinked)
+    {
+        try
+        {
             // A session leaving cleans up its subscriptions, registrations and pending calls (in the loop).
             if (!(joinPosted && Realm is not null && await Realm.PostAsync(new LeaveCommand(this)).ConfigureAwait(false)))
                 CompleteOutbound();
             await _writerDone.Task.ConfigureAwait(false); // the last frames written and the transport closed
             if (Id != 0) _router.ReleaseSessionId(Id);
+        }
+        catch (Exception e)
+        {
+            _log.SessionCrashed(e, Id);
+        }
+        finally
+        {
+            ownLinked?.Dispose();
+            _router.SessionEnded(this);
         }
     }
 

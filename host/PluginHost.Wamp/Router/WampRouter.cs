@@ -91,31 +91,22 @@ public sealed class WampRouter : IAsyncDisposable
     /// Runs one WAMP session over <paramref name="connection"/> from HELLO to GOODBYE/ABORT/transport loss.
     /// Completes when the session is over; peer errors are logged, never thrown.
     /// </summary>
-    public async Task ServeAsync(IWampConnection connection, TransportAuthConfig? auth = null, CancellationToken cancellationToken = default)
+    public Task ServeAsync(IWampConnection connection, TransportAuthConfig? auth = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (Volatile.Read(ref _disposed) != 0)
-        {
-            await CloseQuietly(connection).ConfigureAwait(false);
-            return;
-        }
+        if (Volatile.Read(ref _disposed) != 0) return CloseQuietly(connection);
         var session = new RouterSession(this, connection, auth ?? TransportAuthConfig.Anonymous, _options, _log);
-        using var ownLinked = SessionToken(cancellationToken, out var token);
-        var run = session.RunAsync(token);
-        _sessions[session] = run;
-        try
-        {
-            await run.ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            _log.SessionCrashed(e, session.Id);
-        }
-        finally
-        {
-            _sessions.TryRemove(session, out _);
-        }
+        var ownLinked = SessionToken(cancellationToken, out var token);
+        // No async frame of its own kept for the session's life (issue 13: memory per idle session): the session
+        // removes itself when it ends (SessionEnded). It is listed before it runs, so that its end always finds it.
+        _sessions[session] = Task.CompletedTask;
+        var run = session.RunAsync(token, ownLinked);
+        _sessions.TryUpdate(session, run, Task.CompletedTask);
+        return run;
     }
+
+    /// <summary>The last step of <see cref="RouterSession.RunAsync"/>.</summary>
+    internal void SessionEnded(RouterSession session) => _sessions.TryRemove(session, out _);
 
     /// <summary>
     /// The token a session runs with: cancelled at the router's shutdown or by <paramref name="outside"/>. Returns the

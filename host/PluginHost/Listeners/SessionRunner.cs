@@ -20,8 +20,8 @@ public delegate Task WampSessionHandler(IWampConnection connection, TransportAut
 /// </summary>
 internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger) : IDisposable
 {
-    // Each open connection with a task that completes when its session is over.
-    private readonly ConcurrentDictionary<IWampConnection, TaskCompletionSource> _active = new();
+    // Each open connection with the task of its session (Task.CompletedTask until RunAsync has started it).
+    private readonly ConcurrentDictionary<IWampConnection, Task> _active = new();
     private readonly CancellationTokenSource _stopping = new();
     private volatile bool _stopRequested;
 
@@ -34,10 +34,18 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger) 
     /// cancellation: a peer's clean close must reach ReceiveAsync as null rather than race with a
     /// token, and a broken connection fails the pending read by itself.
     /// </summary>
-    public async Task RunAsync(string transportId, IWampConnection connection, TransportAuthConfig auth)
+    public Task RunAsync(string transportId, IWampConnection connection, TransportAuthConfig auth)
     {
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _active.TryAdd(connection, done);
+        // The session's own task is what StopAsync waits for: no completion source kept per idle session (issue 13).
+        // Listed before it runs, so that its end always finds it.
+        _active[connection] = Task.CompletedTask;
+        var run = RunListedAsync(transportId, connection, auth);
+        _active.TryUpdate(connection, run, Task.CompletedTask);
+        return run;
+    }
+
+    private async Task RunListedAsync(string transportId, IWampConnection connection, TransportAuthConfig auth)
+    {
         logger.ConnectionOpened(transportId, connection.Details.Type, connection.Details.Peer, connection.Details.SerializerName);
         try
         {
@@ -59,7 +67,6 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger) 
         {
             await DisposeQuietlyAsync(connection).ConfigureAwait(false);
             _active.TryRemove(connection, out _);
-            done.TrySetResult();
         }
     }
 
@@ -74,11 +81,11 @@ internal sealed class SessionRunner(WampSessionHandler handler, ILogger logger) 
     public async Task StopAsync(TimeSpan grace)
     {
         _stopRequested = true;
-        var sessions = _active.ToArray();
-        await Task.WhenAll(sessions.Select(s => CloseQuietlyAsync(s.Key).AsTask())).ConfigureAwait(false);
+        await Task.WhenAll(_active.Keys.Select(c => CloseQuietlyAsync(c).AsTask())).ConfigureAwait(false);
         try
         {
-            await Task.WhenAll(sessions.Select(s => s.Value.Task)).WaitAsync(grace).ConfigureAwait(false);
+            // Taken after the closes: a session started just before the stop has its own task listed by then.
+            await Task.WhenAll(_active.Values).WaitAsync(grace).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
