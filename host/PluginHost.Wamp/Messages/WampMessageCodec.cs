@@ -46,10 +46,22 @@ public static class WampMessageCodec
     /// Empty trailing Arguments/ArgumentsKw are omitted, as the spec requires.</summary>
     public static int PayloadFieldCount(IWampPayload p)
     {
-        if (p.ArgumentsKw is { Count: > 0 }) return 2;
+        if (p.ArgumentsKw is Serialization.EncodedArgumentsKwDictionary or { Count: > 0 }) return 2; // kept encoded: never empty, counted without decoding
         if (p.Arguments is { Count: > 0 }) return 1;
         return 0;
     }
+
+    /// <summary>
+    /// Where Arguments sits in the wire array of a message with this type code (ArgumentsKw follows it), or
+    /// int.MaxValue for a message without a payload: the layouts of <see cref="ToFields"/>.
+    /// </summary>
+    internal static int PayloadIndex(long typeCode) => typeCode switch
+    {
+        8 => 5,                    // ERROR
+        16 or 36 or 48 or 68 => 4, // PUBLISH, EVENT, CALL, INVOCATION
+        50 or 70 => 3,             // RESULT, YIELD
+        _ => int.MaxValue,
+    };
 
     private static object?[] WithPayload(object?[] head, IWampPayload p)
     {

@@ -92,6 +92,8 @@ public static class WampValue
     /// <summary>Structural equality over the value model (numbers compare by value). For tests and dedup.</summary>
     public static bool DeepEquals(object? a, object? b)
     {
+        if (a is Serialization.EncodedPayload pa) a = pa.Decoded;
+        if (b is Serialization.EncodedPayload pb) b = pb.Decoded;
         if (a is null || b is null) return a is null && b is null;
         if (a is string sa) return b is string sb && sa == sb;
         if (a is bool ba) return b is bool bb && ba == bb;

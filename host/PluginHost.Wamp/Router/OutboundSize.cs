@@ -1,5 +1,6 @@
 using System.Collections;
 using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Serialization;
 
 namespace PluginHost.Wamp.Router;
 
@@ -38,6 +39,7 @@ internal static class OutboundSize
             case byte[] b: return b.Length + 4;
             case ReadOnlyMemory<byte> m: return m.Length + 4;
             case bool: return 1;
+            case EncodedPayload encoded: return encoded.Bytes.Length; // never decoded for this
             // Arguments (List or array): indexed, without boxing an enumerator per message.
             case IReadOnlyList<object?> list:
             {

@@ -100,5 +100,6 @@ public sealed class CborWampSerializer : IWampSerializer
         public void StartMap(int count) => w.WriteStartMap(count);
         public void WriteKey(string key) => w.WriteTextString(key);
         public void EndMap() => w.WriteEndMap();
+        public bool WriteEncoded(EncodedPayload payload) => false; // no CBOR payload is kept encoded
     }
 }

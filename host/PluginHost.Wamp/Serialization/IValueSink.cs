@@ -21,4 +21,10 @@ internal interface IValueSink
     void StartMap(int count);
     void WriteKey(string key);
     void EndMap();
+
+    /// <summary>
+    /// Copies a payload kept encoded to the output as it is, when it is in this sink's format; false (nothing written)
+    /// when it is not, and the caller writes its decoded value instead.
+    /// </summary>
+    bool WriteEncoded(EncodedPayload payload);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Unicode;
 using System.Text.Json;
 using PluginHost.Wamp.Messages;
 
@@ -46,6 +47,88 @@ internal static class JsonValueReader
         }
     }
 
+    /// <summary>
+    /// Reads a message's root value. With <paramref name="format"/> given (a router's read), an Arguments array or an
+    /// ArgumentsKw object that is not empty is kept as its bytes in <paramref name="data"/>, checked as
+    /// <see cref="ReadValue"/> would check it (<see cref="EncodedPayload"/>); everything else is decoded.
+    /// </summary>
+    public static object? ReadMessage(ref Utf8JsonReader r, ReadOnlySequence<byte> data, IPayloadFormat? format)
+    {
+        if (format is null || r.TokenType != JsonTokenType.StartArray) return ReadValue(ref r);
+        var fields = new List<object?>(6);
+        int payloadAt = int.MaxValue;
+        while (true)
+        {
+            Next(ref r);
+            if (r.TokenType == JsonTokenType.EndArray) return fields;
+            int index = fields.Count;
+            if (index == payloadAt && r.TokenType == JsonTokenType.StartArray)
+                fields.Add(KeepEncoded(ref r, data, format, isArguments: true));
+            else if (index == payloadAt + 1 && r.TokenType == JsonTokenType.StartObject)
+                fields.Add(KeepEncoded(ref r, data, format, isArguments: false));
+            else
+                fields.Add(ReadValue(ref r));
+            if (index == 0 && fields[0] is long type) payloadAt = WampMessageCodec.PayloadIndex(type);
+        }
+    }
+
+    /// <summary>
+    /// The container the reader is on, kept as its bytes, after the checks <see cref="ReadValue"/> makes on each of
+    /// its values (the reader itself checks grammar and depth); an empty one is decoded.
+    /// </summary>
+    public static object KeepEncoded(ref Utf8JsonReader r, ReadOnlySequence<byte> data, IPayloadFormat format, bool isArguments)
+    {
+        long start = r.TokenStartIndex;
+        int depth = r.CurrentDepth;
+        int count = 0;
+        while (true)
+        {
+            Next(ref r);
+            if (r.CurrentDepth == depth) break; // its end token
+            if (r.CurrentDepth == depth + 1 && r.TokenType is not (JsonTokenType.EndArray or JsonTokenType.EndObject or JsonTokenType.PropertyName))
+                count++;
+            switch (r.TokenType)
+            {
+                case JsonTokenType.String:
+                    if (IsBinary(ref r)) ReadBinary(ref r);
+                    else CheckText(ref r);
+                    break;
+                case JsonTokenType.PropertyName:
+                    CheckText(ref r);
+                    break;
+                case JsonTokenType.Number:
+                    if (!r.TryGetInt64(out _) && !r.TryGetUInt64(out _)) ReadDouble(ref r);
+                    break;
+            }
+        }
+        if (count == 0) return isArguments ? new List<object?>() : new Dictionary<string, object?>();
+        var bytes = data.Slice(start, r.BytesConsumed - start).ToArray();
+        return isArguments ? new EncodedArguments(format, bytes, count) : new EncodedArgumentsKwDictionary(format, bytes);
+    }
+
+    /// <summary>What GetString checks of a string or key: its escapes, and that its bytes are UTF-8.</summary>
+    private static void CheckText(ref Utf8JsonReader r)
+    {
+        if (r.ValueIsEscaped) r.GetString();
+        else if (!(r.HasValueSequence ? IsUtf8(r.ValueSequence) : Utf8.IsValid(r.ValueSpan)))
+            throw new WampProtocolException("invalid UTF-8 in a JSON string");
+    }
+
+    private static bool IsUtf8(ReadOnlySequence<byte> text)
+    {
+        if (text.Length > int.MaxValue) return false;
+        byte[] rented = ArrayPool<byte>.Shared.Rent((int)text.Length);
+        try
+        {
+            text.CopyTo(rented);
+            return Utf8.IsValid(rented.AsSpan(0, (int)text.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
     private static void Next(ref Utf8JsonReader r)
     {
         if (!r.Read()) throw new WampProtocolException("truncated JSON message");
@@ -56,6 +139,11 @@ internal static class JsonValueReader
         // TryGetInt64/UInt64 fail on any fraction or exponent, so those fall through to double.
         if (r.TryGetInt64(out long l)) return l;
         if (r.TryGetUInt64(out ulong ul)) return ul;
+        return ReadDouble(ref r);
+    }
+
+    private static double ReadDouble(ref Utf8JsonReader r)
+    {
         double d = r.GetDouble();
         if (!double.IsFinite(d)) throw new WampProtocolException("JSON number out of range");
         return d;

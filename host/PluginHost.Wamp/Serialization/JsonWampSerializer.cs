@@ -9,9 +9,19 @@ namespace PluginHost.Wamp.Serialization;
 /// wamp.2.json: UTF-8 JSON text frames. Binary values use the spec's "\u0000"+Base64 string
 /// convention; integers decode as long (ulong above long.MaxValue), everything else as double.
 /// </summary>
-public sealed class JsonWampSerializer : IWampSerializer
+public sealed class JsonWampSerializer : IWampSerializer, IPayloadFormat
 {
-    public static readonly JsonWampSerializer Instance = new();
+    public static readonly JsonWampSerializer Instance = new(keepPayloadsEncoded: false);
+
+    /// <summary>
+    /// The router's: keeps each message's Arguments and ArgumentsKw as the bytes they arrived in
+    /// (<see cref="EncodedPayload"/>), which a JSON writer copies out as they are.
+    /// </summary>
+    internal static readonly JsonWampSerializer Routing = new(keepPayloadsEncoded: true);
+
+    private readonly bool _keepPayloadsEncoded;
+
+    private JsonWampSerializer(bool keepPayloadsEncoded) => _keepPayloadsEncoded = keepPayloadsEncoded;
 
     public string Name => "json";
     public string Subprotocol => "wamp.2.json";
@@ -66,7 +76,7 @@ public sealed class JsonWampSerializer : IWampSerializer
         {
             var reader = new Utf8JsonReader(data, ReaderOptions);
             if (!reader.Read()) throw new WampProtocolException("empty JSON message");
-            var root = JsonValueReader.ReadValue(ref reader);
+            var root = JsonValueReader.ReadMessage(ref reader, data, _keepPayloadsEncoded ? this : null);
             // A second top-level token (or garbage, which makes Read throw) is not one message.
             if (reader.Read()) throw new WampProtocolException("trailing data after JSON message");
             return WampMessageCodec.FromFields(root);
@@ -78,8 +88,48 @@ public sealed class JsonWampSerializer : IWampSerializer
         }
     }
 
+    // A payload on its own: its outer container is at level 1 instead of 2, so one level less is allowed below it.
+    private static readonly JsonReaderOptions PayloadReaderOptions = ReaderOptions with { MaxDepth = ValueWriter.MaxDepth - 1 };
+
+    /// <summary>
+    /// A JSON payload that reached this node in another envelope (the cluster's), kept encoded as the router keeps one
+    /// it reads from a frame, after the same checks.
+    /// </summary>
+    /// <exception cref="WampProtocolException">it is not one JSON array (Arguments) or object (ArgumentsKw).</exception>
+    internal static object KeepPayload(byte[] json, bool isArguments)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json, PayloadReaderOptions);
+            if (!reader.Read() || reader.TokenType != (isArguments ? JsonTokenType.StartArray : JsonTokenType.StartObject))
+                throw new WampProtocolException(isArguments ? "Arguments is not a list" : "ArgumentsKw is not a dictionary");
+            var kept = JsonValueReader.KeepEncoded(ref reader, new ReadOnlySequence<byte>(json), Routing, isArguments);
+            if (reader.Read()) throw new WampProtocolException("trailing data after a JSON payload");
+            return kept;
+        }
+        catch (WampProtocolException) { throw; }
+        catch (Exception ex)
+        {
+            throw new WampProtocolException($"invalid JSON payload: {ex.Message}", ex);
+        }
+    }
+
+    object IPayloadFormat.Decode(byte[] encoded)
+    {
+        var reader = new Utf8JsonReader(encoded, ReaderOptions);
+        reader.Read();
+        return JsonValueReader.ReadValue(ref reader)!; // checked when it was kept
+    }
+
     private readonly struct JsonSink(Utf8JsonWriter w) : IValueSink
     {
+        public bool WriteEncoded(EncodedPayload payload)
+        {
+            if (payload.Format is not JsonWampSerializer) return false;
+            w.WriteRawValue(payload.Bytes, skipInputValidation: true);
+            return true;
+        }
+
         public void WriteNull() => w.WriteNullValue();
         public void WriteBool(bool value) => w.WriteBooleanValue(value);
         public void WriteInt64(long value) => w.WriteNumberValue(value);

@@ -12,7 +12,22 @@ namespace PluginHost.Wamp.Serialization;
 /// </summary>
 public sealed class MsgPackWampSerializer : IWampSerializer
 {
-    public static readonly MsgPackWampSerializer Instance = new();
+    public static readonly MsgPackWampSerializer Instance = new(carriesJsonPayloads: false);
+
+    /// <summary>
+    /// Between the nodes of a cluster (Router/Cluster/ClusterEnvelope.cs): a payload a router kept as the JSON it came
+    /// in (<see cref="EncodedPayload"/>) travels as those bytes in extension type <see cref="JsonPayloadExtension"/>, and
+    /// is kept as JSON again by the node that reads it, so that a JSON client's payload reaches JSON clients on other
+    /// nodes without being decoded and encoded on the way. Never offered to clients: WAMP has no extension types.
+    /// </summary>
+    internal static readonly MsgPackWampSerializer Cluster = new(carriesJsonPayloads: true);
+
+    /// <summary>The extension type of a JSON payload between nodes ('J'; 0-127 are the application's).</summary>
+    internal const sbyte JsonPayloadExtension = 74;
+
+    private readonly bool _carriesJsonPayloads;
+
+    private MsgPackWampSerializer(bool carriesJsonPayloads) => _carriesJsonPayloads = carriesJsonPayloads;
 
     public string Name => "msgpack";
     public string Subprotocol => "wamp.2.msgpack";
@@ -23,12 +38,12 @@ public sealed class MsgPackWampSerializer : IWampSerializer
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
-        => SerializeFields(WampMessageCodec.ToFields(message), output);
+        => SerializeFields(WampMessageCodec.ToFields(message), output, _carriesJsonPayloads);
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
-    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)
+    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output, bool carriesJsonPayloads = false)
     {
-        var sink = new MsgPackSink { Writer = new MessagePackWriter(output) };
+        var sink = new MsgPackSink { Writer = new MessagePackWriter(output), CarriesJsonPayloads = carriesJsonPayloads };
         ValueWriter.WriteMessage(ref sink, fields);
         sink.Writer.Flush();
     }
@@ -39,7 +54,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer
         {
             var reader = new MessagePackReader(data);
             if (reader.End) throw new WampProtocolException("empty MessagePack message");
-            var root = ReadValue(ref reader, 0);
+            var root = _carriesJsonPayloads ? ReadMessage(ref reader) : ReadValue(ref reader, 0);
             if (!reader.End) throw new WampProtocolException("trailing data after MessagePack message");
             return WampMessageCodec.FromFields(root, integralFloatIds: true);
         }
@@ -48,6 +63,40 @@ public sealed class MsgPackWampSerializer : IWampSerializer
         {
             throw new WampProtocolException($"invalid MessagePack message: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// A message's root value as <see cref="ReadValue"/> reads it, but for a payload in extension type
+    /// <see cref="JsonPayloadExtension"/> at the Arguments or ArgumentsKw position, which is kept as JSON (<see cref="Cluster"/>).
+    /// </summary>
+    private static object? ReadMessage(ref MessagePackReader r)
+    {
+        if (r.NextMessagePackType != MessagePackType.Array) return ReadValue(ref r, 0);
+        int count = r.ReadArrayHeader();
+        CheckContainer(ref r, 0, count);
+        var fields = new List<object?>(count);
+        int payloadAt = int.MaxValue;
+        for (int i = 0; i < count; i++)
+        {
+            if ((i == payloadAt || i == payloadAt + 1) && IsJsonPayload(ref r))
+            {
+                var header = r.ReadExtensionFormatHeader();
+                fields.Add(JsonWampSerializer.KeepPayload(r.ReadRaw(header.Length).ToArray(), isArguments: i == payloadAt));
+            }
+            else
+            {
+                fields.Add(ReadValue(ref r, 1));
+            }
+            if (i == 0 && fields[0] is long type) payloadAt = WampMessageCodec.PayloadIndex(type);
+        }
+        return fields;
+    }
+
+    private static bool IsJsonPayload(ref MessagePackReader r)
+    {
+        if (r.NextMessagePackType != MessagePackType.Extension) return false;
+        var peek = r.CreatePeekReader();
+        return peek.ReadExtensionFormatHeader().TypeCode == JsonPayloadExtension;
     }
 
     private static object? ReadValue(ref MessagePackReader r, int depth)
@@ -142,5 +191,16 @@ public sealed class MsgPackWampSerializer : IWampSerializer
         public void StartMap(int count) => Writer.WriteMapHeader(count);
         public void WriteKey(string key) => Writer.Write(key);
         public void EndMap() { }
+
+        /// <summary>Between nodes only (<see cref="Cluster"/>): a JSON payload as its bytes, in an extension.</summary>
+        public bool CarriesJsonPayloads;
+
+        public bool WriteEncoded(EncodedPayload payload)
+        {
+            if (!CarriesJsonPayloads || payload.Format is not JsonWampSerializer) return false;
+            Writer.WriteExtensionFormatHeader(new ExtensionHeader(JsonPayloadExtension, payload.Bytes.Length));
+            Writer.WriteRaw(payload.Bytes);
+            return true;
+        }
     }
 }

@@ -38,6 +38,7 @@ internal static class ValueWriter
             case null: sink.WriteNull(); return;
             case string s: sink.WriteString(s); return;
             case long l: sink.WriteInt64(l); return;
+            case EncodedPayload p: if (!sink.WriteEncoded(p)) Write(ref sink, p.Decoded, depth); return;
             case Dictionary<string, object?> d: WriteDictionary(ref sink, d, Enter(depth)); return;
             case List<object?> list: WriteList(ref sink, list, Enter(depth)); return;
             case bool b: sink.WriteBool(b); return;

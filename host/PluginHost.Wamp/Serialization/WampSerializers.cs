@@ -51,4 +51,11 @@ public static class WampSerializers
         }
         return selected.Count == 0 ? All : selected;
     }
+
+    /// <summary>
+    /// <see cref="Select"/> for a router's transports: the same formats, read the way a router reads them, keeping the
+    /// payloads it only forwards as the bytes they came in (<see cref="EncodedPayload"/>; JSON so far).
+    /// </summary>
+    public static IReadOnlyList<IWampSerializer> SelectForRouting(IEnumerable<string>? names)
+        => Select(names).Select(s => s is JsonWampSerializer ? JsonWampSerializer.Routing : s).ToArray();
 }

@@ -25,7 +25,7 @@ internal sealed class RawSocketService
         _config = config;
         _runner = runner;
         _logger = logger;
-        Serializers = WampSerializers.Select(config.Serializers);
+        Serializers = WampSerializers.SelectForRouting(config.Serializers);
     }
 
     public IReadOnlyList<IWampSerializer> Serializers { get; }

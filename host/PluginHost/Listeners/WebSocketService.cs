@@ -34,7 +34,7 @@ internal sealed class WebSocketService : IAsyncDisposable
         _config = config;
         _runner = runner;
         _logger = logger;
-        Serializers = WampSerializers.Select(config.Serializers);
+        Serializers = WampSerializers.SelectForRouting(config.Serializers);
         _origins = config.Options.AllowedOrigins.Contains("*") ? null : config.Options.AllowedOrigins.Select(OriginPattern).ToArray();
         long max = config.Options.MaxMessageSize;
         _maxMessageSize = max <= 0 ? WebSocketConnection.DefaultMaxMessageSize : (int)Math.Min(max, int.MaxValue - 1);

@@ -30,7 +30,8 @@ internal sealed record Envelope(EnvelopeKind Kind, long Session, string FromNode
 
 /// <summary>
 /// The bytes that travel over NATS between nodes: WAMP messages in MessagePack (our own serializer: every WAMP value,
-/// binary payloads of payload passthru mode included, goes through unchanged), behind a small header.
+/// binary payloads of payload passthru mode included, goes through unchanged; a payload kept as the JSON it came in
+/// travels as those bytes, <see cref="MsgPackWampSerializer.Cluster"/>), behind a small header.
 /// Point-to-point: [kind:1][session:8, little endian][node length:1][node id, ASCII][WAMP message].
 /// Publication: a PUBLISH whose request id is the publication id and whose options carry, under
 /// <see cref="DetailsKey"/>, the EVENT details decided by the publisher's node (disclosure, payload passthru).
@@ -58,7 +59,7 @@ internal static class ClusterEnvelope
         header[9] = checked((byte)node.Length);
         node.CopyTo(header[10..]);
         buffer.Advance(10 + node.Length);
-        WampSerializers.MsgPack.Serialize(message, buffer);
+        MsgPackWampSerializer.Cluster.Serialize(message, buffer);
         return buffer.WrittenSpan.ToArray();
     }
 
@@ -70,7 +71,7 @@ internal static class ClusterEnvelope
         int nodeLength = data[9];
         if (data.Length < 10 + nodeLength) throw new WampProtocolException("cluster envelope: truncated");
         var node = Encoding.ASCII.GetString(data, 10, nodeLength);
-        var message = WampSerializers.MsgPack.Deserialize(new ReadOnlySequence<byte>(data.AsMemory(10 + nodeLength)));
+        var message = MsgPackWampSerializer.Cluster.Deserialize(new ReadOnlySequence<byte>(data.AsMemory(10 + nodeLength)));
         return new Envelope((EnvelopeKind)data[0], session, node, message);
     }
 
@@ -80,11 +81,11 @@ internal static class ClusterEnvelope
         var carried = new Dictionary<string, object?>(options);
         if (details is not null) carried[DetailsKey] = details;
         var buffer = new ArrayBufferWriter<byte>(256);
-        WampSerializers.MsgPack.Serialize(new PublishMessage(publication, carried, topic, arguments, argumentsKw), buffer);
+        MsgPackWampSerializer.Cluster.Serialize(new PublishMessage(publication, carried, topic, arguments, argumentsKw), buffer);
         return buffer.WrittenSpan.ToArray();
     }
 
     public static PublishMessage DecodePublication(byte[] data)
-        => WampSerializers.MsgPack.Deserialize(new ReadOnlySequence<byte>(data)) as PublishMessage
+        => MsgPackWampSerializer.Cluster.Deserialize(new ReadOnlySequence<byte>(data)) as PublishMessage
            ?? throw new WampProtocolException("cluster publication: not a PUBLISH");
 }

@@ -1,0 +1,148 @@
+using System.Buffers;
+using System.Text;
+using CsCheck;
+using PluginHost.Wamp.Messages;
+using PluginHost.Wamp.Serialization;
+using static PluginHost.Tests.Serialization.Wire;
+
+namespace PluginHost.Tests.Serialization;
+
+/// <summary>
+/// A router reads JSON keeping each payload as the bytes it came in (EncodedPayload, issue 13): it must refuse exactly
+/// what decoding refuses, give the same values when something reads them, and write a forwarded payload unchanged.
+/// </summary>
+public class EncodedPayloadTests
+{
+    private static readonly IWampSerializer Routing = WampSerializers.SelectForRouting(["json"])[0];
+    private static readonly IWampSerializer Json = WampSerializers.Json;
+
+    private static WampMessage Read(string json) => Routing.Deserialize(new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(json)));
+
+    [Fact]
+    public void A_forwarded_payload_is_written_as_it_came_without_being_decoded()
+    {
+        var call = (CallMessage)Read("""[48,7,{},"com.p",[1.0,"\u00e9",{"a":[]},"\u0000AQI="],{"k":1e2,"k":3}]""");
+        var args = Assert.IsType<EncodedArguments>(call.Arguments);
+        var kwargs = Assert.IsType<EncodedArgumentsKwDictionary>(call.ArgumentsKw);
+        Assert.Equal(4, args.Count);
+
+        var invocation = new InvocationMessage(9, 11, WampValue.NoDetails, call.Arguments, call.ArgumentsKw);
+        var written = Encoding.UTF8.GetString(Encode(Routing, invocation));
+
+        // Decoding and encoding again would write 1, "é", the last "k" only, and 100.
+        Assert.Equal("""[68,9,11,{},[1.0,"\u00e9",{"a":[]},"\u0000AQI="],{"k":1e2,"k":3}]""", written);
+        Assert.False(args.IsDecoded);
+        Assert.False(kwargs.IsDecoded);
+    }
+
+    [Theory]
+    [InlineData("msgpack")]
+    [InlineData("cbor")]
+    [InlineData("json")]
+    public void A_payload_sent_on_in_another_format_or_read_is_decoded_as_decoding_would(string other)
+    {
+        const string frame = """[16,3,{},"com.t",[1.0,"\u00e9",{"a":[null,true]},"\u0000AQI=",18446744073709551615],{"k":1e2,"k":3}]""";
+        var kept = (PublishMessage)Read(frame);
+        var decoded = (PublishMessage)Decode(Json, Encoding.UTF8.GetBytes(frame));
+
+        var s = Get(other);
+        var sent = (EventMessage)Decode(s, Encode(s, new EventMessage(1, 2, WampValue.NoDetails, kept.Arguments, kept.ArgumentsKw)));
+
+        Assert.True(WampValue.DeepEquals(decoded.Arguments, sent.Arguments));
+        Assert.True(WampValue.DeepEquals(decoded.ArgumentsKw, sent.ArgumentsKw));
+        Assert.Equal(3L, sent.ArgumentsKw!["k"]);
+        Assert.IsType<byte[]>(kept.Arguments![3]);
+        Assert.True(WampValue.DeepEquals(decoded.Arguments, kept.Arguments));
+    }
+
+    [Fact]
+    public void Empty_payloads_and_messages_without_a_payload_are_decoded_as_before()
+    {
+        var call = (CallMessage)Read("""[48,7,{},"com.p",[],{}]""");
+        Assert.IsType<List<object?>>(call.Arguments);
+        Assert.IsType<Dictionary<string, object?>>(call.ArgumentsKw);
+        Assert.Equal("""[48,7,{},"com.p"]""", Encoding.UTF8.GetString(Encode(Routing, call)));
+
+        // Only the payload positions of the payload-carrying messages are kept: SUBSCRIBE's options are decoded.
+        var subscribe = (SubscribeMessage)Read("""[32,1,{"match":"prefix"},"com."]""");
+        Assert.IsType<Dictionary<string, object?>>(subscribe.Options);
+        var result = (ResultMessage)Read("""[50,1,{"progress":true},["x"]]""");
+        Assert.IsType<Dictionary<string, object?>>(result.Details);
+        Assert.IsType<EncodedArguments>(result.Arguments);
+    }
+
+    [Theory]
+    [InlineData("""[48,1,{},"p",["\ud800"]]""")]                 // a lone surrogate escape
+    [InlineData("""[48,1,{},"p",["\u0000@@@@"]]""")]              // binary that is not Base64
+    [InlineData("""[48,1,{},"p",[1e400]]""")]                     // a number no double holds
+    [InlineData("""[48,1,{},"p",[1],{"\udc00":1}]""")]            // a key that is no text
+    [InlineData("""[48,1,{},"p",[1,]]""")]                        // grammar
+    [InlineData("""[50,1,{},[1],[2]]""")]                         // ArgumentsKw that is a list
+    [InlineData("""[70,1,{},{"a":1}]""")]                         // Arguments that is a map
+    public void What_decoding_refuses_the_router_refuses(string frame)
+    {
+        Assert.Throws<WampProtocolException>(() => Decode(Json, Encoding.UTF8.GetBytes(frame)));
+        Assert.Throws<WampProtocolException>(() => Read(frame));
+    }
+
+    [Fact]
+    public void Invalid_UTF8_and_nesting_too_deep_are_refused_in_a_kept_payload()
+    {
+        byte[] invalid = [.. "[48,1,{},\"p\",[\""u8, 0xC3, 0x28, .. "\"]]"u8];
+        Assert.Throws<WampProtocolException>(() => Decode(Json, invalid));
+        Assert.Throws<WampProtocolException>(() => Routing.Deserialize(new ReadOnlySequence<byte>(invalid)));
+        Assert.Throws<WampProtocolException>(() => Routing.Deserialize(SegmentedSequence.Create(invalid, 3)));
+
+        string deep = "[48,1,{},\"p\"," + new string('[', ValueWriter.MaxDepth) + new string(']', ValueWriter.MaxDepth) + "]";
+        Assert.Throws<WampProtocolException>(() => Decode(Json, Encoding.UTF8.GetBytes(deep)));
+        Assert.Throws<WampProtocolException>(() => Read(deep));
+    }
+
+    [Fact]
+    public void Threads_reading_a_kept_payload_at_once_see_one_decoded_value()
+    {
+        var call = (CallMessage)Read("""[48,7,{},"com.p",[{"a":1},[2]]]""");
+        var seen = new object?[16];
+        Parallel.For(0, seen.Length, i => seen[i] = call.Arguments![0]);
+        Assert.All(seen, value => Assert.Same(seen[0], value));
+    }
+
+    /// <summary>Any frame, in one piece or in 3-byte segments: the router accepts what decoding accepts, with equal values.</summary>
+    private static void ReadsAsDecodingDoes(byte[] frame)
+    {
+        WampMessage? expected = null;
+        try { expected = Decode(Json, frame); }
+        catch (WampProtocolException) { }
+        foreach (var input in new[] { new ReadOnlySequence<byte>(frame), SegmentedSequence.Create(frame, 3) })
+        {
+            if (expected is null)
+            {
+                Assert.Throws<WampProtocolException>(() => Routing.Deserialize(input));
+                continue;
+            }
+            var kept = Routing.Deserialize(input);
+            Assert.True(WampValue.DeepEquals(WampMessageCodec.ToFields(expected), WampMessageCodec.ToFields(kept)),
+                Encoding.UTF8.GetString(frame));
+            // Written out again by the router and decoded: the same message.
+            Assert.True(WampValue.DeepEquals(WampMessageCodec.ToFields(expected), WampMessageCodec.ToFields(Decode(Json, Encode(Routing, kept)))));
+        }
+    }
+
+    [Fact]
+    public void Mutated_frames_are_read_as_decoding_reads_them()
+        => Gen.Select(WireFuzz.PlausibleFields, WireFuzz.Edits)
+            .Sample((fields, edits) =>
+            {
+                if (WireFuzz.TryEncode("json", fields) is not { } frame) return;
+                ReadsAsDecodingDoes(frame);
+                ReadsAsDecodingDoes(WireFuzz.Mutate(frame, edits));
+            }, time: 3, threads: 1);
+
+    [Fact]
+    public void Structurally_mutated_frames_are_read_as_decoding_reads_them()
+        => Gen.Frequency((1, WireFuzz.PlausibleFields), (3, WireFuzz.MutatedFields))
+            .Sample(fields =>
+            {
+                if (WireFuzz.TryEncode("json", fields) is { } frame) ReadsAsDecodingDoes(frame);
+            }, time: 3, threads: 1);
+}
