@@ -12,6 +12,8 @@ namespace PluginHost.Bench.Embedded;
 /// one EVENT written per subscriber. Each benchmark decodes and encodes exactly those messages, with the payload of the
 /// bench harness's calls (a string and a number) and of a typical event (a small object in kwargs). JSON is the
 /// baseline: the Ratio column is the "MessagePack and CBOR vs JSON: never slower than JSON".
+/// <see cref="KeptPayloads"/> true is how a router reads (WampSerializers.SelectForRouting: payloads kept as the bytes
+/// they came in and copied out as they are, Serialization/EncodedPayload.cs); false decodes and encodes every value.
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(OneCore))]
@@ -22,10 +24,14 @@ public class SerializedMessages
     private readonly Dictionary<string, Messages> _by = new();
     private readonly ArrayBufferWriter<byte> _out = new(4096);
 
+    [ParamsAllValues]
+    public bool KeptPayloads { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        foreach (var serializer in WampSerializers.All) _by[serializer.Name] = new Messages(serializer);
+        foreach (var serializer in KeptPayloads ? WampSerializers.SelectForRouting(null) : WampSerializers.All)
+            _by[serializer.Name] = new Messages(serializer);
     }
 
     [Benchmark(Baseline = true), BenchmarkCategory("routed call")] public int CallJson() => RoutedCall(_by["json"]);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Text.Unicode;
 using PluginHost.Wamp.Messages;
 
 namespace PluginHost.Wamp.Serialization;
@@ -11,7 +12,7 @@ namespace PluginHost.Wamp.Serialization;
 /// skipped (their content is the value), except bignums (tags 2 and 3), which become long, ulong or double.
 /// A struct over the span rather than System.Formats.Cbor's CborReader: decoding is half of what a serializer costs
 /// the router per message, and the reader object, its state checks and its nesting stack cost more than the decoding
-/// (bench/PluginHost.Bench.Embedded/SerializedMessages.cs). Writing still uses CborWriter.
+/// (bench/PluginHost.Bench.Embedded/SerializedMessages.cs). Writing is CborWampSerializer.CborSink, for the same reason.
 /// </summary>
 internal ref struct CborValueReader(ReadOnlySpan<byte> data)
 {
@@ -76,6 +77,123 @@ internal ref struct CborValueReader(ReadOnlySpan<byte> data)
                     return Simple(info);
             }
         }
+    }
+
+    /// <summary>
+    /// A message's root value as <see cref="ReadValue"/> reads it, but for a non-empty Arguments array or ArgumentsKw map,
+    /// which is kept as its bytes (<see cref="EncodedPayload"/>) after the same checks, unless it holds something that
+    /// decoding changes (a semantic tag, undefined): that is decoded, so that what is forwarded is what was read.
+    /// </summary>
+    public object? ReadMessage(IPayloadFormat format)
+    {
+        byte initial = Peek();
+        if (initial >> 5 != 4) return ReadValue(0);
+        _pos++;
+        int info = initial & 0x1F;
+        bool indefinite = info == 31;
+        int count = indefinite ? 0 : Count(0, info, itemsPer: 1);
+        CheckDepth(0);
+        var fields = new List<object?>(indefinite ? 6 : count);
+        int payloadAt = int.MaxValue;
+        for (int i = 0; indefinite ? !AtBreak() : i < count; i++)
+        {
+            int major = Peek() >> 5;
+            if ((i == payloadAt && major == 4) || (i == payloadAt + 1 && major == 5))
+                fields.Add(KeepEncoded(format, isArguments: i == payloadAt));
+            else
+                fields.Add(ReadValue(1));
+            if (i == 0 && fields[0] is long type) payloadAt = WampMessageCodec.PayloadIndex(type);
+        }
+        return fields;
+    }
+
+    private object? KeepEncoded(IPayloadFormat format, bool isArguments)
+    {
+        int start = _pos;
+        bool decodesDifferently = false;
+        int count = Check(1, ref decodesDifferently);
+        if (count == 0 || decodesDifferently)
+        {
+            _pos = start;
+            return ReadValue(1);
+        }
+        var bytes = _data[start.._pos].ToArray();
+        return isArguments ? new EncodedArguments(format, bytes, count) : new EncodedArgumentsKwDictionary(format, bytes);
+    }
+
+    /// <summary>
+    /// Reads past one item, refusing what <see cref="ReadValue"/> refuses without building anything; returns a
+    /// container's item count (0 for anything else). Notes an item that decoding changes (tags, undefined).
+    /// </summary>
+    private int Check(int depth, ref bool decodesDifferently)
+    {
+        while (true)
+        {
+            byte initial = Next();
+            int major = initial >> 5, info = initial & 0x1F;
+            switch (major)
+            {
+                case 0 or 1:
+                    Argument(info);
+                    return 0;
+                case 2:
+                    if (info == 31) Chunks(2);
+                    else Take(Length(info));
+                    return 0;
+                case 3:
+                    if (!Utf8.IsValid(info == 31 ? Chunks(3) : Take(Length(info)))) throw new WampProtocolException("invalid UTF-8 in a CBOR text string");
+                    return 0;
+                case 4:
+                {
+                    if (info == 31)
+                    {
+                        CheckDepth(depth);
+                        int n = 0;
+                        for (; !AtBreak(); n++) Check(depth + 1, ref decodesDifferently);
+                        return n;
+                    }
+                    int count = Count(depth, info, itemsPer: 1);
+                    for (int i = 0; i < count; i++) Check(depth + 1, ref decodesDifferently);
+                    return count;
+                }
+                case 5:
+                {
+                    if (info == 31)
+                    {
+                        CheckDepth(depth);
+                        int n = 0;
+                        for (; !AtBreak(); n++) CheckEntry(depth, ref decodesDifferently);
+                        return n;
+                    }
+                    int count = Count(depth, info, itemsPer: 2);
+                    for (int i = 0; i < count; i++) CheckEntry(depth, ref decodesDifferently);
+                    return count;
+                }
+                case 6:
+                {
+                    decodesDifferently = true;
+                    ulong tag = Argument(info);
+                    if (tag is 2 or 3)
+                    {
+                        BigNum(negative: tag == 3);
+                        return 0;
+                    }
+                    continue;
+                }
+                default:
+                    if (info == 23) decodesDifferently = true; // undefined decodes as null
+                    Simple(info);
+                    return 0;
+            }
+        }
+    }
+
+    private void CheckEntry(int depth, ref bool decodesDifferently)
+    {
+        byte key = Peek();
+        if (key >> 5 != 3) throw new WampProtocolException($"CBOR map key is of major type {key >> 5}, not a text string");
+        Check(depth + 1, ref decodesDifferently); // the key's text
+        Check(depth + 1, ref decodesDifferently);
     }
 
     private List<object?> ReadIndefiniteArray(int depth)

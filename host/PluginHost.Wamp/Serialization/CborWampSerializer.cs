@@ -1,29 +1,34 @@
 using System.Buffers;
-using System.Formats.Cbor;
+using System.Buffers.Binary;
 using System.Numerics;
 using PluginHost.Wamp.Messages;
 
 namespace PluginHost.Wamp.Serialization;
 
 /// <summary>
-/// wamp.2.cbor: CBOR binary frames, written by System.Formats.Cbor's CborWriter, read by CborValueReader, which
+/// wamp.2.cbor: CBOR binary frames, written by CborSink below, read by CborValueReader, which
 /// accepts any well-formed encoding a peer picks: indefinite-length items, half/single/double floats,
 /// non-canonical integers. Semantic tags are skipped (their content is decoded), except
 /// bignums (tags 2/3) which become long/ulong/double.
 /// </summary>
-public sealed class CborWampSerializer : IWampSerializer
+public sealed class CborWampSerializer : IWampSerializer, IPayloadFormat
 {
-    public static readonly CborWampSerializer Instance = new();
+    public static readonly CborWampSerializer Instance = new(keepPayloadsEncoded: false);
+
+    /// <summary>
+    /// The router's: keeps each message's Arguments and ArgumentsKw as the bytes they arrived in
+    /// (<see cref="EncodedPayload"/>), which a CBOR writer copies out as they are.
+    /// </summary>
+    internal static readonly CborWampSerializer Routing = new(keepPayloadsEncoded: true);
+
+    private readonly bool _keepPayloadsEncoded;
+
+    private CborWampSerializer(bool keepPayloadsEncoded) => _keepPayloadsEncoded = keepPayloadsEncoded;
 
     public string Name => "cbor";
     public string Subprotocol => "wamp.2.cbor";
     public bool IsBinary => true;
     public byte RawSocketId => 3;
-
-    // CborWriter buffers internally; writers that grew past this are not kept per thread.
-    private const int MaxRetainedWriterBytes = 64 * 1024;
-
-    [ThreadStatic] private static CborWriter? t_writer;
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
         => SerializeFields(WampMessageCodec.ToFields(message), output);
@@ -31,28 +36,14 @@ public sealed class CborWampSerializer : IWampSerializer
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
     internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)
     {
-        var writer = t_writer ?? new CborWriter(CborConformanceMode.Lax, convertIndefiniteLengthEncodings: false);
-        t_writer = null; // re-entrant calls get their own writer
-        try
-        {
-            var sink = new CborSink(writer);
-            ValueWriter.WriteMessage(ref sink, fields);
-            int length = writer.BytesWritten;
-            writer.Encode(output.GetSpan(length));
-            output.Advance(length);
-        }
-        finally
-        {
-            bool keep = writer.BytesWritten <= MaxRetainedWriterBytes;
-            writer.Reset();
-            if (keep) t_writer = writer;
-        }
+        var sink = new CborSink(output);
+        ValueWriter.WriteMessage(ref sink, fields);
     }
 
     public WampMessage Deserialize(ReadOnlySequence<byte> data)
     {
         if (data.IsSingleSegment) return Decode(data.First);
-        // CborReader needs contiguous memory; the decoded tree copies everything out of it.
+        // CborValueReader reads a span: contiguous memory; the decoded tree copies everything out of it.
         int length = checked((int)data.Length);
         byte[] rented = ArrayPool<byte>.Shared.Rent(length);
         try
@@ -66,13 +57,13 @@ public sealed class CborWampSerializer : IWampSerializer
         }
     }
 
-    private static WampMessage Decode(ReadOnlyMemory<byte> data)
+    private WampMessage Decode(ReadOnlyMemory<byte> data)
     {
         try
         {
             if (data.IsEmpty) throw new WampProtocolException("empty CBOR message");
             var reader = new CborValueReader(data.Span);
-            var root = reader.ReadValue(0);
+            var root = _keepPayloadsEncoded ? reader.ReadMessage(this) : reader.ReadValue(0);
             if (reader.BytesRemaining != 0) throw new WampProtocolException("trailing data after CBOR message");
             return WampMessageCodec.FromFields(root, integralFloatIds: true);
         }
@@ -83,23 +74,108 @@ public sealed class CborWampSerializer : IWampSerializer
         }
     }
 
-    private readonly struct CborSink(CborWriter w) : IValueSink
+    object IPayloadFormat.Decode(byte[] encoded)
+        => new CborValueReader(encoded).ReadValue(1)!; // at the depth it had in its message; checked when it was kept
+
+    /// <summary>
+    /// CBOR written straight into the output: definite lengths (the value walk knows every count), integers and lengths
+    /// in their shortest form, floats in the shortest of half, single and double that holds the value exactly (as
+    /// System.Formats.Cbor's CborWriter writes them; it is not used here because it buffers the whole message and
+    /// re-reads every pre-encoded value it is given to check it, which made a forwarded payload slower than decoding it).
+    /// </summary>
+    private readonly struct CborSink(IBufferWriter<byte> output) : IValueSink
     {
-        public void WriteNull() => w.WriteNull();
-        public void WriteBool(bool value) => w.WriteBoolean(value);
-        public void WriteInt64(long value) => w.WriteInt64(value);
-        public void WriteUInt64(ulong value) => w.WriteUInt64(value);
-        public void WriteDouble(double value) => w.WriteDouble(value);
-        public void WriteSingle(float value) => w.WriteSingle(value);
+        public void WriteNull() => WriteByte(0xF6);
+        public void WriteBool(bool value) => WriteByte(value ? (byte)0xF5 : (byte)0xF4);
+
+        public void WriteInt64(long value)
+        {
+            if (value >= 0) WriteHead(0, (ulong)value);
+            else WriteHead(1, (ulong)(-1 - value)); // major type 1 holds -1 - n
+        }
+
+        public void WriteUInt64(ulong value) => WriteHead(0, value);
+
+        public void WriteDouble(double value)
+        {
+            var span = output.GetSpan(9);
+            if (double.IsNaN(value))
+            {
+                span[0] = 0xF9;
+                BinaryPrimitives.WriteUInt16BigEndian(span[1..], 0x7E00); // the canonical NaN
+                output.Advance(3);
+            }
+            else if ((double)(Half)value == value)
+            {
+                span[0] = 0xF9;
+                BinaryPrimitives.WriteHalfBigEndian(span[1..], (Half)value);
+                output.Advance(3);
+            }
+            else if ((double)(float)value == value)
+            {
+                span[0] = 0xFA;
+                BinaryPrimitives.WriteSingleBigEndian(span[1..], (float)value);
+                output.Advance(5);
+            }
+            else
+            {
+                span[0] = 0xFB;
+                BinaryPrimitives.WriteDoubleBigEndian(span[1..], value);
+                output.Advance(9);
+            }
+        }
+
+        public void WriteSingle(float value) => WriteDouble(value);
         // CBOR's decimal fraction tag is poorly supported by WAMP peers; send a plain number.
-        public void WriteDecimal(decimal value) => w.WriteDouble((double)value);
-        public void WriteString(string value) => w.WriteTextString(value);
-        public void WriteBytes(ReadOnlySpan<byte> value) => w.WriteByteString(value);
-        public void StartArray(int count) => w.WriteStartArray(count);
-        public void EndArray() => w.WriteEndArray();
-        public void StartMap(int count) => w.WriteStartMap(count);
-        public void WriteKey(string key) => w.WriteTextString(key);
-        public void EndMap() => w.WriteEndMap();
-        public bool WriteEncoded(EncodedPayload payload) => false; // no CBOR payload is kept encoded
+        public void WriteDecimal(decimal value) => WriteDouble((double)value);
+
+        public void WriteString(string value)
+        {
+            int length = StrictUtf8.GetByteCount(value); // throws on a lone surrogate, as CborWriter did
+            WriteHead(3, (ulong)length);
+            StrictUtf8.GetBytes(value, output.GetSpan(length));
+            output.Advance(length);
+        }
+
+        public void WriteBytes(ReadOnlySpan<byte> value)
+        {
+            WriteHead(2, (ulong)value.Length);
+            output.Write(value);
+        }
+
+        public void StartArray(int count) => WriteHead(4, (ulong)count);
+        public void EndArray() { }
+        public void StartMap(int count) => WriteHead(5, (ulong)count);
+        public void WriteKey(string key) => WriteString(key);
+        public void EndMap() { }
+
+        public bool WriteEncoded(EncodedPayload payload)
+        {
+            if (payload.Format is not CborWampSerializer) return false;
+            output.Write(payload.Bytes);
+            return true;
+        }
+
+        private void WriteByte(byte value)
+        {
+            output.GetSpan(1)[0] = value;
+            output.Advance(1);
+        }
+
+        /// <summary>An initial byte with its argument in the fewest bytes that hold it.</summary>
+        private void WriteHead(int major, ulong argument)
+        {
+            var span = output.GetSpan(9);
+            byte type = (byte)(major << 5);
+            int length;
+            if (argument < 24) { span[0] = (byte)(type | (int)argument); length = 1; }
+            else if (argument <= byte.MaxValue) { span[0] = (byte)(type | 24); span[1] = (byte)argument; length = 2; }
+            else if (argument <= ushort.MaxValue) { span[0] = (byte)(type | 25); BinaryPrimitives.WriteUInt16BigEndian(span[1..], (ushort)argument); length = 3; }
+            else if (argument <= uint.MaxValue) { span[0] = (byte)(type | 26); BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)argument); length = 5; }
+            else { span[0] = (byte)(type | 27); BinaryPrimitives.WriteUInt64BigEndian(span[1..], argument); length = 9; }
+            output.Advance(length);
+        }
     }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 using MessagePack;
 using PluginHost.Wamp.Messages;
 
@@ -10,9 +11,15 @@ namespace PluginHost.Wamp.Serialization;
 /// reader/writer. Strings are str (str8 allowed), binary is bin; extension types are
 /// not part of WAMP and are rejected on input (but for msgpackr's encoding of `undefined`).
 /// </summary>
-public sealed class MsgPackWampSerializer : IWampSerializer
+public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
 {
-    public static readonly MsgPackWampSerializer Instance = new(carriesJsonPayloads: false);
+    public static readonly MsgPackWampSerializer Instance = new(keepPayloadsEncoded: false, carriesJsonPayloads: false);
+
+    /// <summary>
+    /// The router's: keeps each message's Arguments and ArgumentsKw as the bytes they arrived in
+    /// (<see cref="EncodedPayload"/>), which a MessagePack writer copies out as they are.
+    /// </summary>
+    internal static readonly MsgPackWampSerializer Routing = new(keepPayloadsEncoded: true, carriesJsonPayloads: false);
 
     /// <summary>
     /// Between the nodes of a cluster (Router/Cluster/ClusterEnvelope.cs): a payload a router kept as the JSON it came
@@ -20,14 +27,18 @@ public sealed class MsgPackWampSerializer : IWampSerializer
     /// is kept as JSON again by the node that reads it, so that a JSON client's payload reaches JSON clients on other
     /// nodes without being decoded and encoded on the way. Never offered to clients: WAMP has no extension types.
     /// </summary>
-    internal static readonly MsgPackWampSerializer Cluster = new(carriesJsonPayloads: true);
+    internal static readonly MsgPackWampSerializer Cluster = new(keepPayloadsEncoded: true, carriesJsonPayloads: true);
 
     /// <summary>The extension type of a JSON payload between nodes ('J'; 0-127 are the application's).</summary>
     internal const sbyte JsonPayloadExtension = 74;
 
-    private readonly bool _carriesJsonPayloads;
+    private readonly bool _keepPayloadsEncoded, _carriesJsonPayloads;
 
-    private MsgPackWampSerializer(bool carriesJsonPayloads) => _carriesJsonPayloads = carriesJsonPayloads;
+    private MsgPackWampSerializer(bool keepPayloadsEncoded, bool carriesJsonPayloads)
+    {
+        _keepPayloadsEncoded = keepPayloadsEncoded;
+        _carriesJsonPayloads = carriesJsonPayloads;
+    }
 
     public string Name => "msgpack";
     public string Subprotocol => "wamp.2.msgpack";
@@ -54,7 +65,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer
         {
             var reader = new MessagePackReader(data);
             if (reader.End) throw new WampProtocolException("empty MessagePack message");
-            var root = _carriesJsonPayloads ? ReadMessage(ref reader) : ReadValue(ref reader, 0);
+            var root = _keepPayloadsEncoded ? ReadMessage(ref reader) : ReadValue(ref reader, 0);
             if (!reader.End) throw new WampProtocolException("trailing data after MessagePack message");
             return WampMessageCodec.FromFields(root, integralFloatIds: true);
         }
@@ -66,10 +77,11 @@ public sealed class MsgPackWampSerializer : IWampSerializer
     }
 
     /// <summary>
-    /// A message's root value as <see cref="ReadValue"/> reads it, but for a payload in extension type
-    /// <see cref="JsonPayloadExtension"/> at the Arguments or ArgumentsKw position, which is kept as JSON (<see cref="Cluster"/>).
+    /// A message's root value as <see cref="ReadValue"/> reads it, but for the payload: kept as its bytes
+    /// (<see cref="EncodedPayload"/>) when this instance keeps payloads, and, between nodes (<see cref="Cluster"/>), a JSON
+    /// payload in extension type <see cref="JsonPayloadExtension"/> kept as JSON.
     /// </summary>
-    private static object? ReadMessage(ref MessagePackReader r)
+    private object? ReadMessage(ref MessagePackReader r)
     {
         if (r.NextMessagePackType != MessagePackType.Array) return ReadValue(ref r, 0);
         int count = r.ReadArrayHeader();
@@ -78,10 +90,15 @@ public sealed class MsgPackWampSerializer : IWampSerializer
         int payloadAt = int.MaxValue;
         for (int i = 0; i < count; i++)
         {
-            if ((i == payloadAt || i == payloadAt + 1) && IsJsonPayload(ref r))
+            bool isPayload = i == payloadAt || i == payloadAt + 1;
+            if (isPayload && _carriesJsonPayloads && IsJsonPayload(ref r))
             {
                 var header = r.ReadExtensionFormatHeader();
                 fields.Add(JsonWampSerializer.KeepPayload(r.ReadRaw(header.Length).ToArray(), isArguments: i == payloadAt));
+            }
+            else if (isPayload && r.NextMessagePackType == (i == payloadAt ? MessagePackType.Array : MessagePackType.Map))
+            {
+                fields.Add(KeepEncoded(ref r, isArguments: i == payloadAt));
             }
             else
             {
@@ -90,6 +107,70 @@ public sealed class MsgPackWampSerializer : IWampSerializer
             if (i == 0 && fields[0] is long type) payloadAt = WampMessageCodec.PayloadIndex(type);
         }
         return fields;
+    }
+
+    /// <summary>
+    /// The array or map the reader is on, kept as its bytes after the checks <see cref="ReadValue"/> makes; decoded when
+    /// it is empty, or when it holds msgpackr's `undefined`, which decoding turns into nil.
+    /// </summary>
+    private object? KeepEncoded(ref MessagePackReader r, bool isArguments)
+    {
+        var begin = r.CreatePeekReader();
+        bool decodesDifferently = false;
+        int count = isArguments ? CheckArray(ref r, 1, ref decodesDifferently) : CheckMap(ref r, 1, ref decodesDifferently);
+        if (count == 0 || decodesDifferently) return ReadValue(ref begin, 1);
+        var bytes = r.Sequence.Slice(begin.Position, r.Position).ToArray();
+        return isArguments ? new EncodedArguments(this, bytes, count) : new EncodedArgumentsKwDictionary(this, bytes);
+    }
+
+    /// <summary>Reads past one value, refusing what <see cref="ReadValue"/> refuses, allocating nothing.</summary>
+    private static void Check(ref MessagePackReader r, int depth, ref bool decodesDifferently)
+    {
+        switch (r.NextMessagePackType)
+        {
+            case MessagePackType.String:
+                CheckString(ref r);
+                return;
+            case MessagePackType.Array:
+                CheckArray(ref r, depth, ref decodesDifferently);
+                return;
+            case MessagePackType.Map:
+                CheckMap(ref r, depth, ref decodesDifferently);
+                return;
+            case MessagePackType.Extension:
+                ReadExtension(ref r);
+                decodesDifferently = true;
+                return;
+            case MessagePackType.Nil or MessagePackType.Boolean or MessagePackType.Integer or MessagePackType.Float or MessagePackType.Binary:
+                r.Skip();
+                return;
+            default:
+                throw new WampProtocolException($"invalid MessagePack type code 0x{r.NextCode:x2}");
+        }
+    }
+
+    /// <summary><see cref="Check"/> of an array; returns its element count.</summary>
+    private static int CheckArray(ref MessagePackReader r, int depth, ref bool decodesDifferently)
+    {
+        int count = r.ReadArrayHeader();
+        CheckContainer(ref r, depth, count);
+        for (int i = 0; i < count; i++) Check(ref r, depth + 1, ref decodesDifferently);
+        return count;
+    }
+
+    /// <summary><see cref="Check"/> of a map; returns its entry count.</summary>
+    private static int CheckMap(ref MessagePackReader r, int depth, ref bool decodesDifferently)
+    {
+        int count = r.ReadMapHeader();
+        CheckContainer(ref r, depth, count * 2L);
+        for (int i = 0; i < count; i++)
+        {
+            if (r.NextMessagePackType != MessagePackType.String)
+                throw new WampProtocolException($"MessagePack map key is {r.NextMessagePackType}, not a string");
+            CheckString(ref r);
+            Check(ref r, depth + 1, ref decodesDifferently);
+        }
+        return count;
     }
 
     private static bool IsJsonPayload(ref MessagePackReader r)
@@ -144,18 +225,21 @@ public sealed class MsgPackWampSerializer : IWampSerializer
                 return dict;
             }
             case MessagePackType.Extension:
-            {
-                // Extension types are not part of WAMP, with one exception seen in the wild: msgpackr
-                // (used by wampy.js) encodes JavaScript `undefined` as fixext 1, type 0, data 0.
-                // Reading it as nil keeps those clients working; anything else is rejected.
-                var header = r.ReadExtensionFormatHeader();
-                var data = r.ReadRaw(header.Length);
-                if (header.TypeCode == 0 && header.Length == 1 && data.FirstSpan[0] == 0) return null;
-                throw new WampProtocolException($"MessagePack extension type {header.TypeCode} is not allowed in WAMP");
-            }
+                return ReadExtension(ref r);
             default:
                 throw new WampProtocolException($"invalid MessagePack type code 0x{r.NextCode:x2}");
         }
+    }
+
+    private static object? ReadExtension(ref MessagePackReader r)
+    {
+        // Extension types are not part of WAMP, with one exception seen in the wild: msgpackr
+        // (used by wampy.js) encodes JavaScript `undefined` as fixext 1, type 0, data 0.
+        // Reading it as nil keeps those clients working; anything else is rejected.
+        var header = r.ReadExtensionFormatHeader();
+        var data = r.ReadRaw(header.Length);
+        if (header.TypeCode == 0 && header.Length == 1 && data.FirstSpan[0] == 0) return null;
+        throw new WampProtocolException($"MessagePack extension type {header.TypeCode} is not allowed in WAMP");
     }
 
     // Rejects deep nesting (stack safety) and counts larger than the remaining input
@@ -170,6 +254,34 @@ public sealed class MsgPackWampSerializer : IWampSerializer
     {
         var seq = r.ReadStringSequence()!.Value;
         return seq.IsSingleSegment ? StrictUtf8.GetString(seq.FirstSpan) : StrictUtf8.GetString(seq);
+    }
+
+    /// <summary>What <see cref="ReadString"/> checks, without making the string.</summary>
+    private static void CheckString(ref MessagePackReader r)
+    {
+        var seq = r.ReadStringSequence()!.Value;
+        if (seq.IsSingleSegment ? !Utf8.IsValid(seq.FirstSpan) : !IsUtf8(seq))
+            throw new WampProtocolException("invalid UTF-8 in a MessagePack string");
+    }
+
+    private static bool IsUtf8(ReadOnlySequence<byte> text)
+    {
+        byte[] rented = ArrayPool<byte>.Shared.Rent(checked((int)text.Length));
+        try
+        {
+            text.CopyTo(rented);
+            return Utf8.IsValid(rented.AsSpan(0, (int)text.Length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    object IPayloadFormat.Decode(byte[] encoded)
+    {
+        var reader = new MessagePackReader(encoded);
+        return ReadValue(ref reader, 1)!; // at the depth it had in its message; checked when it was kept
     }
 
     private ref struct MsgPackSink : IValueSink
@@ -197,6 +309,11 @@ public sealed class MsgPackWampSerializer : IWampSerializer
 
         public bool WriteEncoded(EncodedPayload payload)
         {
+            if (payload.Format is MsgPackWampSerializer)
+            {
+                Writer.WriteRaw(payload.Bytes);
+                return true;
+            }
             if (!CarriesJsonPayloads || payload.Format is not JsonWampSerializer) return false;
             Writer.WriteExtensionFormatHeader(new ExtensionHeader(JsonPayloadExtension, payload.Bytes.Length));
             Writer.WriteRaw(payload.Bytes);

@@ -54,8 +54,16 @@ public static class WampSerializers
 
     /// <summary>
     /// <see cref="Select"/> for a router's transports: the same formats, read the way a router reads them, keeping the
-    /// payloads it only forwards as the bytes they came in (<see cref="EncodedPayload"/>; JSON so far).
+    /// payloads it only forwards as the bytes they came in (<see cref="EncodedPayload"/>).
     /// </summary>
     public static IReadOnlyList<IWampSerializer> SelectForRouting(IEnumerable<string>? names)
-        => Select(names).Select(s => s is JsonWampSerializer ? JsonWampSerializer.Routing : s).ToArray();
+        => Select(names).Select(ForRouting).ToArray();
+
+    private static IWampSerializer ForRouting(IWampSerializer serializer) => serializer switch
+    {
+        JsonWampSerializer => JsonWampSerializer.Routing,
+        MsgPackWampSerializer => MsgPackWampSerializer.Routing,
+        CborWampSerializer => CborWampSerializer.Routing,
+        _ => serializer,
+    };
 }

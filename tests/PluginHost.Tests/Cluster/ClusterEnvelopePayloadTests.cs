@@ -51,11 +51,11 @@ public class ClusterEnvelopePayloadTests
     }
 
     [Fact]
-    public void Decoded_payloads_cross_as_MessagePack_values()
+    public void Decoded_payloads_cross_as_MessagePack_and_are_kept_as_that_on_the_other_node()
     {
         var call = new InvocationMessage(3, 4, WampValue.NoDetails, [double.NaN, new byte[] { 9 }], new Dictionary<string, object?> { ["a"] = 1L });
         var crossed = (InvocationMessage)ClusterEnvelope.Decode(ClusterEnvelope.Encode(EnvelopeKind.ToSession, 1, "n", call)).Message;
-        Assert.IsType<List<object?>>(crossed.Arguments);
+        Assert.IsType<EncodedArguments>(crossed.Arguments);
         Assert.True(double.IsNaN((double)crossed.Arguments![0]!));
         Assert.True(WampValue.DeepEquals(call.ArgumentsKw, crossed.ArgumentsKw));
     }

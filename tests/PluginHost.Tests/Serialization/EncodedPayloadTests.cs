@@ -107,42 +107,121 @@ public class EncodedPayloadTests
         Assert.All(seen, value => Assert.Same(seen[0], value));
     }
 
+    private static IWampSerializer RoutingOf(string name) => WampSerializers.SelectForRouting([name])[0];
+
     /// <summary>Any frame, in one piece or in 3-byte segments: the router accepts what decoding accepts, with equal values.</summary>
-    private static void ReadsAsDecodingDoes(byte[] frame)
+    private static void ReadsAsDecodingDoes(string serializer, byte[] frame)
     {
+        IWampSerializer plain = Get(serializer), routing = RoutingOf(serializer);
         WampMessage? expected = null;
-        try { expected = Decode(Json, frame); }
+        try { expected = Decode(plain, frame); }
         catch (WampProtocolException) { }
         foreach (var input in new[] { new ReadOnlySequence<byte>(frame), SegmentedSequence.Create(frame, 3) })
         {
             if (expected is null)
             {
-                Assert.Throws<WampProtocolException>(() => Routing.Deserialize(input));
+                Assert.Throws<WampProtocolException>(() => routing.Deserialize(input));
                 continue;
             }
-            var kept = Routing.Deserialize(input);
-            Assert.True(WampValue.DeepEquals(WampMessageCodec.ToFields(expected), WampMessageCodec.ToFields(kept)),
-                Encoding.UTF8.GetString(frame));
+            var kept = routing.Deserialize(input);
+            Assert.True(WampValue.DeepEquals(WampMessageCodec.ToFields(expected), WampMessageCodec.ToFields(kept)), Convert.ToHexString(frame));
             // Written out again by the router and decoded: the same message.
-            Assert.True(WampValue.DeepEquals(WampMessageCodec.ToFields(expected), WampMessageCodec.ToFields(Decode(Json, Encode(Routing, kept)))));
+            Assert.True(WampValue.DeepEquals(WampMessageCodec.ToFields(expected), WampMessageCodec.ToFields(Decode(plain, Encode(routing, kept)))));
         }
     }
 
-    [Fact]
-    public void Mutated_frames_are_read_as_decoding_reads_them()
+    [Theory]
+    [MemberData(nameof(Names), MemberType = typeof(Wire))]
+    public void Mutated_frames_are_read_as_decoding_reads_them(string serializer)
         => Gen.Select(WireFuzz.PlausibleFields, WireFuzz.Edits)
             .Sample((fields, edits) =>
             {
-                if (WireFuzz.TryEncode("json", fields) is not { } frame) return;
-                ReadsAsDecodingDoes(frame);
-                ReadsAsDecodingDoes(WireFuzz.Mutate(frame, edits));
-            }, time: 3, threads: 1);
+                if (WireFuzz.TryEncode(serializer, fields) is not { } frame) return;
+                ReadsAsDecodingDoes(serializer, frame);
+                ReadsAsDecodingDoes(serializer, WireFuzz.Mutate(frame, edits));
+            }, time: 2, threads: 1);
 
-    [Fact]
-    public void Structurally_mutated_frames_are_read_as_decoding_reads_them()
+    [Theory]
+    [MemberData(nameof(Names), MemberType = typeof(Wire))]
+    public void Structurally_mutated_frames_are_read_as_decoding_reads_them(string serializer)
         => Gen.Frequency((1, WireFuzz.PlausibleFields), (3, WireFuzz.MutatedFields))
             .Sample(fields =>
             {
-                if (WireFuzz.TryEncode("json", fields) is { } frame) ReadsAsDecodingDoes(frame);
-            }, time: 3, threads: 1);
+                if (WireFuzz.TryEncode(serializer, fields) is { } frame) ReadsAsDecodingDoes(serializer, frame);
+            }, time: 2, threads: 1);
+
+    [Fact]
+    public void A_forwarded_MessagePack_payload_is_written_as_it_came()
+    {
+        // float32 1.5 and a str8 header for a short string: decoding and encoding again would write float64 and fixstr.
+        byte[] args = [0x92, 0xCA, 0x3F, 0xC0, 0x00, 0x00, 0xD9, 0x01, (byte)'x'];
+        byte[] frame = [0x95, 0x30, 0x07, 0x80, 0xA1, (byte)'p', .. args];
+        var routing = RoutingOf("msgpack");
+        var call = (CallMessage)Decode(routing, frame);
+        var kept = Assert.IsType<EncodedArguments>(call.Arguments);
+        Assert.Equal(2, kept.Count);
+
+        var written = Encode(routing, new InvocationMessage(9, 11, WampValue.NoDetails, call.Arguments));
+        Assert.Equal([0x95, 0x44, 0x09, 0x0B, 0x80, .. args], written);
+        Assert.False(kept.IsDecoded);
+        // Read by anyone else: the values decoding gives.
+        Assert.Equal(1.5, kept[0]);
+        Assert.Equal("x", kept[1]);
+    }
+
+    [Fact]
+    public void A_MessagePack_payload_holding_undefined_is_decoded_as_decoding_does()
+    {
+        // msgpackr (wampy.js) sends JavaScript undefined as fixext 1 type 0: decoded as nil, so never forwarded as it came.
+        byte[] frame = [0x95, 0x30, 0x07, 0x80, 0xA1, (byte)'p', 0x92, 0x01, 0xD4, 0x00, 0x00];
+        var call = (CallMessage)Decode(RoutingOf("msgpack"), frame);
+        Assert.IsType<List<object?>>(call.Arguments);
+        Assert.Equal([1L, null], call.Arguments!);
+    }
+
+    [Fact]
+    public void A_forwarded_CBOR_payload_is_written_as_it_came()
+    {
+        // A half-precision 1.5 and an indefinite-length array: decoding and encoding again would write neither.
+        byte[] args = [0x9F, 0xF9, 0x3E, 0x00, 0x61, (byte)'x', 0xFF];
+        byte[] frame = [0x85, 0x18, 0x30, 0x07, 0xA0, 0x61, (byte)'p', .. args];
+        var routing = RoutingOf("cbor");
+        var call = (CallMessage)Decode(routing, frame);
+        var kept = Assert.IsType<EncodedArguments>(call.Arguments);
+        Assert.Equal(2, kept.Count);
+
+        var written = Encode(routing, new InvocationMessage(9, 11, WampValue.NoDetails, call.Arguments));
+        Assert.Equal([0x85, 0x18, 0x44, 0x09, 0x0B, 0xA0, .. args], written);
+        Assert.False(kept.IsDecoded);
+        Assert.Equal(1.5, kept[0]);
+        Assert.Equal("x", kept[1]);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x82, 0x01, 0xC1, 0x1A, 0x65, 0x00, 0x00, 0x00 })] // tag 1 (epoch time): decoding keeps the number only
+    [InlineData(new byte[] { 0x82, 0x01, 0xC2, 0x41, 0x05 })]                   // a bignum: decoded to a plain integer
+    [InlineData(new byte[] { 0x82, 0x01, 0xF7 })]                               // undefined: decoded as null
+    public void A_CBOR_payload_that_decoding_changes_is_decoded(byte[] args)
+    {
+        byte[] frame = [0x85, 0x18, 0x30, 0x07, 0xA0, 0x61, (byte)'p', .. args];
+        var call = (CallMessage)Decode(RoutingOf("cbor"), frame);
+        Assert.IsType<List<object?>>(call.Arguments);
+        Assert.True(WampValue.DeepEquals(((CallMessage)Decode(Get("cbor"), frame)).Arguments, call.Arguments));
+    }
+
+    [Fact]
+    public void Invalid_UTF8_in_a_kept_CBOR_payload_is_refused()
+    {
+        byte[] frame = [0x85, 0x18, 0x30, 0x07, 0xA0, 0x61, (byte)'p', 0x81, 0x62, 0xC3, 0x28];
+        Assert.Throws<WampProtocolException>(() => Decode(Get("cbor"), frame));
+        Assert.Throws<WampProtocolException>(() => Decode(RoutingOf("cbor"), frame));
+    }
+
+    [Fact]
+    public void Invalid_UTF8_in_a_kept_MessagePack_payload_is_refused()
+    {
+        byte[] frame = [0x95, 0x30, 0x07, 0x80, 0xA1, (byte)'p', 0x91, 0xA2, 0xC3, 0x28];
+        Assert.Throws<WampProtocolException>(() => Decode(Get("msgpack"), frame));
+        Assert.Throws<WampProtocolException>(() => Decode(RoutingOf("msgpack"), frame));
+    }
 }
