@@ -27,11 +27,15 @@ public class SerializedMessages
     [ParamsAllValues]
     public bool KeptPayloads { get; set; }
 
+    /// <summary>0: the payloads above; 1024: each also carries a 1 KiB string (what a kept payload saves grows with it).</summary>
+    [Params(0, 1024)]
+    public int ExtraBytes { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
         foreach (var serializer in KeptPayloads ? WampSerializers.SelectForRouting(null) : WampSerializers.All)
-            _by[serializer.Name] = new Messages(serializer);
+            _by[serializer.Name] = new Messages(serializer, ExtraBytes);
     }
 
     [Benchmark(Baseline = true), BenchmarkCategory("routed call")] public int CallJson() => RoutedCall(_by["json"]);
@@ -65,11 +69,19 @@ public class SerializedMessages
     /// <summary>The messages of a routed call and an event: the inbound ones encoded once by the serializer under test.</summary>
     private sealed class Messages
     {
-        private static readonly object?[] Args = ["hello", 42L];
-        private static readonly Dictionary<string, object?> Kwargs = new() { ["sensor"] = "temp-7", ["value"] = 21.5, ["ok"] = true };
+        private readonly object?[] Args = ["hello", 42L];
+        private readonly Dictionary<string, object?> Kwargs = new() { ["sensor"] = "temp-7", ["value"] = 21.5, ["ok"] = true };
 
-        public Messages(IWampSerializer serializer)
+        public Messages(IWampSerializer serializer, int extraBytes)
         {
+            if (extraBytes > 0)
+            {
+                Args = [.. Args, new string('x', extraBytes)];
+                Kwargs["note"] = new string('x', extraBytes);
+            }
+            Invocation = new(9001, 4242424242L, WampValue.NoDetails, Args);
+            Result = new(7001, WampValue.NoDetails, Args);
+            Event = new(5151515151L, 6262626262L, WampValue.NoDetails, [], Kwargs);
             Serializer = serializer;
             Call = Encoded(new CallMessage(7001, WampValue.NoDetails, "com.example.echo", Args));
             Yield = Encoded(new YieldMessage(9001, WampValue.NoDetails, Args));
@@ -80,9 +92,9 @@ public class SerializedMessages
         public ReadOnlySequence<byte> Call { get; }
         public ReadOnlySequence<byte> Yield { get; }
         public ReadOnlySequence<byte> Publish { get; }
-        public InvocationMessage Invocation { get; } = new(9001, 4242424242L, WampValue.NoDetails, Args);
-        public ResultMessage Result { get; } = new(7001, WampValue.NoDetails, Args);
-        public EventMessage Event { get; } = new(5151515151L, 6262626262L, WampValue.NoDetails, [], Kwargs);
+        public InvocationMessage Invocation { get; }
+        public ResultMessage Result { get; }
+        public EventMessage Event { get; }
 
         private ReadOnlySequence<byte> Encoded(WampMessage message)
         {

@@ -17,7 +17,10 @@ namespace PluginHost.Wamp.Messages;
 /// runtime converts user objects to this model before they reach the wire).
 ///
 /// Messages and their payload values are immutable once sent: the router forwards
-/// argument lists and dictionaries by reference.
+/// argument lists and dictionaries by reference. A router's own reads
+/// (WampSerializers.SelectForRouting) give a message's Arguments and ArgumentsKw as
+/// Serialization.EncodedArguments / EncodedArgumentsKwDictionary: read-only views of the bytes
+/// they arrived in, decoded into the types above on first use.
 /// </summary>
 public static class WampValue
 {

@@ -110,23 +110,8 @@ internal static class JsonValueReader
     private static void CheckText(ref Utf8JsonReader r)
     {
         if (r.ValueIsEscaped) r.GetString();
-        else if (!(r.HasValueSequence ? IsUtf8(r.ValueSequence) : Utf8.IsValid(r.ValueSpan)))
+        else if (!(r.HasValueSequence ? Utf8Text.IsValid(r.ValueSequence) : Utf8.IsValid(r.ValueSpan)))
             throw new WampProtocolException("invalid UTF-8 in a JSON string");
-    }
-
-    private static bool IsUtf8(ReadOnlySequence<byte> text)
-    {
-        if (text.Length > int.MaxValue) return false;
-        byte[] rented = ArrayPool<byte>.Shared.Rent((int)text.Length);
-        try
-        {
-            text.CopyTo(rented);
-            return Utf8.IsValid(rented.AsSpan(0, (int)text.Length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     private static void Next(ref Utf8JsonReader r)

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Unicode;
 using MessagePack;
 using PluginHost.Wamp.Messages;
 
@@ -260,22 +259,8 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
     private static void CheckString(ref MessagePackReader r)
     {
         var seq = r.ReadStringSequence()!.Value;
-        if (seq.IsSingleSegment ? !Utf8.IsValid(seq.FirstSpan) : !IsUtf8(seq))
+        if (!Utf8Text.IsValid(seq))
             throw new WampProtocolException("invalid UTF-8 in a MessagePack string");
-    }
-
-    private static bool IsUtf8(ReadOnlySequence<byte> text)
-    {
-        byte[] rented = ArrayPool<byte>.Shared.Rent(checked((int)text.Length));
-        try
-        {
-            text.CopyTo(rented);
-            return Utf8.IsValid(rented.AsSpan(0, (int)text.Length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
     }
 
     object IPayloadFormat.Decode(byte[] encoded)
