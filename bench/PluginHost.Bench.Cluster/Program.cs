@@ -49,12 +49,16 @@ internal sealed class Proc : IAsyncDisposable
     private Proc(Process process) => _process = process;
     public Match Match { get; private set; } = Match.Empty;
 
-    public static async Task<Proc> StartAsync(string file, IEnumerable<string> arguments, string ready, string cwd)
+    /// <summary>The lines of <c>later</c> given to StartAsync, in that order: waited for from the start, so none is missed.</summary>
+    public IReadOnlyList<Task<Match>> Later { get; private set; } = [];
+
+    public static async Task<Proc> StartAsync(string file, IEnumerable<string> arguments, string ready, string cwd, params string[] later)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = cwd };
         foreach (var arg in arguments) psi.ArgumentList.Add(arg);
         var p = new Proc(new Process { StartInfo = psi });
         var first = p.WaitFor(ready);
+        p.Later = later.Select(p.WaitFor).ToArray();
         p._process.OutputDataReceived += (_, e) => p.OnLine(e.Data);
         p._process.ErrorDataReceived += (_, e) => p.OnLine(e.Data);
         p._process.Start();
@@ -114,11 +118,12 @@ internal sealed class Node : IAsyncDisposable
           "cluster": {"nats": "NATS_URL", "node": "NODE_NAME", "name": "bench"}}]}
         """.Replace("NATS_URL", natsUrl, StringComparison.Ordinal).Replace("NODE_NAME", name, StringComparison.Ordinal));
         node._proc = await Proc.StartAsync(Path.Combine(root, "pluginhost"), ["start", "--cbdir", node._dir, "--loglevel", "info"],
-            @"transport 'web' started \(web, tcp port (\d+)\)", root);
+            @"transport 'web' started \(web, tcp port (\d+)\)", root,
+            @"Router with ID 'worker001' and PID (\d+) started", "realm 'realm1' is shared over the cluster");
         node.Url = $"ws://127.0.0.1:{node._proc.Match.Groups[1].Value}/ws";
-        var shared = node._proc.WaitFor("realm 'realm1' is shared over the cluster");
-        node.RouterPid = int.Parse((await node._proc.WaitFor(@"Router with ID 'worker001' and PID (\d+) started")).Groups[1].Value, CultureInfo.InvariantCulture);
-        await shared;
+        // Waited for since the start: these lines may come before the transport's.
+        node.RouterPid = int.Parse((await node._proc.Later[0].WaitAsync(TimeSpan.FromMinutes(3))).Groups[1].Value, CultureInfo.InvariantCulture);
+        await node._proc.Later[1].WaitAsync(TimeSpan.FromMinutes(3));
         return node;
     }
 
