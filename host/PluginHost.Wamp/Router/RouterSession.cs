@@ -189,7 +189,7 @@ internal sealed partial class RouterSession
             // A session leaving cleans up its subscriptions, registrations and pending calls (in the loop).
             if (!(joinPosted && Realm is not null && await Realm.PostAsync(new LeaveCommand(this)).ConfigureAwait(false)))
                 CompleteOutbound();
-            await _writerDone.Task.ConfigureAwait(false); // the last frames written and the transport closed
+            await WriterDone.Task.ConfigureAwait(false); // the last frames written and the transport closed
             if (Id != 0) _router.ReleaseSessionId(Id);
         }
         catch (Exception e)

@@ -41,12 +41,6 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
                 return next(context);
             });
         }
-        // HTTP requests find their transport through this connection feature.
-        listen.Use(next => context =>
-        {
-            context.Features.Set(this);
-            return next(context);
-        });
         switch (Config)
         {
             case RawSocketTransportConfig:
@@ -59,6 +53,14 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
         // A WAMP WebSocket upgrade is answered on the connection itself; every other request goes on to HTTP.
         if (Config is not RawSocketTransportConfig)
             listen.Use(next => context => _findWebSocket is { } find ? WebSocketUpgrade.HandleAsync(context, next, find, logger) : next(context));
+        // HTTP requests find their transport through this connection feature. Set only on the way into the HTTP pipeline:
+        // the first feature a connection gets beyond Kestrel's own allocates its extra-features list (~180 B), which a
+        // directly served WebSocket session or a RawSocket one would hold for its life unread (issue 13).
+        listen.Use(next => context =>
+        {
+            context.Features.Set(this);
+            return next(context);
+        });
     }
 
     // The WAMP WebSocket endpoint a request path is routed to (as the HTTP pipeline routes it); set by CreateServices.
