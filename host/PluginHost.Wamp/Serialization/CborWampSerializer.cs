@@ -31,7 +31,10 @@ public sealed class CborWampSerializer : IWampSerializer, IPayloadFormat
     public byte RawSocketId => 3;
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
-        => SerializeFields(WampMessageCodec.ToFields(message), output);
+    {
+        var sink = new CborSink(output);
+        WampMessageCodec.Write(ref sink, message);
+    }
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
     internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)

@@ -48,7 +48,11 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public void Serialize(WampMessage message, IBufferWriter<byte> output)
-        => SerializeFields(WampMessageCodec.ToFields(message), output, _carriesJsonPayloads);
+    {
+        var sink = new MsgPackSink { Writer = new MessagePackWriter(output), CarriesJsonPayloads = _carriesJsonPayloads };
+        WampMessageCodec.Write(ref sink, message);
+        sink.Writer.Flush();
+    }
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
     internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output, bool carriesJsonPayloads = false)
