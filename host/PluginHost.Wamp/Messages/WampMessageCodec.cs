@@ -52,67 +52,39 @@ public static class WampMessageCodec
     internal static void Write<TSink>(ref TSink sink, WampMessage message)
         where TSink : Serialization.IValueSink, allows ref struct
     {
-        IWampPayload payload;
         switch (message)
         {
-            case EventMessage m:
-                Head(ref sink, 36, 3, payload = m);
-                sink.WriteInt64(m.Subscription);
-                sink.WriteInt64(m.Publication);
-                Serialization.ValueWriter.Write(ref sink, m.Details, 1);
-                break;
-            case InvocationMessage m:
-                Head(ref sink, 68, 3, payload = m);
-                sink.WriteInt64(m.RequestId);
-                sink.WriteInt64(m.Registration);
-                Serialization.ValueWriter.Write(ref sink, m.Details, 1);
-                break;
-            case ResultMessage m:
-                Head(ref sink, 50, 2, payload = m);
-                sink.WriteInt64(m.RequestId);
-                Serialization.ValueWriter.Write(ref sink, m.Details, 1);
-                break;
-            case CallMessage m:
-                Head(ref sink, 48, 3, payload = m);
-                sink.WriteInt64(m.RequestId);
-                Serialization.ValueWriter.Write(ref sink, m.Options, 1);
-                Serialization.ValueWriter.Write(ref sink, m.Procedure, 1);
-                break;
-            case YieldMessage m:
-                Head(ref sink, 70, 2, payload = m);
-                sink.WriteInt64(m.RequestId);
-                Serialization.ValueWriter.Write(ref sink, m.Options, 1);
-                break;
-            case PublishMessage m:
-                Head(ref sink, 16, 3, payload = m);
-                sink.WriteInt64(m.RequestId);
-                Serialization.ValueWriter.Write(ref sink, m.Options, 1);
-                Serialization.ValueWriter.Write(ref sink, m.Topic, 1);
-                break;
-            case ErrorMessage m:
-                Head(ref sink, 8, 4, payload = m);
-                sink.WriteInt64((long)m.RequestType);
-                sink.WriteInt64(m.RequestId);
-                Serialization.ValueWriter.Write(ref sink, m.Details, 1);
-                Serialization.ValueWriter.Write(ref sink, m.Error, 1);
-                break;
-            default:
-                Serialization.ValueWriter.WriteMessage(ref sink, ToFields(message));
-                return;
+            case EventMessage m: WriteWithPayload(ref sink, 36, m.Subscription, m.Publication, m.Details, NoUri, m); return;
+            case InvocationMessage m: WriteWithPayload(ref sink, 68, m.RequestId, m.Registration, m.Details, NoUri, m); return;
+            case ResultMessage m: WriteWithPayload(ref sink, 50, m.RequestId, null, m.Details, NoUri, m); return;
+            case CallMessage m: WriteWithPayload(ref sink, 48, m.RequestId, null, m.Options, m.Procedure, m); return;
+            case YieldMessage m: WriteWithPayload(ref sink, 70, m.RequestId, null, m.Options, NoUri, m); return;
+            case PublishMessage m: WriteWithPayload(ref sink, 16, m.RequestId, null, m.Options, m.Topic, m); return;
+            case ErrorMessage m: WriteWithPayload(ref sink, 8, (long)m.RequestType, m.RequestId, m.Details, m.Error, m); return;
+            default: Serialization.ValueWriter.WriteMessage(ref sink, ToFields(message)); return;
         }
-        // As WithPayload: Arguments (empty when only ArgumentsKw is sent), then ArgumentsKw; empty trailing ones omitted.
+    }
+
+    private static readonly object NoUri = new(); // the message type has no URI field (compared by reference)
+
+    /// <summary>
+    /// [typeCode, id, second id (when not null), options or details, URI (when not <see cref="NoUri"/>), payload...]:
+    /// the layouts of <see cref="ToFields"/> for the messages with a payload, and <see cref="WithPayload"/>'s payload rule.
+    /// </summary>
+    private static void WriteWithPayload<TSink>(ref TSink sink, long typeCode, long id, long? secondId, Dict? map, object? uri, IWampPayload payload)
+        where TSink : Serialization.IValueSink, allows ref struct
+    {
         int n = PayloadFieldCount(payload);
+        sink.StartArray(3 + (secondId is null ? 0 : 1) + (ReferenceEquals(uri, NoUri) ? 0 : 1) + n);
+        sink.WriteInt64(typeCode);
+        sink.WriteInt64(id);
+        if (secondId is { } second) sink.WriteInt64(second);
+        Serialization.ValueWriter.Write(ref sink, map, 1);
+        if (!ReferenceEquals(uri, NoUri)) Serialization.ValueWriter.Write(ref sink, uri, 1);
+        // Arguments (empty when only ArgumentsKw is sent), then ArgumentsKw; empty trailing ones omitted.
         if (n > 0) Serialization.ValueWriter.Write(ref sink, payload.Arguments ?? (Args)Array.Empty<object?>(), 1);
         if (n == 2) Serialization.ValueWriter.Write(ref sink, payload.ArgumentsKw, 1);
         sink.EndArray();
-    }
-
-    /// <summary>Starts the wire array: the type code, then <paramref name="fields"/> more header fields and the payload's.</summary>
-    private static void Head<TSink>(ref TSink sink, long typeCode, int fields, IWampPayload payload)
-        where TSink : Serialization.IValueSink, allows ref struct
-    {
-        sink.StartArray(1 + fields + PayloadFieldCount(payload));
-        sink.WriteInt64(typeCode);
     }
 
     /// <summary>How many payload fields follow the header: 0, 1 (args) or 2 (args, kwargs).

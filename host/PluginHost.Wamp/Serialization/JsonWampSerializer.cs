@@ -46,51 +46,31 @@ public sealed class JsonWampSerializer : IWampSerializer, IPayloadFormat
 
     [ThreadStatic] private static Utf8JsonWriter? t_writer;
 
-    public void Serialize(WampMessage message, IBufferWriter<byte> output)
-    {
-        var writer = TakeWriter(output);
-        try
-        {
-            var sink = new JsonSink(writer);
-            WampMessageCodec.Write(ref sink, message);
-            writer.Flush();
-        }
-        finally
-        {
-            ReturnWriter(writer);
-        }
-    }
+    public void Serialize(WampMessage message, IBufferWriter<byte> output) => Write(output, message, null);
 
     /// <summary>Encodes a raw wire array; tests use it to produce malformed messages.</summary>
-    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output)
-    {
-        var writer = TakeWriter(output);
-        try
-        {
-            var sink = new JsonSink(writer);
-            ValueWriter.WriteMessage(ref sink, fields);
-            writer.Flush();
-        }
-        finally
-        {
-            ReturnWriter(writer);
-        }
-    }
+    internal static void SerializeFields(object?[] fields, IBufferWriter<byte> output) => Write(output, null, fields);
 
-    /// <summary>One writer per thread, taken out while in use so that re-entrant calls get their own.</summary>
-    private static Utf8JsonWriter TakeWriter(IBufferWriter<byte> output)
+    /// <summary>Writes a message, or else a raw wire array, with this thread's writer.</summary>
+    private static void Write(IBufferWriter<byte> output, WampMessage? message, object?[]? fields)
     {
+        // One writer per thread, taken out while in use so re-entrant calls get their own.
         var writer = t_writer ?? new Utf8JsonWriter(NullBufferWriter.Instance, WriterOptions);
         t_writer = null;
         writer.Reset(output);
-        return writer;
-    }
-
-    private static void ReturnWriter(Utf8JsonWriter writer)
-    {
-        // Detach from the caller's buffer so the cached writer does not keep it alive.
-        writer.Reset(NullBufferWriter.Instance);
-        t_writer = writer;
+        try
+        {
+            var sink = new JsonSink(writer);
+            if (message is not null) WampMessageCodec.Write(ref sink, message);
+            else ValueWriter.WriteMessage(ref sink, fields!);
+            writer.Flush();
+        }
+        finally
+        {
+            // Detach from the caller's buffer so the cached writer does not keep it alive.
+            writer.Reset(NullBufferWriter.Instance);
+            t_writer = writer;
+        }
     }
 
     public WampMessage Deserialize(ReadOnlySequence<byte> data)
