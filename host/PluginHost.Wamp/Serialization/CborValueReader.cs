@@ -93,7 +93,7 @@ internal ref struct CborValueReader(ReadOnlySpan<byte> data)
         bool indefinite = info == 31;
         int count = indefinite ? 0 : Count(0, info, itemsPer: 1); // Count checks the depth of a definite array
         if (indefinite) CheckDepth(0);
-        var fields = new List<object?>(indefinite ? 6 : count);
+        var fields = MessageFieldsList.Take();
         int payloadAt = int.MaxValue;
         for (int i = 0; indefinite ? !AtBreak() : i < count; i++)
         {

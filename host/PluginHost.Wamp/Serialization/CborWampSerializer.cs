@@ -68,7 +68,9 @@ public sealed class CborWampSerializer : IWampSerializer, IPayloadFormat
             var reader = new CborValueReader(data.Span);
             var root = _keepPayloadsEncoded ? reader.ReadMessage(this) : reader.ReadValue(0);
             if (reader.BytesRemaining != 0) throw new WampProtocolException("trailing data after CBOR message");
-            return WampMessageCodec.FromFields(root, integralFloatIds: true);
+            var message = WampMessageCodec.FromFields(root, integralFloatIds: true);
+            if (_keepPayloadsEncoded) MessageFieldsList.Return(root);
+            return message;
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)

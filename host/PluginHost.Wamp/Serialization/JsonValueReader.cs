@@ -55,7 +55,7 @@ internal static class JsonValueReader
     public static object? ReadMessage(ref Utf8JsonReader r, ReadOnlySequence<byte> data, IPayloadFormat? format)
     {
         if (format is null || r.TokenType != JsonTokenType.StartArray) return ReadValue(ref r);
-        var fields = new List<object?>(6);
+        var fields = MessageFieldsList.Take();
         int payloadAt = int.MaxValue;
         while (true)
         {

@@ -70,7 +70,9 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
             if (reader.End) throw new WampProtocolException("empty MessagePack message");
             var root = _keepPayloadsEncoded ? ReadMessage(ref reader) : ReadValue(ref reader, 0);
             if (!reader.End) throw new WampProtocolException("trailing data after MessagePack message");
-            return WampMessageCodec.FromFields(root, integralFloatIds: true);
+            var message = WampMessageCodec.FromFields(root, integralFloatIds: true);
+            if (_keepPayloadsEncoded) MessageFieldsList.Return(root);
+            return message;
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)
@@ -89,7 +91,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
         if (r.NextMessagePackType != MessagePackType.Array) return ReadValue(ref r, 0);
         int count = r.ReadArrayHeader();
         CheckContainer(ref r, 0, count);
-        var fields = new List<object?>(count);
+        var fields = MessageFieldsList.Take();
         int payloadAt = int.MaxValue;
         for (int i = 0; i < count; i++)
         {

@@ -110,6 +110,25 @@ public class EncodedPayloadTests
     private static IWampSerializer RoutingOf(string name) => WampSerializers.SelectForRouting([name])[0];
 
     /// <summary>Any frame, in one piece or in 3-byte segments: the router accepts what decoding accepts, with equal values.</summary>
+    [Theory]
+    [MemberData(nameof(Names), MemberType = typeof(Wire))]
+    public void Messages_read_one_after_another_share_nothing(string serializer)
+    {
+        // The router's readers collect a message's fields in one list per thread (MessageFieldsList): a message read
+        // earlier, a refused one with too many fields and a re-entrant read in between must not see each other's.
+        var routing = RoutingOf(serializer);
+        var plain = Get(serializer);
+        var call = (CallMessage)Decode(routing, EncodeFields(plain, 48L, 7L, Dict(), "com.a", List(1L, "x"), Dict(("k", true))));
+        Assert.Throws<WampProtocolException>(() => Decode(routing, EncodeFields(plain, [.. Enumerable.Repeat<object?>(50L, 20)])));
+        var error = (ErrorMessage)Decode(routing, EncodeFields(plain, 8L, 48L, 9L, Dict(("d", 2L)), "com.error", List(3L)));
+        Assert.Equal(3L, error.Arguments![0]); // decoded on first use, on this thread, between two reads
+        var result = (ResultMessage)Decode(routing, EncodeFields(plain, 50L, 11L, Dict(), List("y")));
+
+        Assert.Equal((7L, "com.a", 2, "x", true), (call.RequestId, call.Procedure, call.Arguments!.Count, call.Arguments[1], call.ArgumentsKw!["k"]));
+        Assert.Equal((WampMessageType.Call, 9L, "com.error", 2L), (error.RequestType, error.RequestId, error.Error, error.Details["d"]));
+        Assert.Equal((11L, "y"), (result.RequestId, result.Arguments![0]));
+    }
+
     private static void ReadsAsDecodingDoes(string serializer, byte[] frame)
     {
         IWampSerializer plain = Get(serializer), routing = RoutingOf(serializer);
