@@ -68,9 +68,7 @@ public sealed class CborWampSerializer : IWampSerializer, IPayloadFormat
             var reader = new CborValueReader(data.Span);
             var root = _keepPayloadsEncoded ? reader.ReadMessage(this) : reader.ReadValue(0);
             if (reader.BytesRemaining != 0) throw new WampProtocolException("trailing data after CBOR message");
-            var message = WampMessageCodec.FromFields(root, integralFloatIds: true);
-            if (_keepPayloadsEncoded) MessageFieldsList.Return(root);
-            return message;
+            return MessageFieldsList.ToMessage(root, integralFloatIds: true, taken: _keepPayloadsEncoded);
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)

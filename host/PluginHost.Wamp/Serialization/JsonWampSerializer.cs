@@ -82,9 +82,7 @@ public sealed class JsonWampSerializer : IWampSerializer, IPayloadFormat
             var root = JsonValueReader.ReadMessage(ref reader, data, _keepPayloadsEncoded ? this : null);
             // A second top-level token (or garbage, which makes Read throw) is not one message.
             if (reader.Read()) throw new WampProtocolException("trailing data after JSON message");
-            var message = WampMessageCodec.FromFields(root);
-            if (_keepPayloadsEncoded) MessageFieldsList.Return(root);
-            return message;
+            return MessageFieldsList.ToMessage(root, integralFloatIds: false, taken: _keepPayloadsEncoded);
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)

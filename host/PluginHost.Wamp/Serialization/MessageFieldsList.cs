@@ -20,11 +20,18 @@ internal static class MessageFieldsList
         return fields;
     }
 
-    /// <summary>Gives back the list <see cref="Take"/> gave (a message's root), once the message has been built from it.</summary>
-    public static void Return(object? root)
+    /// <summary>
+    /// The message built from a read message's root (<see cref="Messages.WampMessageCodec.FromFields"/>); then, when
+    /// the root is a list <see cref="Take"/> gave (<paramref name="taken"/>), the list is given back.
+    /// </summary>
+    public static Messages.WampMessage ToMessage(object? root, bool integralFloatIds, bool taken)
     {
-        if (root is not List<object?> { Capacity: <= MaxKeptCapacity } fields) return;
-        fields.Clear();
-        t_fields = fields;
+        var message = Messages.WampMessageCodec.FromFields(root, integralFloatIds);
+        if (taken && root is List<object?> { Capacity: <= MaxKeptCapacity } fields)
+        {
+            fields.Clear();
+            t_fields = fields;
+        }
+        return message;
     }
 }

@@ -70,9 +70,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
             if (reader.End) throw new WampProtocolException("empty MessagePack message");
             var root = _keepPayloadsEncoded ? ReadMessage(ref reader) : ReadValue(ref reader, 0);
             if (!reader.End) throw new WampProtocolException("trailing data after MessagePack message");
-            var message = WampMessageCodec.FromFields(root, integralFloatIds: true);
-            if (_keepPayloadsEncoded) MessageFieldsList.Return(root);
-            return message;
+            return MessageFieldsList.ToMessage(root, integralFloatIds: true, taken: _keepPayloadsEncoded);
         }
         catch (WampProtocolException) { throw; }
         catch (Exception ex)

@@ -45,14 +45,13 @@ internal sealed class TransportBinding(TransportConfig config) : IAsyncDisposabl
         {
             case RawSocketTransportConfig:
                 listen.Run(context => RawSocket!.HandleAsync(context));
-                break;
+                return; // no HTTP behind it
             case UniversalTransportConfig:
                 listen.Use(next => context => RawSocketService.Demultiplex(RawSocket, Http is null ? Reject : next, logger)(context));
                 break;
         }
         // A WAMP WebSocket upgrade is answered on the connection itself; every other request goes on to HTTP.
-        if (Config is not RawSocketTransportConfig)
-            listen.Use(next => context => _findWebSocket is { } find ? WebSocketUpgrade.HandleAsync(context, next, find, logger) : next(context));
+        listen.Use(next => context => _findWebSocket is { } find ? WebSocketUpgrade.HandleAsync(context, next, find, logger) : next(context));
         // HTTP requests find their transport through this connection feature. Set only on the way into the HTTP pipeline:
         // the first feature a connection gets beyond Kestrel's own allocates its extra-features list (~180 B), which a
         // directly served WebSocket session or a RawSocket one would hold for its life unread (issue 13).
