@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# bench/run.sh - PluginHost router vs fox-wamp vs a raw Kestrel WebSocket echo, same run, same machine.
+# bench/run.sh - PluginHost router vs fox-wamp vs a raw Kestrel WebSocket echo vs the socket floor, same run, same machine.
 #
 #   bench/run.sh [--runs N] [--seconds S] [--scenarios LIST] [--harness DIR] [--no-inline-completions]
-#                [--only ours,fox-wamp,echo] [--out DIR] [-- LOADGEN ARGS...]
+#                [--only ours,fox-wamp,echo,floor] [--out DIR] [-- LOADGEN ARGS...]
 #
 # Uses the independent harness at ../shared/bench (relative to the repo root; override with --harness
 # or BENCH_HARNESS). It is copied to bench/.work/harness (git-ignored) and built there; nothing of it is
@@ -15,7 +15,10 @@
 #                runs in --url mode with --pid of the router (client on CPU 0, router on CPU 1).
 #   2. fox-wamp: router-bench.sh --peer fox-wamp (fresh peer per scenario, pinned the same way).
 #   3. echo:     router-bench.sh --peer echo (rpc as raw-echo round trips, conn).
-# Then prints per scenario: medians of ours / fox-wamp / echo, the ratios ours/fox-wamp and ours/echo,
+#   4. floor:    bench/PluginHost.Bench.SocketFloor (a WebSocket echo on one epoll thread with raw recv/send: the least
+#                CPU per round trip any server that answers each message as it arrives spends here), pinned like ours,
+#                harness in --url mode with --raw-echo (rpc, conn).
+# Then prints per scenario: medians of ours / fox-wamp / echo / floor, the ratios ours/fox-wamp, ours/echo and ours/floor,
 # and router CPU µs per routed call / per delivered event.
 #
 # Options:
@@ -30,7 +33,7 @@
 #                     settings of Node/Controller/WorkerRuntimeSettings.cs unless the environment sets them, so
 #                     e.g. --node-env DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0 measures without one of them
 #                     (the harness sets it for its echo peer and recommends it for any C# router)
-#   --only LIST       comma list of ours,fox-wamp,echo (default all three)
+#   --only LIST       comma list of ours,fox-wamp,echo,floor (default all four)
 #   --out DIR         results directory (default bench/.work/results/TIMESTAMP)
 #
 # Environment: FOX_WAMP_DIR (default: tests/interop if it holds node_modules/fox-wamp, else bench/.work/peers).
@@ -39,7 +42,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WORK="$ROOT/bench/.work"
 HARNESS_SRC="${BENCH_HARNESS:-$ROOT/../shared/bench}"
-RUNS=2 SECONDS_=5 SCENARIOS="validate,rpc,pubsub,pubsub-window,conn,coldstart,embedded" RETRIES=0 NODE_ENV=() ONLY="ours,fox-wamp,echo" OUT=""
+RUNS=2 SECONDS_=5 SCENARIOS="validate,rpc,pubsub,pubsub-window,conn,coldstart,embedded" RETRIES=0 NODE_ENV=() ONLY="ours,fox-wamp,echo,floor" OUT=""
 EXTRA=()
 
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
@@ -66,7 +69,7 @@ command -v python3 >/dev/null || die "python3 is needed for the summary table"
 has() { [[ ",$ONLY," == *",$1,"* ]]; }
 
 # ---------- processes we start; the trap stops every one of them ----------
-NODE_PID="" BENCH_PID=""
+NODE_PID="" BENCH_PID="" FLOOR_PID=""
 stop_group() { # pid: TERM its process group (started with setsid), then KILL after 10 s
   local pid="$1"
   [ -n "$pid" ] || return 0
@@ -77,7 +80,7 @@ stop_group() { # pid: TERM its process group (started with setsid), then KILL af
   fi
   wait "$pid" 2>/dev/null || true
 }
-cleanup() { stop_group "$BENCH_PID"; BENCH_PID=""; stop_group "$NODE_PID"; NODE_PID=""; }
+cleanup() { stop_group "$BENCH_PID"; BENCH_PID=""; stop_group "$NODE_PID"; NODE_PID=""; stop_group "$FLOOR_PID"; FLOOR_PID=""; }
 trap cleanup EXIT
 trap 'cleanup; exit 130' INT TERM
 
@@ -100,6 +103,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 log "building harness (loadgen, echo) in $HARNESS"
 dotnet build "$HARNESS/loadgen" -c Release -nologo -v q >&2 || die "loadgen build failed"
 if has echo; then dotnet build "$HARNESS/echo" -c Release -nologo -v q >&2 || die "echo build failed"; fi
+FLOOR_BIN="$ROOT/bench/PluginHost.Bench.SocketFloor/bin/Release/net10.0/PluginHost.Bench.SocketFloor"
+if has floor; then
+  dotnet build "$ROOT/bench/PluginHost.Bench.SocketFloor" -c Release -nologo -v q >&2 || die "socket floor build failed"
+fi
 log "building the node (./pluginhost version)"
 "$ROOT/pluginhost" version >/dev/null || die "node build failed"
 
@@ -192,10 +199,26 @@ start_node() { # run-number; sets NODE_PID (controller), ROUTER_PID (router work
   log "ours: node pid $NODE_PID, router worker pid $ROUTER_PID on $NODE_URL (affinity $(taskset -cp "$ROUTER_PID" | awk '{print $NF}'))"
 }
 
+start_floor() { # run-number; sets FLOOR_PID and FLOOR_URL
+  local logf="$OUT/floor-$1.log" port=""
+  setsid taskset -c 1 "$FLOOR_BIN" --port 0 >"$logf" 2>&1 &
+  FLOOR_PID=$!
+  for _ in $(seq 1 100); do
+    kill -0 "$FLOOR_PID" 2>/dev/null || { cat "$logf" >&2; die "socket floor exited during start"; }
+    port="$(grep -oE '^listening on [0-9]+' "$logf" | grep -oE '[0-9]+$' || true)"
+    [ -n "$port" ] && break
+    sleep 0.1
+  done
+  [ -n "$port" ] || { cat "$logf" >&2; die "socket floor did not report its port within 10 s"; }
+  FLOOR_URL="ws://127.0.0.1:$port/ws"
+}
+
 run_harness() { # label outdir args... (in its own process group so the trap can stop it with its peers)
   local label="$1" dir="$2"; shift 2
-  local args=("$@" --label "$label" --out "$dir" "${COMMON[@]}")
-  [ ${#EXTRA[@]} -gt 0 ] && args+=(-- "${EXTRA[@]}")
+  local args=("$@" --label "$label" --out "$dir" "${COMMON[@]}") loadgen=("${EXTRA[@]}")
+  # the floor answers CALLs itself, as the harness's echo peer does (the harness adds this for --peer echo)
+  [ "$label" = floor ] && loadgen=(--raw-echo "${loadgen[@]}")
+  [ ${#loadgen[@]} -gt 0 ] && args+=(-- "${loadgen[@]}")
   setsid bash "$HARNESS/router-bench.sh" "${args[@]}" > "$dir.out" 2>&1 &
   BENCH_PID=$!
   local rc=0
@@ -205,7 +228,7 @@ run_harness() { # label outdir args... (in its own process group so the trap can
   [ "$rc" = 0 ] || log "$label: harness exited with $rc (see $dir.out)"
 }
 
-echo_scen() { # the echo peer only does rpc (raw echo) and conn
+echo_scen() { # the echo peer and the floor only do rpc (raw echo) and conn
   local s out=()
   for s in $(echo "$SCENARIOS" | tr ',' ' '); do case "$s" in rpc|conn) out+=("$s") ;; esac; done
   (IFS=,; echo "${out[*]}")
@@ -238,6 +261,14 @@ for run in $(seq 1 "$RUNS"); do
   if has echo && [ -n "$es" ]; then
     log "run $run/$RUNS: echo ($es)"
     run_harness echo "$OUT/echo-$run" --peer echo --scenarios "$es"
+  fi
+  if has floor && [ -n "$es" ]; then
+    for sc in $(echo "$es" | tr ',' ' '); do # a fresh one per scenario, as for the others
+      start_floor "$run-$sc"
+      log "run $run/$RUNS: floor $sc"
+      run_harness floor "$OUT/floor-$run-$sc" --url "$FLOOR_URL" --realm realm1 --pid "$FLOOR_PID" --scenarios "$sc"
+      stop_group "$FLOOR_PID"; FLOOR_PID=""
+    done
   fi
 done
 log "done in $(( $(date +%s) - T0 )) s; results in $OUT"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Summarize a bench/run.sh results folder: medians of ours / fox-wamp / echo and the ratios.
+"""Summarize a bench/run.sh results folder: medians of ours / fox-wamp / echo / floor and the ratios.
 
 usage: bench/summarize.py RESULTS_DIR   (reads */results.jsonl written by the harness)
 Medians are over quiet attempts when there are any (the harness flags attempts during which other
@@ -47,14 +47,14 @@ def fmt(v, unit=""):
 def ratio(a, b):
     return f"{a / b:.2f}×" if a is not None and b not in (None, 0) else "–"
 
-labels = ["ours", "fox-wamp", "echo"]
+labels = ["ours", "fox-wamp", "echo", "floor"]
 metrics = [
-    ("rpc", "calls/s (echo: round trips/s)", "calls_per_s", None),
+    ("rpc", "calls/s (echo, floor: round trips/s)", "calls_per_s", None),
     ("rpc", "latency p50 µs", "lat_p50_us", None),
     ("rpc", "latency p99 µs", "lat_p99_us", None),
     ("rpc", "client CPU %", "client_cpu_pct", None),
     ("rpc", "router CPU %", "router_cpu_pct", None),
-    ("rpc", "router CPU µs per call (echo: per round trip)", None, per_op("calls_per_s")),
+    ("rpc", "router CPU µs per call (echo, floor: per round trip)", None, per_op("calls_per_s")),
     ("pubsub", "events delivered/s", "events_per_s", None),
     ("pubsub", "client CPU %", "client_cpu_pct", None),
     ("pubsub", "router CPU %", "router_cpu_pct", None),
@@ -75,8 +75,8 @@ print(f"results: {d}")
 meta = os.path.join(d, "meta.txt")
 if os.path.exists(meta):
     print("".join("  " + l for l in open(meta)))
-print("| scenario | metric | ours | fox-wamp | echo | ours/fox-wamp | ours/echo |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+print("| scenario | metric | ours | fox-wamp | echo | floor | ours/fox-wamp | ours/echo | ours/floor |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 scen_seen = set()
 for scen, name, key, fn in metrics:
     vals = {}
@@ -98,8 +98,8 @@ for scen, name, key, fn in metrics:
         col = f"{scen} ({', '.join(counts)})"
     else:
         col = ""
-    print(f"| {col} | {name} | {fmt(vals['ours'])} | {fmt(vals['fox-wamp'])} | {fmt(vals['echo'])} | "
-          f"{ratio(vals['ours'], vals['fox-wamp'])} | {ratio(vals['ours'], vals['echo'])} |")
+    print(f"| {col} | {name} | {fmt(vals['ours'])} | {fmt(vals['fox-wamp'])} | {fmt(vals['echo'])} | {fmt(vals['floor'])} | "
+          f"{ratio(vals['ours'], vals['fox-wamp'])} | {ratio(vals['ours'], vals['echo'])} | {ratio(vals['ours'], vals['floor'])} |")
 
 for l in labels:
     rs, q, n = pick(l, "validate")
@@ -133,3 +133,9 @@ for scen, key in (("rpc", "calls_per_s"), ("pubsub", "events_per_s"), ("pubsub-w
         tgt = 7.0 if scen == "rpc" else 1.2
         bound = " (client ≥ 90 %: harness-bound, rate is a lower bound)" if c is not None and c >= 90 else ""
         print(f"  ours {scen}: {v:.1f} µs per op = {v / tgt:.1f}× the target{bound}")
+rs, q, n = pick("floor", "rpc")
+floor = med(rs, None, per_op("calls_per_s")) if rs else None
+if floor is not None:
+    # A routed call crosses the router twice (CALL in, INVOCATION out; YIELD in, RESULT out): two of the floor's round trips.
+    print(f"  floor: {floor:.1f} µs per round trip, so a routed call costs at least {2 * floor:.1f} µs of router CPU on this "
+          f"machine under this load = {2 * floor / 7.0:.1f}× the 7 µs target")
