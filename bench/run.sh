@@ -15,9 +15,10 @@
 #                runs in --url mode with --pid of the router (client on CPU 0, router on CPU 1).
 #   2. fox-wamp: router-bench.sh --peer fox-wamp (fresh peer per scenario, pinned the same way).
 #   3. echo:     router-bench.sh --peer echo (rpc as raw-echo round trips, conn).
-#   4. floor:    bench/PluginHost.Bench.SocketFloor (a WebSocket echo on one epoll thread with raw recv/send: the least
-#                CPU per round trip any server that answers each message as it arrives spends here), pinned like ours,
-#                harness in --url mode with --raw-echo (rpc, conn).
+#   4. floor:    bench/PluginHost.Bench.SocketFloor: a bare WAMP router on one epoll thread with raw recv/send (the
+#                least CPU per message a router that answers each message as it arrives spends here), pinned like
+#                ours, a fresh one per scenario, harness in --url mode (rpc, pubsub-window, conn: not validate, it has
+#                none of the features, nor the unpaced pubsub, it has no flow control).
 # Then prints per scenario: medians of ours / fox-wamp / echo / floor, the ratios ours/fox-wamp, ours/echo and ours/floor,
 # and router CPU µs per routed call / per delivered event.
 #
@@ -215,10 +216,8 @@ start_floor() { # run-number; sets FLOOR_PID and FLOOR_URL
 
 run_harness() { # label outdir args... (in its own process group so the trap can stop it with its peers)
   local label="$1" dir="$2"; shift 2
-  local args=("$@" --label "$label" --out "$dir" "${COMMON[@]}") loadgen=("${EXTRA[@]}")
-  # the floor answers CALLs itself, as the harness's echo peer does (the harness adds this for --peer echo)
-  [ "$label" = floor ] && loadgen=(--raw-echo "${loadgen[@]}")
-  [ ${#loadgen[@]} -gt 0 ] && args+=(-- "${loadgen[@]}")
+  local args=("$@" --label "$label" --out "$dir" "${COMMON[@]}")
+  [ ${#EXTRA[@]} -gt 0 ] && args+=(-- "${EXTRA[@]}")
   setsid bash "$HARNESS/router-bench.sh" "${args[@]}" > "$dir.out" 2>&1 &
   BENCH_PID=$!
   local rc=0
@@ -228,7 +227,7 @@ run_harness() { # label outdir args... (in its own process group so the trap can
   [ "$rc" = 0 ] || log "$label: harness exited with $rc (see $dir.out)"
 }
 
-echo_scen() { # the echo peer and the floor only do rpc (raw echo) and conn
+echo_scen() { # the echo peer only does rpc (raw echo) and conn
   local s out=()
   for s in $(echo "$SCENARIOS" | tr ',' ' '); do case "$s" in rpc|conn) out+=("$s") ;; esac; done
   (IFS=,; echo "${out[*]}")
@@ -262,8 +261,10 @@ for run in $(seq 1 "$RUNS"); do
     log "run $run/$RUNS: echo ($es)"
     run_harness echo "$OUT/echo-$run" --peer echo --scenarios "$es"
   fi
-  if has floor && [ -n "$es" ]; then
-    for sc in $(echo "$es" | tr ',' ' '); do # a fresh one per scenario, as for the others
+  # the floor has no flow control: an unpaced publisher only grows its buffers (events arrive after the window)
+  fs="$(echo "$SCENARIOS" | tr ',' '\n' | grep -vx -e validate -e pubsub | paste -sd, - || true)"
+  if has floor && [ -n "$fs" ]; then
+    for sc in $(echo "$fs" | tr ',' ' '); do # a fresh one per scenario, as for the others
       start_floor "$run-$sc"
       log "run $run/$RUNS: floor $sc"
       run_harness floor "$OUT/floor-$run-$sc" --url "$FLOOR_URL" --realm realm1 --pid "$FLOOR_PID" --scenarios "$sc"

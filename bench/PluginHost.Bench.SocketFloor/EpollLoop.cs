@@ -2,10 +2,13 @@ using System.Net.Sockets;
 
 namespace PluginHost.Bench.SocketFloor;
 
-/// <summary>The one thread: waits on every socket at once and lets each ready connection read, answer and write.</summary>
+/// <summary>
+/// The one thread: waits on every socket at once, lets each ready connection read and hand its messages to the
+/// router, then writes every connection that got frames during the wake-up with one send each.
+/// </summary>
 internal static class EpollLoop
 {
-    public static unsafe void Run(Socket listener)
+    public static unsafe void Run(Socket listener, FloorRouter router)
     {
         int epoll = Native.epoll_create1(0);
         if (epoll < 0) throw new InvalidOperationException($"epoll_create1 failed (errno {Native.LastError})");
@@ -25,21 +28,30 @@ internal static class EpollLoop
             for (int i = 0; i < n; i++)
             {
                 int fd = (int)ready[i].Data;
-                if (fd == listenFd) { AcceptAll(listener, epoll, connections); continue; }
+                if (fd == listenFd) { AcceptAll(listener, epoll, router, connections); continue; }
                 if (!connections.TryGetValue(fd, out FloorConnection? connection)) continue;
-                bool keep = (ready[i].Events & Native.EPOLLOUT) != 0 ? connection.OnWritable(epoll) : true;
-                if (keep && (ready[i].Events & (Native.EPOLLIN | Native.EPOLLHUP | Native.EPOLLERR)) != 0)
-                    keep = connection.OnReadable(epoll);
-                if (!keep)
-                {
-                    connections.Remove(fd);
-                    connection.Dispose(); // closing the socket takes it out of the epoll set
-                }
+                if ((ready[i].Events & Native.EPOLLOUT) != 0) router.Touch(connection); // the rest of a blocked write
+                if ((ready[i].Events & (Native.EPOLLIN | Native.EPOLLHUP | Native.EPOLLERR)) == 0) continue;
+                if (connection.OnReadable()) router.Touch(connection); // an upgrade, pong or close answer to write
+                else Drop(connection, router, connections);
             }
+            foreach (FloorConnection connection in router.Touched)
+            {
+                connection.Touched = false;
+                if (!connection.Closed && !connection.Flush(epoll)) Drop(connection, router, connections);
+            }
+            router.Touched.Clear();
         }
     }
 
-    static void AcceptAll(Socket listener, int epoll, Dictionary<int, FloorConnection> connections)
+    static void Drop(FloorConnection connection, FloorRouter router, Dictionary<int, FloorConnection> connections)
+    {
+        router.Leave(connection);
+        connections.Remove(connection.Fd);
+        connection.Dispose();
+    }
+
+    static void AcceptAll(Socket listener, int epoll, FloorRouter router, Dictionary<int, FloorConnection> connections)
     {
         while (true)
         {
@@ -48,7 +60,7 @@ internal static class EpollLoop
             catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock) { return; }
             socket.Blocking = false;
             socket.NoDelay = true;
-            var connection = new FloorConnection(socket);
+            var connection = new FloorConnection(socket, router);
             connections[connection.Fd] = connection;
             Native.Add(epoll, connection.Fd, Native.EPOLLIN);
         }

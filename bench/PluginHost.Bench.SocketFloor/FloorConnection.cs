@@ -1,56 +1,66 @@
 using System.Buffers.Binary;
-using System.Buffers.Text;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 
 namespace PluginHost.Bench.SocketFloor;
 
 /// <summary>
-/// One client: the HTTP upgrade, then WebSocket frames in and raw-echo replies out. Bytes read accumulate in
-/// <see cref="_in"/> until whole frames are there; every reply they produce is appended to <see cref="_out"/> and
-/// written with one send.
+/// One client's bytes: the HTTP upgrade, then WebSocket frames in (each whole text or binary message goes to the
+/// <see cref="FloorRouter"/>) and frames out. Bytes read accumulate in <see cref="_in"/> until whole frames are there;
+/// frames for this client accumulate in <see cref="_out"/> (from any connection's messages) until the loop flushes
+/// them with one send after the wake-up.
 /// </summary>
-internal sealed class FloorConnection(Socket socket) : IDisposable
+internal sealed class FloorConnection(Socket socket, FloorRouter router) : IDisposable
 {
     static readonly byte[] WebSocketGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"u8.ToArray();
-    static long s_sessions;
 
     public readonly int Fd = (int)socket.Handle;
-    // Small to start (an idle connection holds both; the conn scenario reads the floor's memory per session too), grown
-    // on demand.
+    // Small to start (an idle connection holds both; the conn scenario reads the floor's memory per session too),
+    // grown on demand.
     byte[] _in = new byte[512];
     int _inLength;
     byte[] _out = new byte[512];
     int _outStart, _outLength;
-    bool _upgraded, _closing;
+    bool _upgraded, _blocked;
 
-    public void Dispose() => socket.Dispose();
+    /// <summary>A GOODBYE or close was answered: the connection ends once its output is out.</summary>
+    public bool Closing { get; set; }
 
-    /// <summary>Reads what has arrived, answers every whole frame in it; false once the connection is done.</summary>
-    public bool OnReadable(int epoll)
+    /// <summary>Gone: taken out of the loop, its socket closed.</summary>
+    public bool Closed { get; private set; }
+
+    /// <summary>In the router's list of connections to flush after this wake-up.</summary>
+    public bool Touched { get; set; }
+
+    public FloorSession? Session { get; set; }
+
+    public void Dispose()
     {
-        while (true)
-        {
-            if (_inLength == _in.Length) Array.Resize(ref _in, _in.Length * 2);
-            nint read = Native.Receive(Fd, _in.AsSpan(_inLength));
-            if (read == 0) return false;
-            if (read < 0) { if (Native.LastError == Native.EAGAIN) break; return false; }
-            _inLength += (int)read;
-            if (_inLength < _in.Length) break; // the kernel had less than the room: nothing more is waiting
-        }
-        int consumed = _upgraded ? AnswerFrames() : AnswerUpgrade();
+        Closed = true;
+        socket.Dispose(); // closing the socket takes it out of the epoll set
+    }
+
+    /// <summary>
+    /// One read of what has arrived, every whole message in it handed on; false once the connection is done. One read per
+    /// wake-up, however much is waiting: the set is level-triggered, so the rest wakes the loop again after the others
+    /// had their turn (a client that never stops sending cannot keep the loop to itself).
+    /// </summary>
+    public bool OnReadable()
+    {
+        if (_inLength == _in.Length) Array.Resize(ref _in, _in.Length * 2); // a frame larger than the buffer so far
+        nint read = Native.Receive(Fd, _in.AsSpan(_inLength));
+        if (read == 0) return false;
+        if (read < 0) return Native.LastError == Native.EAGAIN;
+        _inLength += (int)read;
+        int consumed = _upgraded ? ReadFrames() : AnswerUpgrade();
         if (consumed > 0)
         {
             Buffer.BlockCopy(_in, consumed, _in, 0, _inLength - consumed);
             _inLength -= consumed;
         }
-        return Flush(epoll) && !(_closing && _outLength == 0);
+        return true;
     }
-
-    /// <summary>The rest of a reply the kernel could not take at once.</summary>
-    public bool OnWritable(int epoll) => Flush(epoll) && !(_closing && _outLength == 0);
 
     int AnswerUpgrade()
     {
@@ -69,7 +79,7 @@ internal sealed class FloorConnection(Socket socket) : IDisposable
         if (key is null)
         {
             Append("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8);
-            _closing = true;
+            Closing = true;
             return end + 4;
         }
 #pragma warning disable CA5350 // Sec-WebSocket-Accept is SHA-1 by definition (RFC 6455 §4.2.2); no security rests on it
@@ -81,11 +91,11 @@ internal sealed class FloorConnection(Socket socket) : IDisposable
         return end + 4;
     }
 
-    /// <summary>Answers every whole frame in the input (RFC 6455 §5.2); returns the bytes they took.</summary>
-    int AnswerFrames()
+    /// <summary>Takes every whole frame in the input (RFC 6455 §5.2); returns the bytes they took.</summary>
+    int ReadFrames()
     {
         int at = 0;
-        while (!_closing)
+        while (!Closing)
         {
             ReadOnlySpan<byte> rest = _in.AsSpan(at, _inLength - at);
             if (rest.Length < 2) break;
@@ -106,75 +116,21 @@ internal sealed class FloorConnection(Socket socket) : IDisposable
             at += header + (int)length;
             switch (opcode)
             {
-                case 0x8: AppendFrame(0x88, payload.Length >= 2 ? payload[..2] : default); _closing = true; break;
+                case 0x8: AppendFrame(0x88, payload.Length >= 2 ? payload[..2] : default); Closing = true; break;
                 case 0x9: AppendFrame(0x8A, payload); break;
-                case 0x1 or 0x2: Answer(payload); break;
+                case 0x1 or 0x2: router.OnMessage(this, payload); break;
             }
         }
         return at;
     }
 
-    /// <summary>The raw-echo replies: CALL → RESULT with the CALL's arguments, HELLO → WELCOME, GOODBYE → GOODBYE and
-    /// a close; anything else comes back as it was.</summary>
-    void Answer(ReadOnlySpan<byte> message)
+    /// <summary>Appends one text frame made of <paramref name="parts"/> in order.</summary>
+    public void AppendText(ReadOnlySpan<byte> head, ReadOnlySpan<byte> tail = default, ReadOnlySpan<byte> end = default)
     {
-        var reader = new Utf8JsonReader(message);
-        int type = -1;
-        try
-        {
-            if (reader.Read() && reader.TokenType == JsonTokenType.StartArray && reader.Read() && reader.TokenType == JsonTokenType.Number)
-                type = reader.GetInt32();
-            if (type == 48) { AnswerCall(message, ref reader); return; }
-        }
-        catch (JsonException) { type = -1; }
-        switch (type)
-        {
-            case 1:
-                AppendFrame(0x81, Encoding.UTF8.GetBytes(
-                    $"[2,{++s_sessions},{{\"roles\":{{\"dealer\":{{}},\"broker\":{{}}}},\"authmethod\":\"anonymous\"}}]"));
-                break;
-            case 6:
-                AppendFrame(0x81, "[6,{},\"wamp.close.goodbye_and_out\"]"u8);
-                AppendFrame(0x88, [0x03, 0xE8]);
-                _closing = true;
-                break;
-            default:
-                AppendFrame(0x81, message);
-                break;
-        }
-    }
-
-    /// <summary>[48, id, options, procedure, args?, ...] → [50, id, {}, args?], written straight into the output.</summary>
-    void AnswerCall(ReadOnlySpan<byte> message, ref Utf8JsonReader reader)
-    {
-        reader.Read();
-        long id = reader.GetInt64();
-        reader.Read(); reader.Skip(); // options
-        reader.Read();                // procedure
-        ReadOnlySpan<byte> arguments = default;
-        if (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
-        {
-            int start = (int)reader.TokenStartIndex;
-            reader.Skip();
-            arguments = message[start..(int)reader.BytesConsumed];
-        }
-        Span<byte> head = stackalloc byte[32];
-        "[50,"u8.CopyTo(head);
-        Utf8Formatter.TryFormat(id, head[4..], out int digits);
-        int headLength = 4 + digits;
-        ",{}"u8.CopyTo(head[headLength..]);
-        headLength += 3;
-        int length = headLength + (arguments.IsEmpty ? 0 : 1 + arguments.Length) + 1;
-        Span<byte> into = AppendFrameHeader(0x81, length);
-        head[..headLength].CopyTo(into);
-        int at = headLength;
-        if (!arguments.IsEmpty)
-        {
-            into[at++] = (byte)',';
-            arguments.CopyTo(into[at..]);
-            at += arguments.Length;
-        }
-        into[at] = (byte)']';
+        Span<byte> room = AppendFrameHeader(0x81, head.Length + tail.Length + end.Length);
+        head.CopyTo(room);
+        tail.CopyTo(room[head.Length..]);
+        end.CopyTo(room[(head.Length + tail.Length)..]);
     }
 
     void AppendFrame(byte first, ReadOnlySpan<byte> payload) => payload.CopyTo(AppendFrameHeader(first, payload.Length));
@@ -189,8 +145,7 @@ internal sealed class FloorConnection(Socket socket) : IDisposable
         else if (payloadLength <= ushort.MaxValue) { header[1] = 126; BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)payloadLength); headerLength = 4; }
         else { header[1] = 127; BinaryPrimitives.WriteUInt64BigEndian(header[2..], (ulong)payloadLength); headerLength = 10; }
         Append(header[..headerLength]);
-        Span<byte> room = Reserve(payloadLength);
-        return room;
+        return Reserve(payloadLength);
     }
 
     void Append(ReadOnlySpan<byte> bytes) => bytes.CopyTo(Reserve(bytes.Length));
@@ -210,25 +165,28 @@ internal sealed class FloorConnection(Socket socket) : IDisposable
         return _out.AsSpan(end, length);
     }
 
-    /// <summary>Writes what is pending; if the kernel takes only part, waits for EPOLLOUT (and stops reading) until the
-    /// rest is out.</summary>
-    bool Flush(int epoll)
+    /// <summary>
+    /// Writes what is pending with one send; if the kernel takes only part, the rest waits for EPOLLOUT (the
+    /// connection is not read meanwhile). False once the connection is done.
+    /// </summary>
+    public bool Flush(int epoll)
     {
-        bool wasBlocked = _outStart > 0;
         while (_outLength > 0)
         {
             nint written = Native.Send(Fd, _out.AsSpan(_outStart, _outLength));
             if (written < 0)
             {
                 if (Native.LastError != Native.EAGAIN) return false;
-                if (!wasBlocked) Native.Modify(epoll, Fd, Native.EPOLLOUT);
+                if (!_blocked) Native.Modify(epoll, Fd, Native.EPOLLOUT);
+                _blocked = true;
                 return true;
             }
             _outStart += (int)written;
             _outLength -= (int)written;
         }
         _outStart = 0;
-        if (wasBlocked) Native.Modify(epoll, Fd, Native.EPOLLIN);
-        return true;
+        if (_blocked) Native.Modify(epoll, Fd, Native.EPOLLIN);
+        _blocked = false;
+        return !Closing;
     }
 }
