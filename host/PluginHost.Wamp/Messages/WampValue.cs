@@ -24,6 +24,14 @@ namespace PluginHost.Wamp.Messages;
 /// </summary>
 public static class WampValue
 {
+    /// <summary>
+    /// A decoded boolean, boxed once for all: the readers give these instead of boxing every true and false they read
+    /// (a HELLO's or WELCOME's feature flags are dozens of them).
+    /// </summary>
+    public static object Box(bool value) => value ? BoxedTrue : BoxedFalse;
+
+    private static readonly object BoxedTrue = true, BoxedFalse = false;
+
     /// <summary>An empty details/options dictionary. Never mutate it.</summary>
     public static Dictionary<string, object?> EmptyDict() => new();
 

@@ -230,6 +230,13 @@ internal sealed class Broker
         _writes = null;
     }
 
+    /// <summary>
+    /// Whether a router-originated event on this topic could reach anyone or be kept: a subscription on it exactly, any
+    /// pattern subscription (matched only when delivering), or other nodes of a cluster. When false,
+    /// <see cref="PublishFromRouter"/> would do nothing but draw a publication id.
+    /// </summary>
+    public bool MayDeliver(string topic) => realm.Cluster is not null || _patterns.Count > 0 || _byUri.ContainsKey((topic, UriMatch.Exact));
+
     /// <summary>Router-originated event (meta events): no publisher, no filters.</summary>
     public void PublishFromRouter(string topic, IReadOnlyList<object?> arguments)
     {

@@ -352,9 +352,18 @@ internal sealed class MetaApi
 
     // ----- meta events -----
 
-    public void OnJoin(RouterSession s) => Publish("wamp.session.on_join", [SessionDetails(s)]);
+    // Every session's join and leave: their arguments are made only when some subscription could receive them.
+    public void OnJoin(RouterSession s)
+    {
+        if (_realm.Broker.MayDeliver(OnJoinTopic)) Publish(OnJoinTopic, [SessionDetails(s)]);
+    }
 
-    public void OnLeave(RouterSession s) => Publish("wamp.session.on_leave", [s.Id, s.AuthId, s.AuthRole]);
+    public void OnLeave(RouterSession s)
+    {
+        if (_realm.Broker.MayDeliver(OnLeaveTopic)) Publish(OnLeaveTopic, [s.Id, s.AuthId, s.AuthRole]);
+    }
+
+    private const string OnJoinTopic = "wamp.session.on_join", OnLeaveTopic = "wamp.session.on_leave";
 
     /// <summary>Testament meta API: the leaving session's testaments are published (before wamp.session.on_leave, as Crossbar).</summary>
     public void PublishTestaments(RouterSession s) => _testaments.PublishOnLeave(s);

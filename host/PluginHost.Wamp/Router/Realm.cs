@@ -388,7 +388,7 @@ internal sealed class Realm
             ["authrole"] = session.AuthRole,
             ["authmethod"] = session.AuthMethod,
             ["authprovider"] = session.AuthProvider,
-            ["roles"] = RouterRoles(),
+            ["roles"] = _routerRoles ??= RouterRoles(),
         };
         if (session.AuthExtra is not null) details["authextra"] = session.AuthExtra;
         var welcome = new WelcomeMessage(session.Id, details);
@@ -406,6 +406,12 @@ internal sealed class Realm
         session.Send(welcome);
         Meta?.OnJoin(session);
     }
+
+    /// <summary>
+    /// WELCOME.Details.roles, made once per realm (they depend on its config only) and shared by every WELCOME: nothing
+    /// writes to it after this (serializers and in-process clients only read it).
+    /// </summary>
+    private Dictionary<string, object?>? _routerRoles;
 
     /// <summary>WELCOME.Details.roles: exactly the advanced features this router implements.</summary>
     private Dictionary<string, object?> RouterRoles()

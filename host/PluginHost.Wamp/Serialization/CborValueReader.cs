@@ -231,8 +231,8 @@ internal ref struct CborValueReader(ReadOnlySpan<byte> data)
     /// <summary>Major type 7: false, true, null, undefined (null: what JavaScript encoders emit for missing values), floats.</summary>
     private object? Simple(int info) => info switch
     {
-        20 => false,
-        21 => true,
+        20 => WampValue.Box(false),
+        21 => WampValue.Box(true),
         22 or 23 => null,
         25 => (double)BinaryPrimitives.ReadHalfBigEndian(Take(2)),
         26 => (double)BinaryPrimitives.ReadSingleBigEndian(Take(4)),

@@ -39,8 +39,8 @@ internal static class JsonValueReader
                 return IsBinary(ref r) ? ReadBinary(ref r) : r.GetString();
             case JsonTokenType.Number:
                 return ReadNumber(ref r);
-            case JsonTokenType.True: return true;
-            case JsonTokenType.False: return false;
+            case JsonTokenType.True: return WampValue.Box(true);
+            case JsonTokenType.False: return WampValue.Box(false);
             case JsonTokenType.Null: return null;
             default:
                 throw new WampProtocolException($"unexpected JSON token {r.TokenType}");

@@ -191,7 +191,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
                 r.ReadNil();
                 return null;
             case MessagePackType.Boolean:
-                return r.ReadBoolean();
+                return WampValue.Box(r.ReadBoolean());
             case MessagePackType.Integer:
                 if (r.NextCode == MessagePackCode.UInt64)
                 {

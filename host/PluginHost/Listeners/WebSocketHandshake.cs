@@ -58,79 +58,97 @@ internal sealed class WebSocketHandshake
         return request is null ? Outcome.NotPlainUpgrade : Outcome.Upgrade;
     }
 
+    // Parsed on spans: the head becomes one string, and only the values a session keeps (path, key, origin,
+    // subprotocols, cookies) become strings of their own (issue 13: what a session's join leaves for the GC).
     private static WebSocketHandshake? Parse(string head)
     {
-        var lines = head.Split("\r\n");
+        ReadOnlySpan<char> rest = head;
         // 4.1 (client requirements 1-2): "GET <target> HTTP/1.1", the target in origin form.
-        var requestLine = lines[0].Split(' ');
-        if (requestLine is not ["GET", var target, "HTTP/1.1"] || !target.StartsWith('/') || !IsPlainTarget(target)) return null;
+        ReadOnlySpan<char> requestLine = NextLine(ref rest);
+        if (requestLine.Length < "GET / HTTP/1.1".Length || !requestLine.StartsWith("GET ") || !requestLine.EndsWith(" HTTP/1.1")) return null;
+        ReadOnlySpan<char> target = requestLine[4..^9];
+        if (!target.StartsWith('/') || !IsPlainTarget(target)) return null; // a plain target has no space either
         int query = target.IndexOf('?');
-        var request = new WebSocketHandshake(query < 0 ? target : target[..query]);
+        var request = new WebSocketHandshake((query < 0 ? target : target[..query]).ToString());
 
         int hosts = 0, origins = 0, keys = 0;
         bool upgradeWebSocket = false, connectionUpgrade = false, version13 = false;
-        for (int i = 1; i < lines.Length; i++)
+        while (!rest.IsEmpty)
         {
-            string line = lines[i];
+            ReadOnlySpan<char> line = NextLine(ref rest);
             int colon = line.IndexOf(':');
-            if (colon <= 0 || !IsToken(line.AsSpan(0, colon)) || !IsPlainValue(line.AsSpan(colon + 1))) return null;
-            string name = line[..colon];
-            string value = line[(colon + 1)..].Trim(' ', '\t');
-            switch (name.ToLowerInvariant())
+            if (colon <= 0 || !IsToken(line[..colon]) || !IsPlainValue(line[(colon + 1)..])) return null;
+            ReadOnlySpan<char> name = line[..colon]; // a token: ASCII, so ignoring case ordinally is what HTTP means
+            ReadOnlySpan<char> value = line[(colon + 1)..].Trim(" \t");
+            if (Is(name, "host"))
             {
-                case "host":
-                    hosts++;
-                    if (!IsPlainHost(value)) return null; // Kestrel answers 400 to a malformed one
-                    break;
-                case "upgrade":
-                    upgradeWebSocket |= HasToken(value, "websocket");
-                    break;
-                case "connection":
-                    connectionUpgrade |= HasToken(value, "upgrade");
-                    break;
-                case "sec-websocket-version":
-                    version13 = value == "13";
-                    break;
-                case "sec-websocket-key":
-                    keys++;
-                    request.Key = value;
-                    break;
-                case "sec-websocket-protocol":
-                    request.Protocols.AddRange(value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
-                    break;
-                case "sec-websocket-extensions":
-                    request.OffersDeflate |= value.Contains("permessage-deflate", StringComparison.OrdinalIgnoreCase);
-                    break;
-                case "origin":
-                    origins++;
-                    request.Origin = value;
-                    break;
-                case "cookie":
-                    request.Cookies.Add(value);
-                    break;
-                case "content-length" or "transfer-encoding" or "expect":
-                    return null; // a request with a body is no plain upgrade
+                hosts++;
+                if (!IsPlainHost(value)) return null; // Kestrel answers 400 to a malformed one
             }
+            else if (Is(name, "upgrade")) upgradeWebSocket |= HasToken(value, "websocket");
+            else if (Is(name, "connection")) connectionUpgrade |= HasToken(value, "upgrade");
+            else if (Is(name, "sec-websocket-version")) version13 = value.SequenceEqual("13");
+            else if (Is(name, "sec-websocket-key"))
+            {
+                keys++;
+                request.Key = value.ToString();
+            }
+            else if (Is(name, "sec-websocket-protocol"))
+            {
+                foreach (Range part in value.Split(','))
+                {
+                    ReadOnlySpan<char> protocol = value[part].Trim();
+                    if (!protocol.IsEmpty) request.Protocols.Add(protocol.ToString());
+                }
+            }
+            else if (Is(name, "sec-websocket-extensions"))
+                request.OffersDeflate |= value.Contains("permessage-deflate", StringComparison.OrdinalIgnoreCase);
+            else if (Is(name, "origin"))
+            {
+                origins++;
+                request.Origin = value.ToString();
+            }
+            else if (Is(name, "cookie")) request.Cookies.Add(value.ToString());
+            else if (Is(name, "content-length") || Is(name, "transfer-encoding") || Is(name, "expect"))
+                return null; // a request with a body is no plain upgrade
         }
         // 4.2.1: Host, "Upgrade: websocket", "Connection: Upgrade", version 13 and a key of 16 base64-encoded bytes.
         if (hosts != 1 || origins > 1 || keys != 1 || !upgradeWebSocket || !connectionUpgrade || !version13 || !IsValidKey(request.Key)) return null;
         return request;
     }
 
+    /// <summary>The text up to the next CRLF (or the end), taken off <paramref name="rest"/>.</summary>
+    private static ReadOnlySpan<char> NextLine(ref ReadOnlySpan<char> rest)
+    {
+        int end = rest.IndexOf("\r\n");
+        ReadOnlySpan<char> line = end < 0 ? rest : rest[..end];
+        rest = end < 0 ? default : rest[(end + 2)..];
+        return line;
+    }
+
+    private static bool Is(ReadOnlySpan<char> name, string expected) => name.Equals(expected, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The 101 answer (4.2.2): the accept hash of the key, the chosen subprotocol, extra header lines.</summary>
     public byte[] Accept(string? protocol, string? setCookie)
-    {
-        var response = new StringBuilder("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n");
-        response.Append("Sec-WebSocket-Accept: ").Append(AcceptHash(Key)).Append("\r\n");
-        if (protocol is not null) response.Append("Sec-WebSocket-Protocol: ").Append(protocol).Append("\r\n");
-        if (setCookie is not null) response.Append("Set-Cookie: ").Append(setCookie).Append("\r\n");
-        response.Append("\r\n");
-        return Encoding.ASCII.GetBytes(response.ToString());
-    }
+        => Encoding.ASCII.GetBytes(
+            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptHash(Key)}\r\n" +
+            (protocol is null ? "" : $"Sec-WebSocket-Protocol: {protocol}\r\n") +
+            (setCookie is null ? "" : $"Set-Cookie: {setCookie}\r\n") + "\r\n");
 
     /// <summary>base64(SHA-1(key + the RFC's GUID)).</summary>
 #pragma warning disable CA5350 // RFC 6455 fixes SHA-1 here: the hash proves the server read the handshake, it protects nothing.
-    public static string AcceptHash(string key) => Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + AcceptGuid)));
+    public static string AcceptHash(string key)
+    {
+        // The key is 24 base64 characters once checked; a longer one (only a test would ask) is hashed all the same.
+        Span<byte> input = stackalloc byte[256];
+        int length = Encoding.ASCII.GetByteCount(key) + AcceptGuid.Length;
+        if (length > input.Length) input = new byte[length];
+        int written = Encoding.ASCII.GetBytes(key, input);
+        written += Encoding.ASCII.GetBytes(AcceptGuid, input[written..]);
+        Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
+        SHA1.HashData(input[..written], hash);
+        return Convert.ToBase64String(hash);
+    }
 #pragma warning restore CA5350
 
     private static bool IsValidKey(string key)
@@ -139,15 +157,15 @@ internal sealed class WebSocketHandshake
         return key.Length == 24 && Convert.TryFromBase64String(key, decoded, out int length) && length == 16;
     }
 
-    private static bool HasToken(string list, string token)
+    private static bool HasToken(ReadOnlySpan<char> list, string token)
     {
-        foreach (var part in list.Split(',', StringSplitOptions.TrimEntries))
-            if (part.Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
+        foreach (Range part in list.Split(','))
+            if (list[part].Trim().Equals(token, StringComparison.OrdinalIgnoreCase)) return true;
         return false;
     }
 
     /// <summary>Visible ASCII but '%' (a percent-encoded path is decoded by Kestrel, and routed on the decoded form).</summary>
-    private static bool IsPlainTarget(string target)
+    private static bool IsPlainTarget(ReadOnlySpan<char> target)
     {
         foreach (char c in target)
             if (c is <= ' ' or >= (char)0x7F or '%') return false;
@@ -155,7 +173,7 @@ internal sealed class WebSocketHandshake
     }
 
     /// <summary>A reg-name or IP literal with an optional port: letters, digits and . - _ : [ ].</summary>
-    private static bool IsPlainHost(string host)
+    private static bool IsPlainHost(ReadOnlySpan<char> host)
     {
         if (host.Length == 0) return false;
         foreach (char c in host)

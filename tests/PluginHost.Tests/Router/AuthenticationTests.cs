@@ -71,6 +71,16 @@ public sealed class AuthenticationTests : RouterTestBase
         return welcome;
     }
 
+    [Fact]
+    public void Anonymous_authids_are_six_random_groups_of_four_as_Crossbar_makes_them()
+    {
+        var ids = Enumerable.Range(0, 200).Select(_ => PluginHost.Wamp.Router.Authentication.StaticAnonymousAuthenticator.GenerateAuthId()).ToList();
+        Assert.All(ids, id => Assert.Matches("^[A-Z0-9]{4}(-[A-Z0-9]{4}){5}$", id));
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        // Every character of the alphabet turns up somewhere in 200 × 24 draws (a constant or a narrow range would not).
+        Assert.Equal(36, ids.SelectMany(id => id.Where(c => c != '-')).Distinct().Count());
+    }
+
     // ----- ticket -----
 
     [Fact]

@@ -214,6 +214,23 @@ public class WebSocketDirectTests
         Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(plain.Replace("Upgrade: websocket\r\n", "Upgrade: websocket\r\n folded\r\n")));
         Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(plain.Replace("\r\n\r\n", "\r\nContent-Length: 0\r\n\r\n")));
         Assert.Equal("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", WebSocketHandshake.AcceptHash("dGhlIHNhbXBsZSBub25jZQ==")); // RFC 6455 1.3
+        Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(plain.Replace("GET /ws?x=1 ", "GET  /ws ")));  // two spaces
+        Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(plain.Replace("GET /ws?x=1 ", "GET  ")));       // no target
+        Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(plain.Replace("Connection: keep-alive, Upgrade", "Connection: keep-alive, Upgraded")));
+        Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(plain.Replace("Host: 127.0.0.1", "Host: 127.0.0.1/x")));
+
+        // Header names in any case, lists with spaces and empty entries, the values a session keeps.
+        string varied = plain.Replace("Upgrade: websocket", "UPGRADE:\tWebSocket ").Replace("Connection:", "connection:")
+            .Replace("Sec-WebSocket-Protocol: wamp.2.json, wamp.2.msgpack", "sec-websocket-PROTOCOL: wamp.2.cbor ,, wamp.2.json")
+            .Replace("\r\n\r\n", "\r\nOrigin: http://example.com\r\nCookie: a=1\r\ncookie: b=2\r\nSec-WebSocket-Extensions: x, Permessage-Deflate\r\n\r\n");
+        Assert.Equal(WebSocketHandshake.Outcome.Upgrade, WebSocketHandshake.TryParse(
+            new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(varied)), out var other, out _));
+        Assert.Equal(["wamp.2.cbor", "wamp.2.json"], other!.Protocols);
+        Assert.Equal("http://example.com", other.Origin);
+        Assert.Equal(["a=1", "b=2"], other.Cookies);
+        Assert.True(other.OffersDeflate);
+        Assert.Equal("dGhlIHNhbXBsZSBub25jZQ==", other.Key);
+        Assert.Equal(WebSocketHandshake.Outcome.NotPlainUpgrade, Parse(varied.Replace("Cookie: a=1", "Origin: http://other.example")));  // two origins
     }
 
     [Fact]

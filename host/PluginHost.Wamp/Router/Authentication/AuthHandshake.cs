@@ -24,7 +24,7 @@ internal static class AuthHandshake
         var request = new AuthRequest(router, sessionId, hello.Realm, details.GetString("authid"), authExtra)
         {
             AuthRole = details.GetString("authrole"),
-            Transport = transport.ToDict(),
+            Transport = transport, // its dict is made only for a dynamic authenticator
             Tls = transport.Tls,
             DynamicTimeout = dynamicTimeout,
         };

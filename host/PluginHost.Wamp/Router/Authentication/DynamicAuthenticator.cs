@@ -24,7 +24,7 @@ internal sealed class DynamicAuthenticator(AuthRequest request, string method, D
 {
     private readonly Dictionary<string, object?> _details = new()
     {
-        ["transport"] = request.Transport,
+        ["transport"] = request.Transport?.ToDict(),
         ["session"] = request.SessionId,
         ["authmethod"] = method,
         ["authextra"] = request.AuthExtra,

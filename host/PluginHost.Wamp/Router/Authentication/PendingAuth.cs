@@ -34,8 +34,8 @@ internal sealed record AuthRequest(WampRouter Router, long SessionId, string Rea
 {
     /// <summary>HELLO.Details.authrole (cryptosign passes it to a dynamic authenticator, as Crossbar does).</summary>
     public string? AuthRole { get; init; }
-    /// <summary>The transport dict (TransportDetails.ToDict), passed to dynamic authenticators as details.transport.</summary>
-    public IReadOnlyDictionary<string, object?>? Transport { get; init; }
+    /// <summary>The transport; dynamic authenticators get its dict (TransportDetails.ToDict) as details.transport.</summary>
+    public PluginHost.Wamp.Transport.TransportDetails? Transport { get; init; }
     /// <summary>The TLS layer's client certificate and channel binding data; null on a plain transport.</summary>
     public PluginHost.Wamp.Transport.TlsDetails? Tls { get; init; }
     public TimeSpan DynamicTimeout { get; init; } = TimeSpan.FromSeconds(10);
