@@ -5,7 +5,9 @@
 # (dotnet-gcdump, installed into bench/.work/tools on first use), opens N idle sessions (default 2000,
 # bench/hold_sessions.py), takes a second dump, then stops everything. Prints the live managed bytes per session (the
 # difference of the two dumps, which the GC's timing does not move, unlike RSS), the RSS difference per session, and
-# the 25 types that grew most. Reports and dumps stay in bench/.work/heap/.
+# the 25 types that grew most. Then what joining allocated per session (what stays and what the GC must collect), by
+# type: the node runs with bench/PluginHost.Bench.AllocationHook as a startup hook, which counts the runtime's sampled
+# allocation events (estimates: one sample per ~100 KB; use N >= 2000). Reports and dumps stay in bench/.work/heap/.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 N="${1:-2000}"
@@ -14,6 +16,9 @@ TOOLS="$ROOT/bench/.work/tools"
 mkdir -p "$WORK/node"
 [ -x "$TOOLS/dotnet-gcdump" ] || dotnet tool install --tool-path "$TOOLS" dotnet-gcdump >&2
 "$ROOT/pluginhost" version >/dev/null
+HOOK_DIR="$ROOT/bench/PluginHost.Bench.AllocationHook"
+dotnet build "$HOOK_DIR" -c Release -nologo -v q >&2
+HOOK="$HOOK_DIR/bin/Release/net10.0/PluginHost.Bench.AllocationHook.dll"
 
 cat > "$WORK/node/config.json" <<'JSON'
 {
@@ -44,7 +49,8 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 log="$WORK/node.log"
-setsid "$ROOT/pluginhost" start --cbdir "$WORK/node" >"$log" 2>&1 &
+rm -f "$WORK"/allocations-*.txt
+setsid env DOTNET_STARTUP_HOOKS="$HOOK" PLUGINHOST_ALLOCATIONS_DIR="$WORK" "$ROOT/pluginhost" start --cbdir "$WORK/node" >"$log" 2>&1 &
 NODE_PID=$!
 port="" router=""
 for _ in $(seq 1 300); do
@@ -57,7 +63,20 @@ done
 [ -n "$port" ] && [ -n "$router" ] || { cat "$log" >&2; echo "session_heap.sh: the node did not start" >&2; exit 1; }
 
 rss() { awk '/VmRSS/ {print $2}' "/proc/$router/status"; }
+# The hook rewrites its counts every half second under a rising sequence number: wait for one written wholly after now.
+allocations() { # copy to $1
+  local file="$WORK/allocations-$router.txt" seq0="" seq=""
+  for _ in $(seq 1 100); do seq0="$(head -1 "$file" 2>/dev/null || true)"; [ -n "$seq0" ] && break; sleep 0.1; done
+  [ -n "$seq0" ] || { echo "session_heap.sh: the allocation hook wrote nothing ($file)" >&2; exit 1; }
+  for _ in $(seq 1 100); do
+    seq="$(head -1 "$file")"
+    [ "$seq" -ge $((seq0 + 2)) ] && { cp "$file" "$1"; return 0; }
+    sleep 0.1
+  done
+  echo "session_heap.sh: the allocation hook stopped writing" >&2; exit 1
+}
 "$TOOLS/dotnet-gcdump" collect -p "$router" -o "$WORK/before.gcdump" >/dev/null
+allocations "$WORK/allocations-before.txt"
 rss0="$(rss)"
 /usr/bin/python3 "$ROOT/bench/hold_sessions.py" "ws://127.0.0.1:$port/ws" "$N" >"$WORK/hold.out" 2>&1 &
 HOLD_PID=$!
@@ -67,6 +86,7 @@ for _ in $(seq 1 600); do
   sleep 0.1
 done
 grep -q '^held' "$WORK/hold.out" || { echo "session_heap.sh: the sessions did not all join" >&2; exit 1; }
+allocations "$WORK/allocations-after.txt"
 "$TOOLS/dotnet-gcdump" collect -p "$router" -o "$WORK/after.gcdump" >/dev/null
 rss1="$(rss)"
 "$TOOLS/dotnet-gcdump" report "$WORK/before.gcdump" >"$WORK/before.txt"
@@ -96,4 +116,18 @@ print("  grew most (bytes per session, objects per session, type):")
 for size, count, name in grown[:25]:
     name = re.sub(r"\s+\[[^]]*\]$", "", name)[:130]  # without the assembly
     print(f"  {size / n:8.1f} {count / n:6.2f}  {name}")
+
+def sampled(path):
+    out = {}
+    for line in list(open(path))[1:]:
+        amount, _, name = line.rstrip("\n").partition(" ")
+        out[name] = int(amount)
+    return out
+a0, a1 = sampled(f"{work}/allocations-before.txt"), sampled(f"{work}/allocations-after.txt")
+joined = sorted(((v - a0.get(t, 0), t) for t, v in a1.items()), reverse=True)
+allocated = sum(v for v, _ in joined)
+print(f"  allocated while joining: {allocated / n:,.0f} bytes per session (sampled), of which {total / n:,.0f} stay;"
+      " the rest is the GC's to collect. Most, by type (bytes per session):")
+for amount, name in joined[:15]:
+    if amount > 0: print(f"  {amount / n:8.0f}  {name[:130]}")
 PY

@@ -54,13 +54,23 @@ internal sealed class WebSocketHandshake
             return received.Length >= MaxHeadBytes ? Outcome.NotPlainUpgrade : Outcome.NeedMore;
         if (head.Length + EndOfHead.Length > MaxHeadBytes) return Outcome.NotPlainUpgrade;
         headLength = (int)head.Length + EndOfHead.Length;
-        request = Parse(Encoding.Latin1.GetString(head));
+        // The head as characters in a pooled buffer (Latin-1: one character per byte, as HTTP's field values are read).
+        char[] chars = ArrayPool<char>.Shared.Rent((int)head.Length);
+        try
+        {
+            int length = Encoding.Latin1.GetChars(head, chars);
+            request = Parse(chars.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
         return request is null ? Outcome.NotPlainUpgrade : Outcome.Upgrade;
     }
 
-    // Parsed on spans: the head becomes one string, and only the values a session keeps (path, key, origin,
-    // subprotocols, cookies) become strings of their own (issue 13: what a session's join leaves for the GC).
-    private static WebSocketHandshake? Parse(string head)
+    // Parsed on spans: only the values a session keeps (path, key, origin, subprotocols, cookies) become strings
+    // (issue 13: what a session's join leaves for the GC).
+    private static WebSocketHandshake? Parse(ReadOnlySpan<char> head)
     {
         ReadOnlySpan<char> rest = head;
         // 4.1 (client requirements 1-2): "GET <target> HTTP/1.1", the target in origin form.
@@ -129,15 +139,36 @@ internal sealed class WebSocketHandshake
     private static bool Is(ReadOnlySpan<char> name, string expected) => name.Equals(expected, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The 101 answer (4.2.2): the accept hash of the key, the chosen subprotocol, extra header lines.</summary>
-    public byte[] Accept(string? protocol, string? setCookie)
-        => Encoding.ASCII.GetBytes(
-            $"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: {AcceptHash(Key)}\r\n" +
-            (protocol is null ? "" : $"Sec-WebSocket-Protocol: {protocol}\r\n") +
-            (setCookie is null ? "" : $"Set-Cookie: {setCookie}\r\n") + "\r\n");
+    public void WriteAccept(IBufferWriter<byte> output, string? protocol, string? setCookie)
+    {
+        output.Write("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Accept: "u8);
+        Span<char> hash = stackalloc char[AcceptHashLength];
+        Encoding.ASCII.GetBytes(hash[..FormatAcceptHash(Key, hash)], output);
+        output.Write("\r\n"u8);
+        if (protocol is not null) WriteHeader(output, "Sec-WebSocket-Protocol: "u8, protocol);
+        if (setCookie is not null) WriteHeader(output, "Set-Cookie: "u8, setCookie);
+        output.Write("\r\n"u8);
+    }
+
+    private static void WriteHeader(IBufferWriter<byte> output, ReadOnlySpan<byte> name, string value)
+    {
+        output.Write(name);
+        Encoding.ASCII.GetBytes(value, output);
+        output.Write("\r\n"u8);
+    }
 
     /// <summary>base64(SHA-1(key + the RFC's GUID)).</summary>
 #pragma warning disable CA5350 // RFC 6455 fixes SHA-1 here: the hash proves the server read the handshake, it protects nothing.
     public static string AcceptHash(string key)
+    {
+        Span<char> hash = stackalloc char[AcceptHashLength];
+        return new string(hash[..FormatAcceptHash(key, hash)]);
+    }
+
+    /// <summary>Base64 of a SHA-1 hash: 28 characters.</summary>
+    private const int AcceptHashLength = 28;
+
+    private static int FormatAcceptHash(string key, Span<char> into)
     {
         // The key is 24 base64 characters once checked; a longer one (only a test would ask) is hashed all the same.
         Span<byte> input = stackalloc byte[256];
@@ -147,7 +178,8 @@ internal sealed class WebSocketHandshake
         written += Encoding.ASCII.GetBytes(AcceptGuid, input[written..]);
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
         SHA1.HashData(input[..written], hash);
-        return Convert.ToBase64String(hash);
+        Convert.TryToBase64Chars(hash, into, out int hashLength);
+        return hashLength;
     }
 #pragma warning restore CA5350
 

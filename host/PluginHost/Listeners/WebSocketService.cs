@@ -166,7 +166,7 @@ internal sealed class WebSocketService : IAsyncDisposable
         {
             Traffic = Wamp.Metrics.TransportTraffic.For(accept.Serializer.Name),
         };
-        context.Transport.Output.Write(request.Accept(accept.Protocol, setCookie));
+        request.WriteAccept(context.Transport.Output, accept.Protocol, setCookie);
         return ServeDirectAsync(context, context.Transport.Output.FlushAsync(), connection, auth);
     }
 
