@@ -170,10 +170,10 @@ internal sealed class WebSocketHandshake
 
     private static int FormatAcceptHash(string key, Span<char> into)
     {
-        // The key is 24 base64 characters once checked; a longer one (only a test would ask) is hashed all the same.
-        Span<byte> input = stackalloc byte[256];
-        int length = Encoding.ASCII.GetByteCount(key) + AcceptGuid.Length;
-        if (length > input.Length) input = new byte[length];
+        // A checked key is 24 base64 characters (IsValidKey); any other string is hashed all the same. ASCII: one byte
+        // per character.
+        int length = key.Length + AcceptGuid.Length;
+        Span<byte> input = length <= 256 ? stackalloc byte[256] : new byte[length];
         int written = Encoding.ASCII.GetBytes(key, input);
         written += Encoding.ASCII.GetBytes(AcceptGuid, input[written..]);
         Span<byte> hash = stackalloc byte[SHA1.HashSizeInBytes];
