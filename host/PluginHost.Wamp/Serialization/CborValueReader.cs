@@ -222,7 +222,9 @@ internal ref struct CborValueReader(ReadOnlySpan<byte> data)
         byte initial = Peek();
         if (initial >> 5 != 3) throw new WampProtocolException($"CBOR map key is of major type {initial >> 5}, not a text string");
         _pos++;
-        return TextItem(initial & 0x1F);
+        if ((initial & 0x1F) == 31) return TextItem(31); // indefinite: chunks, decoded as any string
+        ReadOnlySpan<byte> utf8 = Take(Length(initial & 0x1F));
+        return KnownKeys.Find(utf8) ?? Text(utf8); // a known key's shared string (KnownKeys), else decoded
     }
 
     /// <summary>A text string whose initial byte has been read: definite, or indefinite (chunks up to the break).</summary>

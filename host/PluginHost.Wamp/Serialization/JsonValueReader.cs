@@ -30,7 +30,8 @@ internal static class JsonValueReader
                 {
                     Next(ref r);
                     if (r.TokenType == JsonTokenType.EndObject) return dict;
-                    string key = r.GetString()!;
+                    // An unescaped key in one piece can be a known one (KnownKeys); anything else is decoded.
+                    string key = (!r.ValueIsEscaped && !r.HasValueSequence ? KnownKeys.Find(r.ValueSpan) : null) ?? r.GetString()!;
                     Next(ref r);
                     dict[key] = ReadValue(ref r); // duplicate keys: last one wins, like most JSON parsers
                 }

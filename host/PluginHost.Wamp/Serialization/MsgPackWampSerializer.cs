@@ -222,7 +222,7 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
                 {
                     if (r.NextMessagePackType != MessagePackType.String)
                         throw new WampProtocolException($"MessagePack map key is {r.NextMessagePackType}, not a string");
-                    string key = ReadString(ref r);
+                    string key = ReadKey(ref r);
                     dict[key] = ReadValue(ref r, depth + 1); // duplicate keys: last one wins
                 }
                 return dict;
@@ -256,6 +256,14 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
     private static string ReadString(ref MessagePackReader r)
     {
         var seq = r.ReadStringSequence()!.Value;
+        return seq.IsSingleSegment ? StrictUtf8.GetString(seq.FirstSpan) : StrictUtf8.GetString(seq);
+    }
+
+    /// <summary>A map key: the shared string when it is a known one (KnownKeys), else decoded as any string.</summary>
+    private static string ReadKey(ref MessagePackReader r)
+    {
+        var seq = r.ReadStringSequence()!.Value;
+        if (seq.IsSingleSegment && KnownKeys.Find(seq.FirstSpan) is { } known) return known;
         return seq.IsSingleSegment ? StrictUtf8.GetString(seq.FirstSpan) : StrictUtf8.GetString(seq);
     }
 

@@ -11,6 +11,7 @@ namespace PluginHost.Tests.Serialization;
 public class ValueModelTests
 {
     private static readonly int[] IntArray = [1, 2, 3];
+    private static readonly string[] OtherKeys = ["x_custom", "ünïcødé", "Roles", "roles_"];
 
     private static IReadOnlyList<object?> Echo(string serializer, params object?[] args)
         => ((PublishMessage)RoundTrip(Get(serializer), new PublishMessage(1, Dict(), "t", [.. args]))).Arguments!;
@@ -29,6 +30,33 @@ public class ValueModelTests
         Assert.Equal(new byte[] { 42 }, Assert.IsType<byte[]>(((Dictionary<string, object?>)a[3]!)["nested"]));
         Assert.Equal(new byte[] { 7, 8 }, Assert.IsType<byte[]>(a[4]));
         Assert.Equal(new byte[] { 6, 7 }, Assert.IsType<byte[]>(a[5]));
+    }
+
+    [Theory]
+    [MemberData(nameof(Names), MemberType = typeof(Wire))]
+    public void KnownDictionaryKeysAreOneStringForAllReadsAndOtherKeysAreDecoded(string serializer)
+    {
+        var s = Get(serializer);
+        var hello = new HelloMessage("realm1", Dict(
+            ("roles", Dict(("caller", Dict(("features", Dict(("progressive_call_results", true))))))),
+            ("x_custom", 1), ("ünïcødé", 2), ("Roles", 3), ("roles_", 4)));
+        static string Key(IReadOnlyDictionary<string, object?> d, string key) => d.Keys.Single(k => k == key);
+        var first = ((HelloMessage)RoundTrip(s, hello)).Details;
+        var second = ((HelloMessage)RoundTrip(s, hello)).Details;
+        Assert.Same(Key(first, "roles"), Key(second, "roles"));
+        var features = (IReadOnlyDictionary<string, object?>)((IReadOnlyDictionary<string, object?>)((IReadOnlyDictionary<string, object?>)first["roles"]!)["caller"]!)["features"]!;
+        Assert.Same(Key(features, "progressive_call_results"), Key(((IReadOnlyDictionary<string, object?>)((IReadOnlyDictionary<string, object?>)((IReadOnlyDictionary<string, object?>)second["roles"]!)["caller"]!)["features"]!), "progressive_call_results"));
+        Assert.Equal(true, features["progressive_call_results"]);
+        // Anything else (unknown, non-ASCII, another case, a known key's prefix) is decoded, as it always was.
+        Assert.Equal([1L, 2L, 3L, 4L], OtherKeys.Select(k => Convert.ToInt64(first[k], System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.NotSame(Key(first, "x_custom"), Key(second, "x_custom"));
+    }
+
+    [Fact]
+    public void AnEscapedJsonKeyIsDecodedToTheSameKey()
+    {
+        var publish = (PublishMessage)Decode(Get("json"), System.Text.Encoding.UTF8.GetBytes("[16,1,{\"acknowle\\u0064ge\":true},\"t\"]"));
+        Assert.Equal(true, publish.Options["acknowledge"]);
     }
 
     [Theory]
