@@ -16,7 +16,7 @@ internal sealed class FloorSession(long id)
 /// The least a WAMP router does for the harness's scenarios, JSON only, on the loop's thread: HELLO → WELCOME, REGISTER
 /// (one callee per procedure), CALL → INVOCATION → YIELD → RESULT, SUBSCRIBE, PUBLISH → EVENT to every other subscriber
 /// (PUBLISHED when asked), GOODBYE. Exact URIs, no authentication, no authorization, no options, no meta events: it is
-/// a measuring stick, not a router. Arguments travel as the bytes they came in (the JSON text after the URI or options
+/// a measuring stick, not a router (a callee that leaves, for one, leaves its callers' pending calls unanswered). Arguments travel as the bytes they came in (the JSON text after the URI or options
 /// up to the message's closing bracket), never parsed. With <c>rawEcho</c> it answers a CALL itself (RESULT with the
 /// CALL's arguments), as the harness's echo peer does.
 /// </summary>

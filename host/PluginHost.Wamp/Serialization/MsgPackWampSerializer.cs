@@ -253,19 +253,17 @@ public sealed class MsgPackWampSerializer : IWampSerializer, IPayloadFormat
         if (minBytes > r.Sequence.Length - r.Consumed) throw new WampProtocolException("truncated MessagePack message");
     }
 
-    private static string ReadString(ref MessagePackReader r)
-    {
-        var seq = r.ReadStringSequence()!.Value;
-        return seq.IsSingleSegment ? StrictUtf8.GetString(seq.FirstSpan) : StrictUtf8.GetString(seq);
-    }
+    private static string ReadString(ref MessagePackReader r) => Decode(r.ReadStringSequence()!.Value);
 
     /// <summary>A map key: the shared string when it is a known one (KnownKeys), else decoded as any string.</summary>
     private static string ReadKey(ref MessagePackReader r)
     {
         var seq = r.ReadStringSequence()!.Value;
-        if (seq.IsSingleSegment && KnownKeys.Find(seq.FirstSpan) is { } known) return known;
-        return seq.IsSingleSegment ? StrictUtf8.GetString(seq.FirstSpan) : StrictUtf8.GetString(seq);
+        return (seq.IsSingleSegment ? KnownKeys.Find(seq.FirstSpan) : null) ?? Decode(seq);
     }
+
+    private static string Decode(in ReadOnlySequence<byte> utf8)
+        => utf8.IsSingleSegment ? StrictUtf8.GetString(utf8.FirstSpan) : StrictUtf8.GetString(utf8);
 
     /// <summary>What <see cref="ReadString"/> checks, without making the string.</summary>
     private static void CheckString(ref MessagePackReader r)
