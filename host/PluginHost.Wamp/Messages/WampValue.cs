@@ -28,7 +28,7 @@ public static class WampValue
     /// A decoded boolean, boxed once for all: the readers give these instead of boxing every true and false they read
     /// (a HELLO's or WELCOME's feature flags are dozens of them).
     /// </summary>
-    public static object Box(bool value) => value ? BoxedTrue : BoxedFalse;
+    internal static object Box(bool value) => value ? BoxedTrue : BoxedFalse;
 
     private static readonly object BoxedTrue = true, BoxedFalse = false;
 
